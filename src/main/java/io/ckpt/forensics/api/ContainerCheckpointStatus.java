@@ -1,0 +1,149 @@
+package io.ckpt.forensics.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+/** The checkpoint of one container: where it stands and, once done, where the archive is. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class ContainerCheckpointStatus {
+
+  @JsonPropertyDescription("Container name.")
+  private String name;
+
+  @JsonPropertyDescription("Runtime container ID at the time of the checkpoint, e.g. containerd://<hex>.")
+  private String containerID;
+
+  @JsonPropertyDescription("Image the container runs, as the pod status reports it.")
+  private String image;
+
+  @JsonPropertyDescription("Resolved image reference (digest), as the pod status reports it.")
+  private String imageID;
+
+  @JsonPropertyDescription("Pending, Running, Succeeded or Failed.")
+  private ContainerPhase phase;
+
+  @JsonPropertyDescription("How many kubelet calls were started for this container (2 means one retry after an operator restart).")
+  private Integer attempts;
+
+  @JsonPropertyDescription("When the current or last kubelet call started (RFC 3339).")
+  private String startedAt;
+
+  @JsonPropertyDescription("Archive path on the node, exactly as the kubelet returned it.")
+  private String archivePath;
+
+  @JsonPropertyDescription("When the kubelet reported the checkpoint done (RFC 3339).")
+  private String checkpointedAt;
+
+  @JsonPropertyDescription("Duration of the successful kubelet call in milliseconds.")
+  private Long durationMillis;
+
+  @JsonPropertyDescription("Set when an earlier attempt was interrupted, e.g. by an operator restart, "
+      + "and may have left an archive on the node.")
+  private String note;
+
+  @JsonPropertyDescription("Why the checkpoint failed, when phase is Failed.")
+  private CheckpointFailure failure;
+
+  public ContainerCheckpointStatus() {
+  }
+
+  public ContainerCheckpointStatus(String name) {
+    this.name = name;
+  }
+
+  public String getName() {
+    return name;
+  }
+
+  public void setName(String name) {
+    this.name = name;
+  }
+
+  public String getContainerID() {
+    return containerID;
+  }
+
+  public void setContainerID(String containerID) {
+    this.containerID = containerID;
+  }
+
+  public String getImage() {
+    return image;
+  }
+
+  public void setImage(String image) {
+    this.image = image;
+  }
+
+  public String getImageID() {
+    return imageID;
+  }
+
+  public void setImageID(String imageID) {
+    this.imageID = imageID;
+  }
+
+  public ContainerPhase getPhase() {
+    return phase;
+  }
+
+  public void setPhase(ContainerPhase phase) {
+    this.phase = phase;
+  }
+
+  public Integer getAttempts() {
+    return attempts;
+  }
+
+  public void setAttempts(Integer attempts) {
+    this.attempts = attempts;
+  }
+
+  public String getStartedAt() {
+    return startedAt;
+  }
+
+  public void setStartedAt(String startedAt) {
+    this.startedAt = startedAt;
+  }
+
+  public String getArchivePath() {
+    return archivePath;
+  }
+
+  public void setArchivePath(String archivePath) {
+    this.archivePath = archivePath;
+  }
+
+  public String getCheckpointedAt() {
+    return checkpointedAt;
+  }
+
+  public void setCheckpointedAt(String checkpointedAt) {
+    this.checkpointedAt = checkpointedAt;
+  }
+
+  public Long getDurationMillis() {
+    return durationMillis;
+  }
+
+  public void setDurationMillis(Long durationMillis) {
+    this.durationMillis = durationMillis;
+  }
+
+  public String getNote() {
+    return note;
+  }
+
+  public void setNote(String note) {
+    this.note = note;
+  }
+
+  public CheckpointFailure getFailure() {
+    return failure;
+  }
+
+  public void setFailure(CheckpointFailure failure) {
+    this.failure = failure;
+  }
+}

@@ -1,0 +1,117 @@
+package io.ckpt.forensics.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What to checkpoint. Immutable once created: a checkpoint is one-shot, so taking another means
+ * creating another object.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "self == oldSelf",
+    message = "spec is immutable: create a new ForensicCheckpoint to take another checkpoint")
+public class ForensicCheckpointSpec {
+
+  /** DNS-1123 subdomain: what the API server accepts as a pod name. */
+  public static final String POD_NAME_PATTERN =
+      "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+  /** DNS-1123 label: what the API server accepts as a container name. */
+  public static final String CONTAINER_NAME_PATTERN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
+  public static final String CASE_ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._:/#-]*$";
+  public static final int MAX_CONTAINERS = 20;
+  public static final int MAX_TIMEOUT_SECONDS = 3600;
+
+  @Required
+  @Size(min = 1, max = 253)
+  @Pattern(POD_NAME_PATTERN)
+  @JsonPropertyDescription("Name of the pod to checkpoint, in this object's namespace.")
+  private String podName;
+
+  @Size(min = 1, max = MAX_CONTAINERS)
+  @ValidationRule(value = "self.all(c, self.exists_one(x, x == c))",
+      message = "containers must not name the same container twice")
+  @JsonPropertyDescription("Containers to checkpoint (at most 20, each once). "
+      + "Omit to checkpoint every container of the pod that is running.")
+  private List<@Size(min = 1, max = 63) @Pattern(CONTAINER_NAME_PATTERN) String> containers;
+
+  @Size(max = 1024)
+  @JsonPropertyDescription("Why the checkpoint is taken (alert, ticket). Recorded in events; at most 1024 characters.")
+  private String reason;
+
+  @Size(max = 128)
+  @Pattern(CASE_ID_PATTERN)
+  @JsonPropertyDescription("Incident or case identifier: letters, digits and . _ : / # -, at most 128 characters.")
+  private String caseId;
+
+  @Min(1)
+  @Max(MAX_TIMEOUT_SECONDS)
+  @JsonPropertyDescription("Seconds the kubelet may spend on each container's checkpoint (1-3600). "
+      + "Default: the operator's FCP_DEFAULT_TIMEOUT_SECONDS.")
+  private Integer timeoutSeconds;
+
+  public String getPodName() {
+    return podName;
+  }
+
+  public void setPodName(String podName) {
+    this.podName = podName;
+  }
+
+  public List<String> getContainers() {
+    return containers;
+  }
+
+  public void setContainers(List<String> containers) {
+    this.containers = containers;
+  }
+
+  public String getReason() {
+    return reason;
+  }
+
+  public void setReason(String reason) {
+    this.reason = reason;
+  }
+
+  public String getCaseId() {
+    return caseId;
+  }
+
+  public void setCaseId(String caseId) {
+    this.caseId = caseId;
+  }
+
+  public Integer getTimeoutSeconds() {
+    return timeoutSeconds;
+  }
+
+  public void setTimeoutSeconds(Integer timeoutSeconds) {
+    this.timeoutSeconds = timeoutSeconds;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (!(o instanceof ForensicCheckpointSpec other)) {
+      return false;
+    }
+    return Objects.equals(podName, other.podName) && Objects.equals(containers, other.containers)
+        && Objects.equals(reason, other.reason) && Objects.equals(caseId, other.caseId)
+        && Objects.equals(timeoutSeconds, other.timeoutSeconds);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(podName, containers, reason, caseId, timeoutSeconds);
+  }
+}

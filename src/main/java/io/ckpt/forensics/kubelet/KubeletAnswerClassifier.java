@@ -1,0 +1,209 @@
+package io.ckpt.forensics.kubelet;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ckpt.forensics.api.CheckpointFailure;
+import io.ckpt.forensics.api.FailureReason;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.util.Locale;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.net.ssl.SSLException;
+
+/**
+ * Maps every answer the kubelet and the API server's node proxy give to a checkpoint call onto a
+ * {@link FailureReason}, keeping the server's own text. The texts are those of
+ * ../shared/research/kubelet-responses.md (kubelet 1.30-1.37, CRI-O, containerd 1.6-2.4).
+ */
+public final class KubeletAnswerClassifier {
+
+  /** Longest server text kept in status; CRIU errors can carry whole command lines. */
+  public static final int MAX_MESSAGE_CHARS = 1024;
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern KUBELET_FORBIDDEN_USER = Pattern.compile("^Forbidden \\(user=([^,]*),");
+  private static final Pattern CHECKPOINT_FAILED =
+      Pattern.compile("^checkpointing of [^ ]+ failed \\((.*)\\)$", Pattern.DOTALL);
+
+  private KubeletAnswerClassifier() {
+  }
+
+  /** Classifies one HTTP answer for the given target. */
+  public static CheckpointOutcome classify(KubeletAnswer answer, CheckpointTarget target) {
+    int status = answer.status();
+    String body = answer.body() == null ? "" : answer.body().strip();
+    if (status == 200) {
+      return parseSuccess(body, target);
+    }
+    JsonNode apiStatus = apiServerStatus(answer.contentType(), body);
+    if (apiStatus != null) {
+      return fromApiServer(status, apiStatus.path("message").asText(body), target);
+    }
+    return fromKubelet(status, body, target);
+  }
+
+  /** Classifies a call that got no HTTP answer at all. */
+  public static CheckpointOutcome classifyError(Throwable error, CheckpointTarget target) {
+    Throwable cause = rootCause(error);
+    String text = cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
+    if (cause instanceof TimeoutException || cause instanceof SocketTimeoutException
+        || cause instanceof InterruptedIOException && String.valueOf(cause.getMessage()).contains("timeout")) {
+      return failure(FailureReason.Timeout, "no answer from the kubelet on node " + target.node() + " within "
+          + target.kubeletDeadlineSeconds() + " s plus grace; the checkpoint may still complete on the node and leave"
+          + " an archive in its checkpoint directory (" + text + ")", null);
+    }
+    if (cause instanceof SSLException) {
+      return failure(FailureReason.NodeUnreachable, "TLS with the API server failed: " + text
+          + ". Check the operator's kubeconfig or in-cluster CA", null);
+    }
+    if (cause instanceof ConnectException || cause instanceof UnknownHostException || cause instanceof IOException) {
+      return failure(FailureReason.NodeUnreachable, "could not reach the API server to proxy the checkpoint of "
+          + target + ": " + text + ". Nothing is known to have reached the kubelet", null);
+    }
+    return failure(FailureReason.KubeletError, "checkpoint call for " + target + " failed: " + text, null);
+  }
+
+  private static CheckpointOutcome parseSuccess(String body, CheckpointTarget target) {
+    try {
+      JsonNode items = JSON.readTree(body).path("items");
+      if (items.isArray() && items.size() == 1 && items.get(0).isTextual() && !items.get(0).asText().isBlank()) {
+        return new CheckpointOutcome.Success(items.get(0).asText());
+      }
+    } catch (IOException | RuntimeException notJson) {
+      // reported below with the body
+    }
+    return failure(FailureReason.KubeletError, "the kubelet on node " + target.node()
+        + " answered 200 but not with exactly one archive path in {\"items\":[...]}: " + body, 200);
+  }
+
+  /** The API server's own errors are metav1.Status JSON; relayed kubelet answers never are. */
+  private static JsonNode apiServerStatus(String contentType, String body) {
+    if (!body.startsWith("{") || contentType != null && !contentType.contains("json")) {
+      return null;
+    }
+    try {
+      JsonNode node = JSON.readTree(body);
+      return "Status".equals(node.path("kind").asText()) ? node : null;
+    } catch (IOException | RuntimeException notJson) {
+      return null;
+    }
+  }
+
+  private static CheckpointOutcome fromApiServer(int status, String message, CheckpointTarget target) {
+    return switch (status) {
+      case 401 -> failure(FailureReason.Forbidden, "the API server did not authenticate the operator (401 "
+          + message + "): its ServiceAccount token is missing, expired or revoked; restart the operator pod or"
+          + " check its service account", status);
+      case 403 -> failure(FailureReason.Forbidden, "the API server refused the operator's identity: " + message
+          + ". The operator needs create on nodes/proxy (the Helm chart's ClusterRole grants it)", status);
+      case 404 -> failure(FailureReason.NodeUnreachable, "the API server cannot proxy to node " + target.node()
+          + ": " + message + " (the node object is gone)", status);
+      case 400, 500, 502, 503, 504 -> failure(FailureReason.NodeUnreachable, "the API server could not reach the"
+          + " kubelet on node " + target.node() + ": " + message + tlsHint(message), status);
+      default -> failure(FailureReason.KubeletError, "the API server answered " + status + " for " + target
+          + ": " + message, status);
+    };
+  }
+
+  private static String tlsHint(String message) {
+    return message.contains("x509") || message.contains("tls:")
+        ? ". The API server does not trust the kubelet's serving certificate (check --kubelet-certificate-authority)"
+        : "";
+  }
+
+  private static CheckpointOutcome fromKubelet(int status, String body, CheckpointTarget target) {
+    String node = target.node();
+    if (status == 404) {
+      if (body.equals("404 page not found")) {
+        return failure(FailureReason.CheckpointingDisabled, "the kubelet on node " + node + " has no checkpoint"
+            + " endpoint (404 page not found): enable the ContainerCheckpoint feature gate (beta, on by default"
+            + " since Kubernetes 1.30) and keep enableDebuggingHandlers true in the kubelet configuration", status);
+      }
+      if (body.equals("pod does not exist")) {
+        return failure(FailureReason.PodNotFound, "the kubelet on node " + node + " does not know pod "
+            + target.namespace() + "/" + target.pod() + " (kubelet: pod does not exist)", status);
+      }
+      if (body.startsWith("container ") && body.endsWith(" does not exist")) {
+        return failure(FailureReason.ContainerNotFound, "the kubelet on node " + node + " says: " + body, status);
+      }
+    }
+    if (status == 401) {
+      return failure(FailureReason.Forbidden, "the kubelet on node " + node + " did not authenticate the API"
+          + " server's kubelet client (401 " + body + "): check the API server's --kubelet-client-certificate"
+          + " and the kubelet's client CA", status);
+    }
+    if (status == 403) {
+      Matcher user = KUBELET_FORBIDDEN_USER.matcher(body);
+      String who = user.find() ? user.group(1) : "the API server's kubelet-client identity";
+      return failure(FailureReason.Forbidden, "the kubelet on node " + node + " refused " + who
+          + ": it lacks create on nodes/checkpoint (" + body + "). Through the node proxy the kubelet authorizes"
+          + " the API server's kubelet client, not the operator; grant it with the chart value"
+          + " kubeletClientIdentity.bindCheckpointPermission=true (name " + who + ")", status);
+    }
+    if (status == 500) {
+      Matcher failed = CHECKPOINT_FAILED.matcher(body);
+      if (failed.find()) {
+        return fromRuntime(failed.group(1), body, target);
+      }
+    }
+    if (status == 502 || status == 503 || status == 504) {
+      return failure(FailureReason.NodeUnreachable, "the kubelet on node " + node + " could not be reached: "
+          + body, status);
+    }
+    return failure(FailureReason.KubeletError, "the kubelet on node " + node + " answered " + status + ": "
+        + body, status);
+  }
+
+  /** The runtime's error inside the kubelet's "checkpointing of ns/pod/c failed (...)". */
+  private static CheckpointOutcome fromRuntime(String inner, String body, CheckpointTarget target) {
+    String lower = inner.toLowerCase(Locale.ROOT);
+    String container = target.container();
+    if (lower.contains("code = unimplemented") || lower.contains("method checkpointcontainer not implemented")
+        || lower.contains("unknown method checkpointcontainer")
+        || lower.contains("configured runtime does not support checkpoint/restore")) {
+      return failure(FailureReason.RuntimeUnsupported, "the container runtime on node " + target.node()
+          + " cannot checkpoint: use CRI-O 1.25+ or containerd 2.0+ with CRIU installed, and an OCI runtime"
+          + " with checkpoint support (runc or crun). Kubelet: " + body, 500);
+    }
+    if (lower.contains("code = deadlineexceeded") || lower.contains("context deadline exceeded")
+        || lower.contains("code = canceled")) {
+      return failure(FailureReason.Timeout, "the checkpoint of " + target + " ran out of time (kubelet"
+          + " deadline " + target.kubeletDeadlineSeconds() + " s); raise spec.timeoutSeconds for large"
+          + " containers. Kubelet: " + body, 500);
+    }
+    if (inner.equals("container " + container + " not found") || lower.contains("is not running")
+        || lower.contains("only container_running containers can be checkpointed")
+        || lower.contains("code = notfound")) {
+      return failure(FailureReason.ContainerNotRunning, "container " + container + " stopped before it could"
+          + " be checkpointed. Kubelet: " + body, 500);
+    }
+    if (lower.contains("criu") || lower.contains("checkpoint/restore support not available")) {
+      return failure(FailureReason.CRIUFailed, "CRIU could not checkpoint " + target + "; see dump.log in the"
+          + " container's runtime directory on the node. Kubelet: " + body, 500);
+    }
+    return failure(FailureReason.KubeletError, "the runtime on node " + target.node() + " failed: " + body, 500);
+  }
+
+  private static CheckpointOutcome failure(FailureReason reason, String message, Integer status) {
+    return new CheckpointOutcome.Failure(new CheckpointFailure(reason, trim(message), status));
+  }
+
+  /** One line, printable, bounded: the text goes into status and events. */
+  static String trim(String text) {
+    String flat = text.replaceAll("[\\p{Cntrl}&&[^\n\t]]", "").replaceAll("\\s+", " ").strip();
+    return flat.length() <= MAX_MESSAGE_CHARS ? flat : flat.substring(0, MAX_MESSAGE_CHARS - 3) + "...";
+  }
+
+  private static Throwable rootCause(Throwable error) {
+    Throwable cause = error;
+    while (cause.getCause() != null && cause.getCause() != cause) {
+      cause = cause.getCause();
+    }
+    return cause;
+  }
+}

@@ -1,0 +1,60 @@
+package io.ckpt.forensics.operator;
+
+import io.ckpt.forensics.api.ForensicCheckpoint;
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Clock;
+import java.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Emits core/v1 Events on a ForensicCheckpoint, as {@code kubectl describe fcp} shows them. An event
+ * that cannot be written is logged and dropped: events are a courtesy, status is the record.
+ */
+final class CheckpointEvents {
+
+  static final String COMPONENT = "forensic-checkpoint-operator";
+  private static final Logger LOG = LoggerFactory.getLogger(CheckpointEvents.class);
+
+  private final KubernetesClient client;
+  private final Clock clock;
+  private final String instance;
+
+  CheckpointEvents(KubernetesClient client, Clock clock, String instance) {
+    this.client = client;
+    this.clock = clock;
+    this.instance = instance;
+  }
+
+  void normal(ForensicCheckpoint fcp, String reason, String message) {
+    emit(fcp, "Normal", reason, message);
+  }
+
+  void warning(ForensicCheckpoint fcp, String reason, String message) {
+    emit(fcp, "Warning", reason, message);
+  }
+
+  private void emit(ForensicCheckpoint fcp, String type, String reason, String message) {
+    var meta = fcp.getMetadata();
+    String now = Instant.now(clock).toString();
+    var event = new EventBuilder()
+        .withNewMetadata().withGenerateName(meta.getName() + ".").withNamespace(meta.getNamespace()).endMetadata()
+        .withInvolvedObject(new ObjectReferenceBuilder().withApiVersion(fcp.getApiVersion()).withKind(fcp.getKind())
+            .withNamespace(meta.getNamespace()).withName(meta.getName()).withUid(meta.getUid())
+            .withResourceVersion(meta.getResourceVersion()).build())
+        .withType(type).withReason(reason).withMessage(message)
+        .withFirstTimestamp(now).withLastTimestamp(now).withCount(1)
+        .withNewSource().withComponent(COMPONENT).endSource()
+        .withReportingComponent(COMPONENT).withReportingInstance(instance)
+        .build();
+    try {
+      client.v1().events().inNamespace(meta.getNamespace()).resource(event).create();
+    } catch (KubernetesClientException e) {
+      LOG.warn("event not recorded fcp={}/{} reason={} code={} error={}", meta.getNamespace(), meta.getName(),
+          reason, e.getCode(), e.getStatus() == null ? e.getClass().getSimpleName() : e.getStatus().getReason());
+    }
+  }
+}

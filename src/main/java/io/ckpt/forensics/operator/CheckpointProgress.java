@@ -1,0 +1,80 @@
+package io.ckpt.forensics.operator;
+
+import io.ckpt.forensics.api.CheckpointPhase;
+import io.ckpt.forensics.api.Conditions;
+import io.ckpt.forensics.api.ContainerCheckpointStatus;
+import io.ckpt.forensics.api.ContainerPhase;
+import io.ckpt.forensics.api.ForensicCheckpointStatus;
+import java.time.Clock;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * Derives the object's phase, message and conditions from its containers, so that they can never
+ * disagree with each other.
+ */
+final class CheckpointProgress {
+
+  private CheckpointProgress() {
+  }
+
+  static void summarize(ForensicCheckpointStatus status, Long generation, Clock clock) {
+    List<ContainerCheckpointStatus> containers = status.getContainers();
+    long succeeded = count(containers, ContainerPhase.Succeeded);
+    long failed = count(containers, ContainerPhase.Failed);
+    long running = count(containers, ContainerPhase.Running);
+    CheckpointPhase phase;
+    if (status.getFailure() != null || !containers.isEmpty() && succeeded + failed == containers.size()) {
+      phase = succeeded == containers.size() && status.getFailure() == null ? CheckpointPhase.Succeeded
+          : succeeded > 0 ? CheckpointPhase.PartiallySucceeded : CheckpointPhase.Failed;
+    } else if (running + succeeded + failed > 0) {
+      phase = CheckpointPhase.Running;
+    } else {
+      phase = CheckpointPhase.Pending;
+    }
+    status.setPhase(phase);
+    status.setObservedGeneration(generation);
+    status.setMessage(message(status, phase, succeeded, failed));
+    if (phase.isTerminal() && status.getCompletionTime() == null) {
+      status.setCompletionTime(Conditions.rfc3339(clock));
+    }
+    var conditions = status.getConditions();
+    switch (phase) {
+      case Pending -> Conditions.set(conditions, Conditions.READY, false, Conditions.REASON_PENDING,
+          status.getMessage(), generation, clock);
+      case Running -> Conditions.set(conditions, Conditions.READY, false, Conditions.REASON_IN_PROGRESS,
+          status.getMessage(), generation, clock);
+      case Succeeded -> Conditions.set(conditions, Conditions.READY, true, Conditions.REASON_COMPLETED,
+          status.getMessage(), generation, clock);
+      case PartiallySucceeded, Failed -> Conditions.set(conditions, Conditions.READY, false,
+          Conditions.REASON_FAILED, status.getMessage(), generation, clock);
+    }
+    boolean terminalFailure = phase == CheckpointPhase.Failed || phase == CheckpointPhase.PartiallySucceeded;
+    Conditions.set(conditions, Conditions.FAILED, terminalFailure,
+        terminalFailure ? Conditions.REASON_FAILED : Conditions.REASON_NOT_FAILED,
+        terminalFailure ? status.getMessage() : "no container has failed so far", generation, clock);
+  }
+
+  private static String message(ForensicCheckpointStatus status, CheckpointPhase phase, long succeeded,
+      long failed) {
+    if (status.getFailure() != null) {
+      return status.getFailure().getReason() + ": " + status.getFailure().getMessage();
+    }
+    int total = status.getContainers().size();
+    String failures = status.getContainers().stream()
+        .filter(c -> c.getPhase() == ContainerPhase.Failed && c.getFailure() != null)
+        .map(c -> c.getName() + ": " + c.getFailure().getReason())
+        .collect(Collectors.joining(", "));
+    String summary = succeeded + "/" + total + " containers checkpointed"
+        + (failed > 0 ? ", " + failed + " failed (" + failures + ")" : "");
+    return switch (phase) {
+      case Pending -> "waiting for a free checkpoint slot on node " + status.getNodeName() + "; " + summary;
+      case Running -> "checkpoint in progress on node " + status.getNodeName() + "; " + summary;
+      default -> summary;
+    };
+  }
+
+  private static long count(List<ContainerCheckpointStatus> containers, ContainerPhase phase) {
+    return containers.stream().filter(c -> c.getPhase() == phase).count();
+  }
+}

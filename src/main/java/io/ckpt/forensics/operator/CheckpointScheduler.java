@@ -1,0 +1,114 @@
+package io.ckpt.forensics.operator;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+/**
+ * Decides when each container's kubelet call may start. A permit is held from grant to release and
+ * counts against three limits: the global one, the per-node one (CRIU freezes the container and
+ * writes its memory to the node's disk), and one call at a time per target container (two calls in
+ * the same second would write the same archive name). Requests wait in arrival order; a grant is
+ * announced to the listener, which starts the call from a reconcile.
+ */
+final class CheckpointScheduler {
+
+  /** A container waiting for, or holding, a permit. {@code target} is namespace/pod/container. */
+  record Request(CheckpointKey key, String node, String target) {
+  }
+
+  private final int maxConcurrent;
+  private final int maxPerNode;
+  private final Consumer<CheckpointKey> onGrant;
+  private final LinkedHashMap<CheckpointKey, Request> waiting = new LinkedHashMap<>();
+  private final Map<CheckpointKey, Request> granted = new HashMap<>();
+  private final Map<String, Integer> grantedPerNode = new HashMap<>();
+  private final Set<String> grantedTargets = new HashSet<>();
+
+  CheckpointScheduler(int maxConcurrent, int maxPerNode, Consumer<CheckpointKey> onGrant) {
+    if (maxConcurrent < 1 || maxPerNode < 1) {
+      throw new IllegalArgumentException("concurrency limits must be at least 1");
+    }
+    this.maxConcurrent = maxConcurrent;
+    this.maxPerNode = maxPerNode;
+    this.onGrant = onGrant;
+  }
+
+  /** Queues the request unless it is already waiting or granted. */
+  void request(Request request) {
+    List<CheckpointKey> grants;
+    synchronized (this) {
+      if (waiting.containsKey(request.key()) || granted.containsKey(request.key())) {
+        return;
+      }
+      waiting.put(request.key(), request);
+      grants = dispatch();
+    }
+    announce(grants);
+  }
+
+  synchronized boolean isGranted(CheckpointKey key) {
+    return granted.containsKey(key);
+  }
+
+  /** Gives the permit back (call finished or abandoned) or withdraws a waiting request. */
+  void release(CheckpointKey key) {
+    List<CheckpointKey> grants;
+    synchronized (this) {
+      waiting.remove(key);
+      Request held = granted.remove(key);
+      if (held == null) {
+        return;
+      }
+      grantedPerNode.computeIfPresent(held.node(), (node, count) -> count > 1 ? count - 1 : null);
+      grantedTargets.remove(held.target());
+      grants = dispatch();
+    }
+    announce(grants);
+  }
+
+  /** Drops every waiting or granted entry for which {@code stale} holds, e.g. of deleted objects. */
+  void releaseAll(Predicate<CheckpointKey> stale) {
+    List<CheckpointKey> stales;
+    synchronized (this) {
+      stales = new ArrayList<>();
+      waiting.keySet().stream().filter(stale).forEach(stales::add);
+      granted.keySet().stream().filter(stale).forEach(stales::add);
+    }
+    stales.forEach(this::release);
+  }
+
+  synchronized int waitingCount() {
+    return waiting.size();
+  }
+
+  synchronized int grantedCount() {
+    return granted.size();
+  }
+
+  private List<CheckpointKey> dispatch() {
+    List<CheckpointKey> grants = new ArrayList<>();
+    var it = waiting.values().iterator();
+    while (it.hasNext() && granted.size() < maxConcurrent) {
+      Request next = it.next();
+      if (grantedPerNode.getOrDefault(next.node(), 0) < maxPerNode && !grantedTargets.contains(next.target())) {
+        it.remove();
+        granted.put(next.key(), next);
+        grantedPerNode.merge(next.node(), 1, Integer::sum);
+        grantedTargets.add(next.target());
+        grants.add(next.key());
+      }
+    }
+    return grants;
+  }
+
+  private void announce(List<CheckpointKey> grants) {
+    grants.forEach(onGrant);
+  }
+}

@@ -1,0 +1,214 @@
+package io.ckpt.forensics.kubelet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ckpt.forensics.api.CheckpointFailure;
+import io.ckpt.forensics.api.FailureReason;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.util.concurrent.CompletionException;
+import java.util.stream.Stream;
+import javax.net.ssl.SSLHandshakeException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every answer listed in ../shared/research/kubelet-responses.md, with its exact text, maps to its
+ * documented reason. Row ids (K5, A2, C8, ...) are those of that file.
+ */
+class KubeletAnswerClassifierTest {
+
+  static final CheckpointTarget TARGET = new CheckpointTarget("worker-1", "shop", "web-7d9f8", "app", 300);
+  static final String TEXT = "text/plain; charset=utf-8";
+  static final String JSON = "application/json";
+  static final String FAILED = "checkpointing of shop/web-7d9f8/app failed (";
+
+  static String status(int code, String reason, String message) {
+    return "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\""
+        + message.replace("\"", "\\\"") + "\"" + (reason.isEmpty() ? "" : ",\"reason\":\"" + reason + "\"")
+        + ",\"code\":" + code + "}\n";
+  }
+
+  static Stream<Arguments> answers() {
+    return Stream.of(
+        // kubelet, relayed unchanged by the proxy
+        Arguments.of("K2/K3 gate off", 404, TEXT, "404 page not found\n", FailureReason.CheckpointingDisabled),
+        Arguments.of("K4 kubelet 401", 401, TEXT, "Unauthorized", FailureReason.Forbidden),
+        Arguments.of("K5 kubelet 403 (1.32+)", 403, TEXT, "Forbidden (user=kube-apiserver-kubelet-client, verb=create,"
+            + " resource=nodes, subresource(s)=[checkpoint])\n", FailureReason.Forbidden),
+        Arguments.of("K5b kubelet 403 (1.30)", 403, TEXT, "Forbidden (user=kube-apiserver-kubelet-client, verb=create,"
+            + " resource=nodes, subresource=checkpoint)", FailureReason.Forbidden),
+        Arguments.of("K7 SAR error", 500, TEXT, "Authorization error (user=kube-apiserver-kubelet-client, verb=create,"
+            + " resource=nodes, subresource=checkpoint)", FailureReason.KubeletError),
+        Arguments.of("K8 pod unknown to kubelet", 404, TEXT, "pod does not exist", FailureReason.PodNotFound),
+        Arguments.of("K9 container not in spec", 404, TEXT, "container app does not exist",
+            FailureReason.ContainerNotFound),
+        Arguments.of("K10 bad timeout", 404, TEXT, "cannot parse value of timeout parameter",
+            FailureReason.KubeletError),
+        Arguments.of("K11 negative timeout", 500, TEXT, FAILED
+            + "CheckpointContainer requires the timeout value to be > 0)", FailureReason.KubeletError),
+        Arguments.of("K12 container not running", 500, TEXT, FAILED + "container app not found)",
+            FailureReason.ContainerNotRunning),
+        Arguments.of("K14/D1 containerd 1.7", 500, TEXT, FAILED + "rpc error: code = Unimplemented desc = method"
+            + " CheckpointContainer not implemented)", FailureReason.RuntimeUnsupported),
+        Arguments.of("K15 unknown method", 500, TEXT, FAILED + "rpc error: code = Unimplemented desc = unknown method"
+            + " CheckpointContainer for service runtime.v1.RuntimeService)", FailureReason.RuntimeUnsupported),
+        Arguments.of("K16 CRI deadline", 500, TEXT, FAILED + "rpc error: code = DeadlineExceeded desc = context"
+            + " deadline exceeded)", FailureReason.Timeout),
+        Arguments.of("K17 canceled", 500, TEXT, FAILED + "rpc error: code = Canceled desc = context canceled)",
+            FailureReason.Timeout),
+        Arguments.of("K18 wrong method", 405, TEXT, "405: Method Not Allowed", FailureReason.KubeletError),
+        Arguments.of("K19 short path", 404, TEXT, "404: Page Not Found", FailureReason.KubeletError),
+        Arguments.of("K20 accept", 415, TEXT, "415: Unsupported Media Type\n\nAvailable representations:"
+            + " application/json", FailureReason.KubeletError),
+        // CRI-O
+        Arguments.of("C1 CRI-O without CRIU", 500, TEXT, FAILED + "rpc error: code = Unknown desc = checkpoint/restore"
+            + " support not available)", FailureReason.CRIUFailed),
+        Arguments.of("C2 CRI-O container gone", 500, TEXT, FAILED + "rpc error: code = NotFound desc = could not find"
+            + " container \"3f1c9a\": specified container not found: 3f1c9a)", FailureReason.ContainerNotRunning),
+        Arguments.of("C3 CRI-O not running", 500, TEXT, FAILED + "rpc error: code = Unknown desc = container 3f1c9a is"
+            + " not running)", FailureReason.ContainerNotRunning),
+        Arguments.of("C4 CRI-O old CRIU", 500, TEXT, FAILED + "rpc error: code = Unknown desc = failed to checkpoint"
+            + " container 3f1c9a: check for CRIU checkpoint/restore requires at least CRIU 31600, current version is"
+            + " 31500)", FailureReason.CRIUFailed),
+        Arguments.of("C6 VM runtime", 500, TEXT, FAILED + "rpc error: code = Unknown desc = failed to checkpoint"
+            + " container 3f1c9a: configured runtime does not support checkpoint/restore)",
+            FailureReason.RuntimeUnsupported),
+        Arguments.of("C8 CRIU dump failed (runc)", 500, TEXT, FAILED + "rpc error: code = Unknown desc = failed to"
+            + " checkpoint container 3f1c9a: running \"/usr/bin/runc\" [\"checkpoint\" \"--file-locks\" \"--image-path\""
+            + " \"/var/lib/containers/storage/overlay-containers/3f1c9a/userdata/checkpoint\" \"--leave-running\""
+            + " \"3f1c9a\"] failed: `/usr/bin/runc --root /run/runc checkpoint 3f1c9a` failed: time=\"2026-11-23T10:00:00Z\""
+            + " level=error msg=\"criu failed: type NOTIFY errno 0\\nlog file: /var/lib/containers/dump.log\""
+            + " : exit status 1)", FailureReason.CRIUFailed),
+        Arguments.of("C8 CRIU dump failed (crun)", 500, TEXT, FAILED + "rpc error: code = Unknown desc = failed to"
+            + " checkpoint container 3f1c9a: running \"/usr/bin/crun\" [...] failed: CRIU checkpointing failed -52."
+            + "  Please check CRIU logfile /var/lib/containers/dump.log: exit status 1)", FailureReason.CRIUFailed),
+        Arguments.of("C9 disk full", 500, TEXT, FAILED + "rpc error: code = Unknown desc = failed to write file system"
+            + " changes of container 3f1c9a: error creating checkpoint export file \"/var/lib/kubelet/checkpoints/x.tar\":"
+            + " no space left on device)", FailureReason.KubeletError),
+        // containerd 2.x
+        Arguments.of("D2 containerd no CRIU", 500, TEXT, FAILED + "rpc error: code = Unknown desc = CRIU binary not"
+            + " found or too old (<31600). Failed to checkpoint container \"3f1c9a\": failed to check for criu version:"
+            + " exec: \"criu\": executable file not found in $PATH)", FailureReason.CRIUFailed),
+        Arguments.of("D3 containerd CRIU disabled", 500, TEXT, FAILED + "rpc error: code = Unknown desc = failed to"
+            + " checkpoint container \"3f1c9a\": criu support is disabled by configuration)", FailureReason.CRIUFailed),
+        Arguments.of("D7b containerd exited", 500, TEXT, FAILED + "rpc error: code = Unknown desc = container"
+            + " \"3f1c9a\" is in CONTAINER_EXITED state. only CONTAINER_RUNNING containers can be checkpointed)",
+            FailureReason.ContainerNotRunning),
+        Arguments.of("D8 containerd dump failed", 500, TEXT, FAILED + "rpc error: code = Unknown desc = checkpointing"
+            + " container \"3f1c9a\" failed: runc did not terminate successfully: exit status 1: criu failed: type"
+            + " NOTIFY errno 0 path= /run/containerd/x/criu-dump.log: unknown)", FailureReason.CRIUFailed),
+        // the API server itself (metav1.Status)
+        Arguments.of("A1 operator unauthenticated", 401, JSON, status(401, "Unauthorized", "Unauthorized"),
+            FailureReason.Forbidden),
+        Arguments.of("A2 operator lacks nodes/proxy", 403, JSON, status(403, "Forbidden", "nodes \"worker-1\" is"
+            + " forbidden: User \"system:serviceaccount:forensics:checkpoint-operator\" cannot create resource"
+            + " \"nodes/proxy\" in API group \"\" at the cluster scope"), FailureReason.Forbidden),
+        Arguments.of("A3 node gone", 404, JSON, status(404, "NotFound", "nodes \"worker-1\" not found"),
+            FailureReason.NodeUnreachable),
+        Arguments.of("A4 no address", 500, JSON, status(500, "", "no preferred addresses found; known addresses: []"),
+            FailureReason.NodeUnreachable),
+        Arguments.of("A5 loopback address", 400, JSON, status(400, "BadRequest", "address not allowed"),
+            FailureReason.NodeUnreachable),
+        Arguments.of("A8 refused", 503, JSON, status(503, "ServiceUnavailable", "error trying to reach service: dial"
+            + " tcp 10.0.0.5:10250: connect: connection refused"), FailureReason.NodeUnreachable),
+        Arguments.of("A11 kubelet cert", 503, JSON, status(503, "ServiceUnavailable", "error trying to reach service:"
+            + " tls: failed to verify certificate: x509: certificate signed by unknown authority"),
+            FailureReason.NodeUnreachable),
+        Arguments.of("A13 dropped", 503, JSON, status(503, "ServiceUnavailable", "error trying to reach service: EOF"),
+            FailureReason.NodeUnreachable),
+        Arguments.of("502 from a proxy in between", 502, TEXT, "Bad Gateway", FailureReason.NodeUnreachable),
+        Arguments.of("429 throttled", 429, JSON, status(429, "TooManyRequests", "Too many requests, please try again"
+            + " later."), FailureReason.KubeletError));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("answers")
+  void mapsEachAnswerToItsReason(String row, int code, String contentType, String body, FailureReason expected) {
+    CheckpointOutcome outcome = KubeletAnswerClassifier.classify(new KubeletAnswer(code, contentType, body), TARGET);
+
+    assertThat(outcome).isInstanceOf(CheckpointOutcome.Failure.class);
+    CheckpointFailure failure = ((CheckpointOutcome.Failure) outcome).failure();
+    assertThat(failure.getReason()).as(row).isEqualTo(expected);
+    assertThat(failure.getHttpStatus()).isEqualTo(code);
+    assertThat(failure.getMessage()).doesNotContain("\n").hasSizeLessThanOrEqualTo(1024);
+  }
+
+  @Test
+  void successKeepsThePathExactlyAsReturned() {
+    String path = "/var/lib/kubelet/checkpoints/checkpoint-web-7d9f8_shop-app-2026-11-23T10:15:42+02:00.tar";
+    CheckpointOutcome outcome = KubeletAnswerClassifier.classify(
+        new KubeletAnswer(200, JSON, "{\"items\":[\"" + path + "\"]}"), TARGET);
+
+    assertThat(outcome).isEqualTo(new CheckpointOutcome.Success(path));
+  }
+
+  @Test
+  void successWithoutExactlyOnePathIsAnError() {
+    for (String body : new String[] {"{\"items\":[]}", "{\"items\":[\"/a\",\"/b\"]}", "not json", "{}",
+        "{\"items\":[\"  \"]}", "{\"items\":[42]}"}) {
+      CheckpointOutcome outcome = KubeletAnswerClassifier.classify(new KubeletAnswer(200, JSON, body), TARGET);
+      assertThat(outcome).as(body).isInstanceOf(CheckpointOutcome.Failure.class);
+      assertThat(((CheckpointOutcome.Failure) outcome).failure().getReason()).isEqualTo(FailureReason.KubeletError);
+    }
+  }
+
+  @Test
+  void forbiddenByTheKubeletNamesTheIdentityAndTheFix() {
+    var failure = failureOf(403, TEXT, "Forbidden (user=kube-apiserver-kubelet-client, verb=create, resource=nodes,"
+        + " subresource(s)=[checkpoint])\n");
+
+    assertThat(failure.getMessage())
+        .contains("kube-apiserver-kubelet-client")
+        .contains("nodes/checkpoint")
+        .contains("kubeletClientIdentity.bindCheckpointPermission=true");
+  }
+
+  @Test
+  void forbiddenByTheApiServerNamesTheOperatorsMissingPermission() {
+    var failure = failureOf(403, JSON, status(403, "Forbidden", "nodes \"worker-1\" is forbidden: User"
+        + " \"system:serviceaccount:forensics:op\" cannot create resource \"nodes/proxy\" in API group \"\" at the"
+        + " cluster scope"));
+
+    assertThat(failure.getMessage()).contains("system:serviceaccount:forensics:op").contains("nodes/proxy")
+        .contains("ClusterRole");
+  }
+
+  @Test
+  void aKubeletTextThatLooksLikeJsonButIsNoStatusIsTheKubelets() {
+    var failure = failureOf(500, TEXT, "{\"not\":\"a status\"}");
+
+    assertThat(failure.getReason()).isEqualTo(FailureReason.KubeletError);
+    assertThat(failure.getMessage()).contains("kubelet on node worker-1 answered 500");
+  }
+
+  @Test
+  void longTextsAreCutAndFlattened() {
+    var failure = failureOf(500, TEXT, FAILED + "criu failed:\n" + "x".repeat(10_000) + ")");
+
+    assertThat(failure.getReason()).isEqualTo(FailureReason.CRIUFailed);
+    assertThat(failure.getMessage()).hasSize(1024).endsWith("...").doesNotContain("\n");
+  }
+
+  @Test
+  void transportErrorsWithoutAnswer() {
+    assertThat(errorOf(new CompletionException(new ConnectException("Connection refused"))).getReason())
+        .isEqualTo(FailureReason.NodeUnreachable);
+    assertThat(errorOf(new SocketTimeoutException("timeout")).getReason()).isEqualTo(FailureReason.Timeout);
+    assertThat(errorOf(new java.util.concurrent.TimeoutException()).getReason()).isEqualTo(FailureReason.Timeout);
+    assertThat(errorOf(new SSLHandshakeException("PKIX path building failed")).getReason())
+        .isEqualTo(FailureReason.NodeUnreachable);
+    assertThat(errorOf(new IllegalStateException("boom")).getReason()).isEqualTo(FailureReason.KubeletError);
+  }
+
+  private static CheckpointFailure failureOf(int code, String type, String body) {
+    return ((CheckpointOutcome.Failure) KubeletAnswerClassifier.classify(new KubeletAnswer(code, type, body), TARGET))
+        .failure();
+  }
+
+  private static CheckpointFailure errorOf(Throwable error) {
+    return ((CheckpointOutcome.Failure) KubeletAnswerClassifier.classifyError(error, TARGET)).failure();
+  }
+}

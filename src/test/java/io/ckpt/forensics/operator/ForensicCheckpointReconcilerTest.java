@@ -1,0 +1,432 @@
+package io.ckpt.forensics.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ckpt.forensics.api.CheckpointFailure;
+import io.ckpt.forensics.api.CheckpointPhase;
+import io.ckpt.forensics.api.Conditions;
+import io.ckpt.forensics.api.ContainerCheckpointStatus;
+import io.ckpt.forensics.api.ContainerPhase;
+import io.ckpt.forensics.api.FailureReason;
+import io.ckpt.forensics.api.ForensicCheckpoint;
+import io.ckpt.forensics.api.ForensicCheckpointSpec;
+import io.ckpt.forensics.api.ForensicCheckpointStatus;
+import io.ckpt.forensics.kubelet.CheckpointOutcome;
+import io.ckpt.forensics.kubelet.CheckpointTarget;
+import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Calls reconcile directly against the Fabric8 mock API server (CRUD mode) with a scripted kubelet. */
+@EnableKubernetesMockClient(crud = true)
+class ForensicCheckpointReconcilerTest {
+
+  static final String NS = "dev";
+  static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-23T10:00:00Z"), ZoneOffset.UTC);
+  static final String SECRET = "hunter2-very-secret";
+
+  KubernetesClient client;
+  ScriptedTransport kubelet;
+  ForensicCheckpointReconciler reconciler;
+
+  @BeforeEach
+  void setUp() {
+    kubelet = new ScriptedTransport().answering(ScriptedTransport::archiveFor);
+    reconciler = reconciler(OperatorConfig.defaults());
+  }
+
+  ForensicCheckpointReconciler reconciler(OperatorConfig config) {
+    return new ForensicCheckpointReconciler(client, kubelet, config, CLOCK, "test");
+  }
+
+  // ---- success paths
+
+  @Test
+  void checkpointsOneContainerAndRecordsTheKubeletsPath() {
+    Pod pod = createPod("nettools", "worker-1", "Running", Map.of("nettools", true));
+    createFcp("inc42", "nettools", List.of("nettools"), null);
+
+    ForensicCheckpoint done = settle("inc42");
+
+    ForensicCheckpointStatus status = done.getStatus();
+    assertThat(status.getPhase()).isEqualTo(CheckpointPhase.Succeeded);
+    assertThat(status.getNodeName()).isEqualTo("worker-1");
+    assertThat(status.getPodUID()).isEqualTo(pod.getMetadata().getUid());
+    assertThat(status.getObservedGeneration()).isEqualTo(done.getMetadata().getGeneration());
+    assertThat(status.getStartTime()).isEqualTo("2026-11-23T10:00:00Z");
+    assertThat(status.getCompletionTime()).isEqualTo("2026-11-23T10:00:00Z");
+    ContainerCheckpointStatus c = status.getContainers().get(0);
+    assertThat(c.getName()).isEqualTo("nettools");
+    assertThat(c.getPhase()).isEqualTo(ContainerPhase.Succeeded);
+    assertThat(c.getArchivePath())
+        .isEqualTo("/var/lib/kubelet/checkpoints/checkpoint-nettools_dev-nettools-2026-11-23T10:00:00Z.tar");
+    assertThat(c.getAttempts()).isEqualTo(1);
+    assertThat(c.getContainerID()).isEqualTo("containerd://" + "a".repeat(64));
+    assertThat(c.getImage()).isEqualTo("docker.io/library/nettools:1");
+    assertThat(c.getImageID()).startsWith("docker.io/library/nettools@sha256:");
+    assertThat(c.getCheckpointedAt()).isNotNull();
+    assertThat(c.getDurationMillis()).isNotNull().isNotNegative();
+    assertThat(c.getFailure()).isNull();
+    assertCondition(done, Conditions.READY, "True", Conditions.REASON_COMPLETED);
+    assertCondition(done, Conditions.FAILED, "False", Conditions.REASON_NOT_FAILED);
+
+    assertThat(kubelet.calls).containsExactly(new CheckpointTarget("worker-1", NS, "nettools", "nettools", 300));
+    assertThat(eventReasons())
+        .containsExactlyInAnyOrder("CheckpointRequested", "ContainerCheckpointed", "CheckpointSucceeded");
+  }
+
+  @Test
+  void withoutAContainerListEveryRunningContainerIsCheckpointed() {
+    createPod("web", "worker-1", "Running", Map.of("app", true, "sidecar", true, "stopped", false));
+    createFcp("all", "web", null, 60);
+
+    ForensicCheckpoint done = settle("all");
+
+    assertThat(done.getStatus().getPhase()).isEqualTo(CheckpointPhase.Succeeded);
+    assertThat(done.getStatus().getContainers()).extracting(ContainerCheckpointStatus::getName)
+        .containsExactlyInAnyOrder("app", "sidecar");
+    assertThat(kubelet.calls).extracting(CheckpointTarget::container).containsExactlyInAnyOrder("app", "sidecar");
+    assertThat(kubelet.calls).extracting(CheckpointTarget::timeoutSeconds).containsOnly(60);
+  }
+
+  @Test
+  void oneFailedContainerOfTwoMakesItPartiallySucceeded() {
+    createPod("web", "worker-1", "Running", Map.of("app", true, "db", true));
+    kubelet.answering(t -> t.container().equals("db")
+        ? new CheckpointOutcome.Failure(new CheckpointFailure(FailureReason.CRIUFailed, "criu failed", 500))
+        : ScriptedTransport.archiveFor(t));
+    createFcp("partial", "web", List.of("app", "db"), null);
+
+    ForensicCheckpoint done = settle("partial");
+
+    assertThat(done.getStatus().getPhase()).isEqualTo(CheckpointPhase.PartiallySucceeded);
+    assertThat(container(done, "app").getPhase()).isEqualTo(ContainerPhase.Succeeded);
+    ContainerCheckpointStatus db = container(done, "db");
+    assertThat(db.getPhase()).isEqualTo(ContainerPhase.Failed);
+    assertThat(db.getFailure().getReason()).isEqualTo(FailureReason.CRIUFailed);
+    assertThat(db.getFailure().getHttpStatus()).isEqualTo(500);
+    assertThat(db.getArchivePath()).isNull();
+    assertCondition(done, Conditions.READY, "False", Conditions.REASON_FAILED);
+    assertCondition(done, Conditions.FAILED, "True", Conditions.REASON_FAILED);
+    assertThat(eventReasons()).contains("CRIUFailed", "CheckpointPartiallySucceeded");
+  }
+
+  @Test
+  void everyContainerFailingMakesItFailed() {
+    createPod("web", "worker-1", "Running", Map.of("app", true));
+    kubelet.answering(t -> new CheckpointOutcome.Failure(
+        new CheckpointFailure(FailureReason.CheckpointingDisabled, "404 page not found", 404)));
+    createFcp("gate-off", "web", null, null);
+
+    ForensicCheckpoint done = settle("gate-off");
+
+    assertThat(done.getStatus().getPhase()).isEqualTo(CheckpointPhase.Failed);
+    assertThat(container(done, "app").getFailure().getReason()).isEqualTo(FailureReason.CheckpointingDisabled);
+    assertCondition(done, Conditions.FAILED, "True", Conditions.REASON_FAILED);
+  }
+
+  // ---- problems found before any kubelet call
+
+  @Test
+  void missingPodFailsWithoutCallingTheKubelet() {
+    createFcp("nopod", "ghost", List.of("app"), null);
+
+    ForensicCheckpoint done = settle("nopod");
+
+    assertWholeFailure(done, FailureReason.PodNotFound, "dev/ghost does not exist");
+    assertThat(container(done, "app").getFailure().getReason()).isEqualTo(FailureReason.PodNotFound);
+    assertThat(kubelet.calls).isEmpty();
+    assertThat(eventReasons()).containsExactly("PodNotFound");
+  }
+
+  @Test
+  void unscheduledPodFails() {
+    createPod("pending", null, "Pending", Map.of("app", false));
+    createFcp("unscheduled", "pending", null, null);
+
+    assertWholeFailure(settle("unscheduled"), FailureReason.PodNotScheduled, "not scheduled");
+    assertThat(kubelet.calls).isEmpty();
+  }
+
+  @Test
+  void podThatIsNotRunningFails() {
+    createPod("done", "worker-1", "Succeeded", Map.of("app", false));
+    createFcp("finished", "done", null, null);
+
+    assertWholeFailure(settle("finished"), FailureReason.PodNotRunning, "phase Succeeded");
+    assertThat(kubelet.calls).isEmpty();
+  }
+
+  @Test
+  void unknownAndStoppedContainersFailOnTheirOwnWhileOthersAreCheckpointed() {
+    createPod("web", "worker-1", "Running", Map.of("app", true, "stopped", false));
+    createFcp("mixed", "web", List.of("app", "stopped", "typo"), null);
+
+    ForensicCheckpoint done = settle("mixed");
+
+    assertThat(done.getStatus().getPhase()).isEqualTo(CheckpointPhase.PartiallySucceeded);
+    assertThat(container(done, "stopped").getFailure().getReason()).isEqualTo(FailureReason.ContainerNotRunning);
+    assertThat(container(done, "typo").getFailure().getReason()).isEqualTo(FailureReason.ContainerNotFound);
+    assertThat(container(done, "typo").getFailure().getMessage()).contains("no container named typo");
+    assertThat(kubelet.calls).extracting(CheckpointTarget::container).containsExactly("app");
+  }
+
+  @Test
+  void podReplacedWhileWaitingIsNotCheckpointed() {
+    createPod("web", "worker-1", "Running", Map.of("app", true));
+    createFcp("replaced", "web", null, null);
+    reconcile("replaced"); // reads the pod and takes a permit
+    client.pods().inNamespace(NS).withName("web").delete();
+    createPod("web", "worker-1", "Running", Map.of("app", true));
+
+    ForensicCheckpoint done = settle("replaced");
+
+    assertThat(container(done, "app").getFailure().getReason()).isEqualTo(FailureReason.PodReplaced);
+    assertThat(done.getStatus().getPhase()).isEqualTo(CheckpointPhase.Failed);
+    assertThat(kubelet.calls).isEmpty();
+  }
+
+  @Test
+  void containerThatStoppedWhileWaitingIsNotCheckpointed() {
+    createPod("web", "worker-1", "Running", Map.of("app", true));
+    createFcp("stopped", "web", null, null);
+    reconcile("stopped");
+    Pod pod = client.pods().inNamespace(NS).withName("web").get();
+    pod.getStatus().getContainerStatuses().get(0)
+        .setState(new ContainerStateBuilder().withNewTerminated().withExitCode(137).endTerminated().build());
+    client.pods().inNamespace(NS).resource(pod).updateStatus();
+
+    ForensicCheckpoint done = settle("stopped");
+
+    assertThat(container(done, "app").getFailure().getReason()).isEqualTo(FailureReason.ContainerNotRunning);
+    assertThat(kubelet.calls).isEmpty();
+  }
+
+  // ---- terminal objects, restarts, stale views
+
+  @Test
+  void terminalObjectsAreNeverCalledAgain() {
+    createPod("web", "worker-1", "Running", Map.of("app", true));
+    createFcp("once", "web", null, null);
+    ForensicCheckpoint done = settle("once");
+    String version = done.getMetadata().getResourceVersion();
+
+    for (int i = 0; i < 3; i++) {
+      reconciler(OperatorConfig.defaults()).reconcile(get("once"), null);
+      reconcile("once");
+    }
+
+    assertThat(kubelet.callCount()).isEqualTo(1);
+    assertThat(get("once").getMetadata().getResourceVersion()).isEqualTo(version);
+  }
+
+  @Test
+  void restartDuringACallRetriesOnceAndSaysAnArchiveMayBeLeft() {
+    createPod("web", "worker-1", "Running", Map.of("app", true));
+    createFcp("restart", "web", null, null);
+    kubelet.holding();
+    reconcile("restart");
+    reconcile("restart"); // the call starts and never returns: the operator process dies here
+    assertThat(kubelet.callCount()).isEqualTo(1);
+    assertThat(container(get("restart"), "app").getPhase()).isEqualTo(ContainerPhase.Running);
+
+    kubelet.answering(ScriptedTransport::archiveFor);
+    reconciler = reconciler(OperatorConfig.defaults()); // a new operator process knows no calls
+    ForensicCheckpoint done = settle("restart");
+
+    ContainerCheckpointStatus app = container(done, "app");
+    assertThat(kubelet.callCount()).isEqualTo(2);
+    assertThat(app.getPhase()).isEqualTo(ContainerPhase.Succeeded);
+    assertThat(app.getAttempts()).isEqualTo(2);
+    assertThat(app.getNote()).contains("attempt 1").contains("interrupted by an operator restart")
+        .contains("may have left an archive on node worker-1");
+    assertThat(done.getStatus().getPhase()).isEqualTo(CheckpointPhase.Succeeded);
+  }
+
+  @Test
+  void secondInterruptedAttemptIsNotRetried() {
+    createPod("web", "worker-1", "Running", Map.of("app", true));
+    createFcp("twice", "web", null, null);
+    kubelet.holding();
+    reconcile("twice");
+    reconcile("twice");
+    reconciler = reconciler(OperatorConfig.defaults());
+    reconcile("twice");
+    reconcile("twice"); // the retry starts; the operator dies again
+    assertThat(kubelet.callCount()).isEqualTo(2);
+
+    reconciler = reconciler(OperatorConfig.defaults());
+    ForensicCheckpoint done = settle("twice");
+
+    assertThat(kubelet.callCount()).isEqualTo(2);
+    ContainerCheckpointStatus app = container(done, "app");
+    assertThat(app.getFailure().getReason()).isEqualTo(FailureReason.Interrupted);
+    assertThat(app.getFailure().getMessage()).contains("may have left archives on node worker-1");
+    assertThat(done.getStatus().getPhase()).isEqualTo(CheckpointPhase.Failed);
+  }
+
+  // ---- concurrency
+
+  @Test
+  void perNodeLimitHoldsCallsBackUntilOneFinishes() {
+    kubelet.holding();
+    createPod("a", "worker-1", "Running", Map.of("app", true));
+    createPod("b", "worker-1", "Running", Map.of("app", true));
+    createPod("c", "worker-2", "Running", Map.of("app", true));
+    createFcp("fa", "a", null, null);
+    createFcp("fb", "b", null, null);
+    createFcp("fc", "c", null, null);
+
+    for (int i = 0; i < 3; i++) {
+      reconcile("fa");
+      reconcile("fb");
+      reconcile("fc");
+    }
+
+    assertThat(kubelet.calls).extracting(CheckpointTarget::pod).containsExactlyInAnyOrder("a", "c");
+    assertThat(get("fb").getStatus().getPhase()).isEqualTo(CheckpointPhase.Pending);
+    assertThat(get("fb").getStatus().getMessage()).contains("waiting for a free checkpoint slot on node worker-1");
+
+    kubelet.finish("a/app", ScriptedTransport.archiveFor(kubelet.calls.get(0)));
+    kubelet.finish("c/app", ScriptedTransport.archiveFor(kubelet.calls.get(0)));
+    settle("fa");
+    settle("fc");
+    reconcile("fb");
+    assertThat(kubelet.calls).extracting(CheckpointTarget::pod).containsExactlyInAnyOrder("a", "c", "b");
+  }
+
+  @Test
+  void globalLimitAndOneCallPerTargetContainer() {
+    kubelet.holding();
+    reconciler = reconciler(OperatorConfig.fromEnvironment(Map.of(
+        OperatorConfig.MAX_CONCURRENT, "2", OperatorConfig.MAX_CONCURRENT_PER_NODE, "10")));
+    createPod("a", "worker-1", "Running", Map.of("app", true));
+    createPod("b", "worker-2", "Running", Map.of("app", true));
+    createPod("c", "worker-3", "Running", Map.of("app", true));
+    createFcp("fa1", "a", null, null);
+    createFcp("fa2", "a", null, null); // the same container as fa1: must wait for it
+    createFcp("fb", "b", null, null);
+    createFcp("fc", "c", null, null);
+
+    for (int i = 0; i < 3; i++) {
+      for (String name : List.of("fa1", "fa2", "fb", "fc")) {
+        reconcile(name);
+      }
+    }
+
+    assertThat(kubelet.calls).extracting(CheckpointTarget::pod).containsExactlyInAnyOrder("a", "b");
+    assertThat(reconciler.callsInFlight()).isEqualTo(2);
+    assertThat(reconciler.waitingPermits()).isEqualTo(2);
+  }
+
+  // ---- what must never leak
+
+  @Test
+  void nothingFromThePodsEnvironmentReachesStatusOrEvents() {
+    createPod("web", "worker-1", "Running", Map.of("app", true));
+    createFcp("private", "web", null, null);
+
+    ForensicCheckpoint done = settle("private");
+
+    assertThat(client.getKubernetesSerialization().asJson(done)).doesNotContain(SECRET).doesNotContain("API_TOKEN");
+    assertThat(client.v1().events().inNamespace(NS).list().getItems())
+        .extracting(Event::getMessage).noneMatch(m -> m.contains(SECRET));
+  }
+
+  // ---- helpers
+
+  Pod createPod(String name, String node, String phase, Map<String, Boolean> containers) {
+    List<String> names = containers.keySet().stream().sorted().toList();
+    var builder = new PodBuilder()
+        .withMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).withUid(UUID.randomUUID().toString())
+            .build())
+        .withNewSpec().withNodeName(node).endSpec()
+        .withNewStatus().withPhase(phase).endStatus();
+    for (String c : names) {
+      builder.editSpec().addNewContainer().withName(c).withImage("docker.io/library/" + c + ":1")
+          .addNewEnv().withName("API_TOKEN").withValue(SECRET).endEnv().endContainer().endSpec();
+      var state = containers.get(c)
+          ? new ContainerStateBuilder().withNewRunning().withStartedAt("2026-11-23T09:00:00Z").endRunning().build()
+          : new ContainerStateBuilder().withNewWaiting().withReason("CrashLoopBackOff").endWaiting().build();
+      builder.editStatus().addToContainerStatuses(new ContainerStatusBuilder().withName(c)
+          .withContainerID("containerd://" + "a".repeat(64)).withImage("docker.io/library/" + c + ":1")
+          .withImageID("docker.io/library/" + c + "@sha256:" + "b".repeat(64)).withState(state).build()).endStatus();
+    }
+    return client.pods().inNamespace(NS).resource(builder.build()).create();
+  }
+
+  void createFcp(String name, String pod, List<String> containers, Integer timeout) {
+    ForensicCheckpoint fcp = new ForensicCheckpoint();
+    fcp.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).withUid(UUID.randomUUID().toString())
+        .withGeneration(1L).build());
+    ForensicCheckpointSpec spec = new ForensicCheckpointSpec();
+    spec.setPodName(pod);
+    spec.setContainers(containers);
+    spec.setTimeoutSeconds(timeout);
+    spec.setReason("Falco: Terminal shell in container");
+    spec.setCaseId("INC-2026-0042");
+    fcp.setSpec(spec);
+    client.resources(ForensicCheckpoint.class).inNamespace(NS).resource(fcp).create();
+  }
+
+  ForensicCheckpoint get(String name) {
+    return client.resources(ForensicCheckpoint.class).inNamespace(NS).withName(name).get();
+  }
+
+  void reconcile(String name) {
+    reconciler.reconcile(get(name), null);
+  }
+
+  /** Reconciles as the event source would trigger it, until the object is terminal (bounded). */
+  ForensicCheckpoint settle(String name) {
+    for (int i = 0; i < 20; i++) {
+      ForensicCheckpoint current = get(name);
+      if (current.getStatus() != null && current.getStatus().getPhase() != null
+          && current.getStatus().getPhase().isTerminal()) {
+        return current;
+      }
+      reconciler.reconcile(current, null);
+    }
+    return get(name);
+  }
+
+  static ContainerCheckpointStatus container(ForensicCheckpoint fcp, String name) {
+    return fcp.getStatus().container(name).orElseThrow();
+  }
+
+  List<String> eventReasons() {
+    return client.v1().events().inNamespace(NS).list().getItems().stream().map(Event::getReason).toList();
+  }
+
+  static void assertCondition(ForensicCheckpoint fcp, String type, String status, String reason) {
+    var condition = Conditions.find(fcp.getStatus().getConditions(), type);
+    assertThat(condition).as(type).isNotNull();
+    assertThat(condition.getStatus()).as(type).isEqualTo(status);
+    assertThat(condition.getReason()).as(type).isEqualTo(reason);
+    assertThat(condition.getLastTransitionTime()).isNotNull();
+  }
+
+  static void assertWholeFailure(ForensicCheckpoint fcp, FailureReason reason, String text) {
+    assertThat(fcp.getStatus().getPhase()).isEqualTo(CheckpointPhase.Failed);
+    assertThat(fcp.getStatus().getFailure().getReason()).isEqualTo(reason);
+    assertThat(fcp.getStatus().getFailure().getMessage()).contains(text);
+    assertThat(fcp.getStatus().getMessage()).startsWith(reason.name());
+    assertCondition(fcp, Conditions.READY, "False", Conditions.REASON_FAILED);
+    assertCondition(fcp, Conditions.FAILED, "True", Conditions.REASON_FAILED);
+    assertThat(Arrays.asList(CheckpointPhase.values())).contains(fcp.getStatus().getPhase());
+  }
+}

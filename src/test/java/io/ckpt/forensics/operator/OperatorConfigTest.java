@@ -1,0 +1,49 @@
+package io.ckpt.forensics.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class OperatorConfigTest {
+
+  @Test
+  void defaultsWatchEverythingWithConservativeLimits() {
+    OperatorConfig config = OperatorConfig.defaults();
+
+    assertThat(config.watchNamespaces()).isEmpty();
+    assertThat(config.maxConcurrentPerNode()).isEqualTo(1);
+    assertThat(config.maxConcurrent()).isEqualTo(10);
+    assertThat(config.defaultTimeoutSeconds()).isEqualTo(300);
+    assertThat(config.logFormat()).isEqualTo(OperatorConfig.LogFormat.text);
+    assertThat(config.healthPort()).isEqualTo(8080);
+  }
+
+  @Test
+  void readsEveryVariable() {
+    OperatorConfig config = OperatorConfig.fromEnvironment(Map.of(
+        "FCP_WATCH_NAMESPACES", " dev, prod ,,", "FCP_MAX_CONCURRENT_PER_NODE", "2", "FCP_MAX_CONCURRENT", "20",
+        "FCP_DEFAULT_TIMEOUT_SECONDS", "900", "FCP_LOG_FORMAT", "JSON", "FCP_HEALTH_PORT", "0"));
+
+    assertThat(config.watchNamespaces()).isEqualTo(Set.of("dev", "prod"));
+    assertThat(config.maxConcurrentPerNode()).isEqualTo(2);
+    assertThat(config.maxConcurrent()).isEqualTo(20);
+    assertThat(config.defaultTimeoutSeconds()).isEqualTo(900);
+    assertThat(config.logFormat()).isEqualTo(OperatorConfig.LogFormat.json);
+    assertThat(config.healthPort()).isZero();
+  }
+
+  @Test
+  void badValuesNameTheVariableAndTheFix() {
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("FCP_MAX_CONCURRENT_PER_NODE", "0")))
+        .hasMessageContaining("FCP_MAX_CONCURRENT_PER_NODE").hasMessageContaining("from 1 to 100");
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("FCP_DEFAULT_TIMEOUT_SECONDS", "ten")))
+        .hasMessageContaining("FCP_DEFAULT_TIMEOUT_SECONDS").hasMessageContaining("'ten'");
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("FCP_LOG_FORMAT", "xml")))
+        .hasMessageContaining("FCP_LOG_FORMAT").hasMessageContaining("text or json");
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("FCP_WATCH_NAMESPACES", "dev,Prod_1")))
+        .hasMessageContaining("FCP_WATCH_NAMESPACES").hasMessageContaining("'Prod_1'");
+  }
+}
