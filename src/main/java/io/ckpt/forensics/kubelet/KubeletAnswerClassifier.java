@@ -143,7 +143,7 @@ public final class KubeletAnswerClassifier {
       return failure(FailureReason.Forbidden, "the kubelet on node " + node + " refused " + who
           + ": it lacks create on nodes/checkpoint (" + body + "). Through the node proxy the kubelet authorizes"
           + " the API server's kubelet client, not the operator; grant it with the chart value"
-          + " kubeletClientIdentity.bindCheckpointPermission=true (name " + who + ")", status);
+          + " kubeletClientBinding.enabled=true (name " + who + ")", status);
     }
     if (status == 500) {
       Matcher failed = CHECKPOINT_FAILED.matcher(body);

@@ -163,7 +163,7 @@ class KubeletAnswerClassifierTest {
     assertThat(failure.getMessage())
         .contains("kube-apiserver-kubelet-client")
         .contains("nodes/checkpoint")
-        .contains("kubeletClientIdentity.bindCheckpointPermission=true");
+        .contains("kubeletClientBinding.enabled=true");
   }
 
   @Test

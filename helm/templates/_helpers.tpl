@@ -1,0 +1,84 @@
+{{/* Chart name, for app.kubernetes.io/name. */}}
+{{- define "fcp.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Full name, the prefix of every object. As in `helm create`, except that a
+release name that starts the chart name (the documented "forensic-checkpoint")
+yields the chart name, not "forensic-checkpoint-forensic-checkpoint-operator".
+*/}}
+{{- define "fcp.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if or (contains $name .Release.Name) (hasPrefix (printf "%s-" .Release.Name) $name) }}
+{{- $name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "fcp.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "fcp.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "fcp.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "fcp.labels" -}}
+{{ include "fcp.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ include "fcp.chart" . }}
+{{- end }}
+
+{{- define "fcp.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "fcp.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- required "serviceAccount.name must name an existing ServiceAccount when serviceAccount.create is false" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "fcp.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/* The operator's ServiceAccount as an RBAC subject. */}}
+{{- define "fcp.subject" -}}
+- kind: ServiceAccount
+  name: {{ include "fcp.serviceAccountName" . }}
+  namespace: {{ .Release.Namespace }}
+{{- end }}
+
+{{/* Rules on namespaced objects: bound cluster-wide or per watched namespace. */}}
+{{- define "fcp.namespacedRules" -}}
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["get"]
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["create"]
+- apiGroups: ["forensics.ckpt.io"]
+  resources: ["forensiccheckpoints"]
+  verbs: ["get", "list", "watch"]
+- apiGroups: ["forensics.ckpt.io"]
+  resources: ["forensiccheckpoints/status"]
+  verbs: ["get", "update", "patch"]
+{{- end }}
+
+{{/* The kubelet checkpoint API through the API server proxy; see values.yaml for what else it allows. */}}
+{{- define "fcp.nodeProxyRules" -}}
+- apiGroups: [""]
+  resources: ["nodes/proxy"]
+  verbs: ["create"]
+{{- end }}

@@ -1,0 +1,801 @@
+package io.ckpt.forensics.chart;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.marcnuri.helm.DryRun;
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.InstallCommand;
+import com.marcnuri.helm.LintResult;
+import com.marcnuri.helm.TemplateCommand;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.RoleRef;
+import io.fabric8.kubernetes.api.model.rbac.Subject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Lints and renders the Helm chart in {@code helm/} with helm-java, pins the operator's RBAC, the values
+ * schema and the Deployment, and fails when {@code deploy/} drifts from the chart's default render.
+ */
+class ChartRenderTest {
+
+  static final String RELEASE = "forensic-checkpoint";
+  static final String NAMESPACE = "forensic-checkpoint-system";
+  static final String FULLNAME = "forensic-checkpoint-operator";
+  static final String CRD_FILE = "forensiccheckpoints.forensics.ckpt.io-v1.yml";
+  static final String REGENERATE_PROPERTY = "deploy.regenerate";
+  static final String REGENERATE_COMMAND = "./mvnw -B -q test -Dtest=ChartRenderTest"
+      + " -Dsurefire.failIfNoSpecifiedTests=false -D" + REGENERATE_PROPERTY + "=true";
+
+  static final Path ROOT = Paths.get(System.getProperty("project.root", "")).toAbsolutePath();
+  static final Path CHART = ROOT.resolve("helm");
+  static final Path DEPLOY = ROOT.resolve("deploy");
+
+  static final YAMLMapper YAML = new YAMLMapper();
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final Pattern SOURCE = Pattern.compile("(?m)^# Source: [^/]+/templates/(\\S+)$");
+
+  /** What the operator's ServiceAccount may do; scope is "cluster" or a namespace. */
+  record Grant(String scope, String apiGroup, String resource, String verb) {
+    @Override
+    public String toString() {
+      return scope + " " + (apiGroup.isEmpty() ? "core" : apiGroup) + " " + resource + " " + verb;
+    }
+  }
+
+  /** One document of a render, with the template it came from and its own text. */
+  record Manifest(String template, String text, JsonNode node) {
+    String kind() {
+      return node.path("kind").asText();
+    }
+
+    String name() {
+      return node.path("metadata").path("name").asText();
+    }
+
+    String namespace() {
+      return node.path("metadata").path("namespace").asText("");
+    }
+
+    <T> T as(Class<T> type) {
+      try {
+        return YAML.treeToValue(node, type);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+
+  @TempDir
+  static Path scratch;
+  static Path renderableChart;
+
+  /**
+   * helm-java 0.0.15 renders with Helm's built-in Kubernetes version (v1.20.0) and cannot pass
+   * --kube-version, so the chart's kubeVersion constraint would refuse every render. Render a copy
+   * without it; {@link #chartMetadataAndCapabilityFreeTemplates()} proves the copy renders the same.
+   */
+  @BeforeAll
+  static void copyChartWithoutKubeVersion() throws IOException {
+    renderableChart = scratch.resolve("chart");
+    try (Stream<Path> files = Files.walk(CHART)) {
+      for (Path source : files.toList()) {
+        Path target = renderableChart.resolve(CHART.relativize(source).toString());
+        if (Files.isDirectory(source)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(source, target);
+        }
+      }
+    }
+    Path chartYaml = renderableChart.resolve("Chart.yaml");
+    String withoutKubeVersion = Files.readAllLines(chartYaml).stream()
+        .filter(line -> !line.startsWith("kubeVersion:"))
+        .collect(Collectors.joining("\n", "", "\n"));
+    Files.writeString(chartYaml, withoutKubeVersion);
+  }
+
+  @Test
+  void lintPassesStrict() {
+    LintResult result = new Helm(CHART).lint().strict().call();
+
+    assertThat(result.isFailed()).as("helm lint --strict: %s", result.getMessages()).isFalse();
+    assertThat(result.getMessages()).noneMatch(m -> m.contains("[ERROR]") || m.contains("[WARNING]"));
+  }
+
+  @Test
+  void chartMetadataAndCapabilityFreeTemplates() throws IOException {
+    JsonNode chart = YAML.readTree(CHART.resolve("Chart.yaml").toFile());
+    assertThat(chart.path("apiVersion").asText()).isEqualTo("v2");
+    assertThat(chart.path("name").asText()).isEqualTo(FULLNAME);
+    assertThat(chart.path("version").asText()).isEqualTo("0.1.0");
+    assertThat(chart.path("appVersion").asText()).isEqualTo("0.1.0");
+    assertThat(chart.path("kubeVersion").asText()).isEqualTo(">=1.30.0-0");
+
+    // The renders below use a copy without kubeVersion; they equal a real render only while no
+    // template depends on the cluster's reported capabilities.
+    try (Stream<Path> templates = Files.list(CHART.resolve("templates"))) {
+      for (Path template : templates.toList()) {
+        assertThat(Files.readString(template)).as(template.getFileName().toString())
+            .doesNotContain(".Capabilities");
+      }
+    }
+  }
+
+  @Test
+  void defaultRenderGrantsTheOperatorExactlyItsRules() {
+    List<Manifest> render = render(null);
+
+    assertThat(operatorGrants(render)).containsExactlyInAnyOrderElementsOf(
+        Stream.concat(namespacedGrants("cluster"), Stream.of(new Grant("cluster", "", "nodes/proxy", "create")))
+            .toList());
+    assertThat(kinds(render, "RoleBinding")).isEmpty();
+    assertThat(kinds(render, "Role")).isEmpty();
+    assertThat(kinds(render, "ClusterRoleBinding")).extracting(Manifest::name).containsExactly(FULLNAME);
+  }
+
+  @Test
+  void defaultRenderIsTheExpectedObjectsWithStandardLabels() {
+    List<Manifest> render = render(null);
+
+    assertThat(render).extracting(m -> m.kind() + "/" + m.name()).containsExactlyInAnyOrder(
+        "ServiceAccount/" + FULLNAME,
+        "ClusterRole/" + FULLNAME,
+        "ClusterRoleBinding/" + FULLNAME,
+        "ClusterRole/" + FULLNAME + "-admin",
+        "ClusterRole/" + FULLNAME + "-view",
+        "Deployment/" + FULLNAME);
+    for (Manifest m : render) {
+      assertThat(labels(m.node().path("metadata"))).as(m.kind() + "/" + m.name()).containsAllEntriesOf(Map.of(
+          "app.kubernetes.io/name", FULLNAME,
+          "app.kubernetes.io/instance", RELEASE,
+          "app.kubernetes.io/version", "0.1.0",
+          "app.kubernetes.io/managed-by", "Helm",
+          "helm.sh/chart", FULLNAME + "-0.1.0"));
+    }
+  }
+
+  @Test
+  void noRoleGrantsSecretsExecOrWildcards() {
+    String everything = """
+        watchNamespaces: [team-a, team-b]
+        kubeletClientBinding: {enabled: true}
+        aggregateRoles: true
+        """;
+    for (List<Manifest> render : List.of(render(null), render(everything))) {
+      for (Manifest m : kinds(render, "ClusterRole", "Role")) {
+        for (PolicyRule rule : m.as(ClusterRole.class).getRules()) {
+          String where = m.kind() + "/" + m.name() + " " + rule;
+          assertThat(rule.getApiGroups()).as(where).doesNotContain("*");
+          assertThat(rule.getResources()).as(where).isNotEmpty()
+              .doesNotContain("*", "secrets", "configmaps", "pods/exec", "pods/attach", "pods/portforward",
+                  "nodes", "serviceaccounts/token");
+          assertThat(rule.getVerbs()).as(where)
+              .doesNotContain("*", "escalate", "bind", "impersonate", "deletecollection");
+          assertThat(rule.getNonResourceURLs()).as(where).isNullOrEmpty();
+          if (rule.getResources().contains("forensiccheckpoints")) {
+            assertThat(rule.getVerbs()).as(where + ": the spec is immutable").doesNotContain("update", "patch");
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void aggregatedRolesJoinAdminEditAndViewUnlessTurnedOff() {
+    List<Manifest> render = render(null);
+
+    Manifest admin = named(render, "ClusterRole", FULLNAME + "-admin");
+    assertThat(labels(admin.node().path("metadata"))).containsAllEntriesOf(Map.of(
+        "rbac.authorization.k8s.io/aggregate-to-admin", "true",
+        "rbac.authorization.k8s.io/aggregate-to-edit", "true"));
+    assertThat(grants(admin.as(ClusterRole.class).getRules(), "cluster"))
+        .containsExactlyInAnyOrderElementsOf(crGrants("create", "delete", "get", "list", "watch"));
+
+    Manifest view = named(render, "ClusterRole", FULLNAME + "-view");
+    assertThat(labels(view.node().path("metadata")))
+        .containsEntry("rbac.authorization.k8s.io/aggregate-to-view", "true")
+        .doesNotContainKeys("rbac.authorization.k8s.io/aggregate-to-admin",
+            "rbac.authorization.k8s.io/aggregate-to-edit");
+    assertThat(grants(view.as(ClusterRole.class).getRules(), "cluster"))
+        .containsExactlyInAnyOrderElementsOf(crGrants("get", "list", "watch"));
+
+    assertThat(render("aggregateRoles: false")).noneMatch(m -> labels(m.node().path("metadata")).keySet().stream()
+        .anyMatch(label -> label.startsWith("rbac.authorization.k8s.io/aggregate-to-")));
+  }
+
+  @Test
+  void kubeletClientBindingOnlyWhenEnabledAndForTheConfiguredSubject() {
+    assertThat(render(null)).noneMatch(m -> m.text().contains("nodes/checkpoint"));
+
+    assertKubeletClientBinding(render("kubeletClientBinding: {enabled: true}"),
+        "User", "kube-apiserver-kubelet-client");
+    List<Manifest> group = render("""
+        kubeletClientBinding: {enabled: true, kind: Group, name: "kubeadm:apiserver-kubelet-client"}
+        """);
+    assertKubeletClientBinding(group, "Group", "kubeadm:apiserver-kubelet-client");
+    // the binding is for the API server's identity: the operator itself gains nothing
+    assertThat(operatorGrants(group)).containsExactlyInAnyOrderElementsOf(operatorGrants(render(null)));
+  }
+
+  private static void assertKubeletClientBinding(List<Manifest> render, String kind, String name) {
+    String roleName = FULLNAME + "-apiserver-kubelet-client";
+    Manifest role = named(render, "ClusterRole", roleName);
+    assertThat(grants(role.as(ClusterRole.class).getRules(), "cluster"))
+        .containsExactly(new Grant("cluster", "", "nodes/checkpoint", "create"));
+
+    ClusterRoleBinding binding = named(render, "ClusterRoleBinding", roleName).as(ClusterRoleBinding.class);
+    assertThat(binding.getRoleRef()).isEqualTo(new RoleRef("rbac.authorization.k8s.io", "ClusterRole", roleName));
+    assertThat(binding.getSubjects()).containsExactly(new Subject("rbac.authorization.k8s.io", kind, name, null));
+    assertThat(render).filteredOn(m -> m.text().contains("nodes/checkpoint"))
+        .extracting(Manifest::name).containsOnly(roleName);
+  }
+
+  @Test
+  void watchNamespacesBindPerNamespaceAndOnlyNodeProxyClusterWide() {
+    List<Manifest> render = render("watchNamespaces: [a, b]");
+
+    assertThat(operatorGrants(render)).containsExactlyInAnyOrderElementsOf(
+        Stream.of(namespacedGrants("a"), namespacedGrants("b"),
+            Stream.of(new Grant("cluster", "", "nodes/proxy", "create"))).flatMap(s -> s).toList());
+    assertThat(kinds(render, "RoleBinding")).extracting(Manifest::namespace).containsExactlyInAnyOrder("a", "b");
+    List<Manifest> clusterBindings = kinds(render, "ClusterRoleBinding");
+    assertThat(clusterBindings).extracting(Manifest::name).containsExactly(FULLNAME + "-node-proxy");
+    ClusterRole bound = named(render, "ClusterRole",
+        clusterBindings.get(0).as(ClusterRoleBinding.class).getRoleRef().getName()).as(ClusterRole.class);
+    assertThat(grants(bound.getRules(), "cluster")).containsExactly(new Grant("cluster", "", "nodes/proxy", "create"));
+    assertThat(env(deployment(render))).containsEntry("FCP_WATCH_NAMESPACES", "a,b");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', textBlock = """
+      logFormat: xml                                             | logFormat
+      concurrency: {perNode: 0}                                  | concurrency.perNode
+      concurrency: {perNode: 101}                                | concurrency.perNode
+      concurrency: {perNode: "2"}                                | concurrency.perNode
+      concurrency: {global: 0}                                   | concurrency.global
+      defaultTimeoutSeconds: 0                                   | defaultTimeoutSeconds
+      defaultTimeoutSeconds: 3601                                | defaultTimeoutSeconds
+      healthPort: 80                                             | healthPort
+      watchNamespaces: [Bad_Namespace]                           | watchNamespaces.0
+      watchNamespaces: [a, a]                                    | watchNamespaces
+      watchNamespaces: a,b                                       | watchNamespaces
+      kubeletClientBinding: {kind: ServiceAccount}               | kubeletClientBinding.kind
+      kubeletClientBinding: {name: ""}                           | kubeletClientBinding.name
+      extraEnv: [{name: FCP_LOG_FORMAT, value: json}]            | extraEnv.0.name
+      image: {digest: latest}                                    | image.digest
+      image: {pullPolicy: Sometimes}                             | image.pullPolicy
+      serviceAccount: {create: "yes"}                            | serviceAccount.create
+      aggregateRoles: "false"                                    | aggregateRoles
+      resources: {limits: {memory: lots}}                        | resources.limits.memory
+      replicaCount: 2                                            | replicaCount
+      """)
+  void badValueFailsTheRender(String values, String key) {
+    assertThatThrownBy(() -> render(values))
+        .hasMessageContaining("values don't meet the specifications of the schema")
+        .hasMessageContaining(key);
+  }
+
+  @Test
+  void badValueFailsTheRenderWithSet() {
+    assertThatThrownBy(() -> template().set("logFormat", "xml").call()).hasMessageContaining("logFormat");
+    assertThatThrownBy(() -> template().set("concurrency.perNode", 0).call())
+        .hasMessageContaining("concurrency.perNode");
+    assertThatThrownBy(() -> render("serviceAccount: {create: false}"))
+        .hasMessageContaining("serviceAccount.name must name an existing ServiceAccount");
+  }
+
+  @Test
+  void deploymentRunsRestrictedWithDefaultSettings() {
+    Deployment deployment = deployment(render(null));
+    assertThat(deployment.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
+    assertThat(deployment.getSpec().getReplicas()).isEqualTo(1);
+    assertThat(deployment.getSpec().getStrategy().getType()).isEqualTo("Recreate");
+
+    PodSpec pod = deployment.getSpec().getTemplate().getSpec();
+    assertThat(pod.getServiceAccountName()).isEqualTo(FULLNAME);
+    assertThat(pod.getAutomountServiceAccountToken()).isTrue();
+    assertThat(pod.getHostNetwork()).isNotEqualTo(Boolean.TRUE);
+    assertThat(pod.getHostPID()).isNotEqualTo(Boolean.TRUE);
+    assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(pod.getSecurityContext().getRunAsUser()).isEqualTo(65532L);
+    assertThat(pod.getSecurityContext().getRunAsGroup()).isEqualTo(65532L);
+    assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    assertThat(pod.getVolumes()).singleElement().satisfies(v -> {
+      assertThat(v.getName()).isEqualTo("tmp");
+      assertThat(v.getEmptyDir()).isNotNull();
+    });
+
+    Container operator = pod.getContainers().get(0);
+    assertThat(pod.getContainers()).hasSize(1);
+    assertThat(operator.getImage()).isEqualTo("forensic-checkpoint-operator:0.1.0");
+    var security = operator.getSecurityContext();
+    assertThat(security.getRunAsNonRoot()).isTrue();
+    assertThat(security.getRunAsUser()).isEqualTo(65532L);
+    assertThat(security.getRunAsGroup()).isEqualTo(65532L);
+    assertThat(security.getReadOnlyRootFilesystem()).isTrue();
+    assertThat(security.getAllowPrivilegeEscalation()).isFalse();
+    assertThat(security.getPrivileged()).isNotEqualTo(Boolean.TRUE);
+    assertThat(security.getCapabilities().getDrop()).containsExactly("ALL");
+    assertThat(security.getCapabilities().getAdd()).isNullOrEmpty();
+    assertThat(security.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    assertThat(operator.getVolumeMounts()).singleElement().satisfies(m -> {
+      assertThat(m.getName()).isEqualTo("tmp");
+      assertThat(m.getMountPath()).isEqualTo("/tmp");
+    });
+
+    assertThat(env(deployment)).containsExactlyInAnyOrderEntriesOf(Map.of(
+        "FCP_WATCH_NAMESPACES", "",
+        "FCP_MAX_CONCURRENT_PER_NODE", "1",
+        "FCP_MAX_CONCURRENT", "10",
+        "FCP_DEFAULT_TIMEOUT_SECONDS", "300",
+        "FCP_LOG_FORMAT", "text",
+        "FCP_HEALTH_PORT", "8080"));
+    assertThat(operator.getPorts()).singleElement().satisfies(p -> {
+      assertThat(p.getName()).isEqualTo("health");
+      assertThat(p.getContainerPort()).isEqualTo(8080);
+    });
+    assertThat(operator.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+    assertThat(operator.getLivenessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("health");
+    assertThat(operator.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
+    assertThat(operator.getReadinessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("health");
+
+    assertThat(operator.getResources().getRequests())
+        .containsExactlyInAnyOrderEntriesOf(Map.of("cpu", new Quantity("100m"), "memory", new Quantity("192Mi")));
+    assertThat(operator.getResources().getLimits())
+        .containsExactlyInAnyOrderEntriesOf(Map.of("memory", new Quantity("512Mi")));
+  }
+
+  @Test
+  void deploymentTakesItsSettingsFromValues() {
+    Deployment deployment = deployment(render("""
+        image: {repository: registry.example/fcp, tag: "9.9.9", pullPolicy: Always}
+        imagePullSecrets: [{name: regcred}]
+        watchNamespaces: [dev, prod]
+        concurrency: {perNode: 2, global: 20}
+        defaultTimeoutSeconds: 600
+        logFormat: json
+        healthPort: 9090
+        extraEnv:
+          - {name: JAVA_TOOL_OPTIONS, value: "-XX:MaxRAMPercentage=60"}
+        nodeSelector: {kubernetes.io/os: linux}
+        tolerations: [{key: dedicated, operator: Equal, value: ops, effect: NoSchedule}]
+        affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms:
+          [{matchExpressions: [{key: ops, operator: Exists}]}]}}}
+        podAnnotations: {example.com/owner: ir-team}
+        podLabels: {team: ir, app.kubernetes.io/name: not-the-chart}
+        serviceAccount: {create: true, name: fcp-operator, annotations: {example.com/note: x}}
+        resources: {requests: {cpu: 50m, memory: 256Mi}, limits: {memory: 1Gi}}
+        """));
+    PodSpec pod = deployment.getSpec().getTemplate().getSpec();
+    Container operator = pod.getContainers().get(0);
+
+    assertThat(env(deployment)).containsExactlyInAnyOrderEntriesOf(Map.of(
+        "FCP_WATCH_NAMESPACES", "dev,prod",
+        "FCP_MAX_CONCURRENT_PER_NODE", "2",
+        "FCP_MAX_CONCURRENT", "20",
+        "FCP_DEFAULT_TIMEOUT_SECONDS", "600",
+        "FCP_LOG_FORMAT", "json",
+        "FCP_HEALTH_PORT", "9090",
+        "JAVA_TOOL_OPTIONS", "-XX:MaxRAMPercentage=60"));
+    assertThat(operator.getImage()).isEqualTo("registry.example/fcp:9.9.9");
+    assertThat(operator.getImagePullPolicy()).isEqualTo("Always");
+    assertThat(pod.getImagePullSecrets()).extracting(s -> s.getName()).containsExactly("regcred");
+    assertThat(operator.getPorts().get(0).getContainerPort()).isEqualTo(9090);
+    assertThat(pod.getServiceAccountName()).isEqualTo("fcp-operator");
+    assertThat(pod.getNodeSelector()).containsExactly(Map.entry("kubernetes.io/os", "linux"));
+    assertThat(pod.getTolerations()).singleElement().satisfies(t -> assertThat(t.getKey()).isEqualTo("dedicated"));
+    assertThat(pod.getAffinity().getNodeAffinity()).isNotNull();
+    assertThat(deployment.getSpec().getTemplate().getMetadata().getAnnotations())
+        .containsExactly(Map.entry("example.com/owner", "ir-team"));
+    assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels())
+        .containsEntry("team", "ir")
+        .containsAllEntriesOf(deployment.getSpec().getSelector().getMatchLabels())
+        .containsEntry("app.kubernetes.io/name", FULLNAME);
+    assertThat(operator.getResources().getLimits()).containsExactly(Map.entry("memory", new Quantity("1Gi")));
+
+    String digest = "sha256:" + "ab".repeat(32);
+    assertThat(deployment(render("image: {digest: \"" + digest + "\"}")).getSpec().getTemplate().getSpec()
+        .getContainers().get(0).getImage()).isEqualTo("forensic-checkpoint-operator@" + digest);
+  }
+
+  @Test
+  void serviceAccountBindingsFollowTheServiceAccountValues() {
+    List<Manifest> existing = render("serviceAccount: {create: false, name: preexisting}");
+    assertThat(kinds(existing, "ServiceAccount")).isEmpty();
+    assertThat(named(existing, "ClusterRoleBinding", FULLNAME).as(ClusterRoleBinding.class).getSubjects())
+        .containsExactly(new Subject(null, "ServiceAccount", "preexisting", NAMESPACE));
+    assertThat(deployment(existing).getSpec().getTemplate().getSpec().getServiceAccountName())
+        .isEqualTo("preexisting");
+  }
+
+  @Test
+  void everyValueIsInTheSchemaAndTheReadme() throws IOException {
+    JsonNode values = YAML.readTree(CHART.resolve("values.yaml").toFile());
+    JsonNode schema = JSON.readTree(CHART.resolve("values.schema.json").toFile());
+    String readme = Files.readString(CHART.resolve("README.md"));
+
+    assertThat(schema.path("$schema").asText()).isEqualTo("http://json-schema.org/draft-07/schema#");
+    assertThat(schema.path("additionalProperties").asBoolean(true)).isFalse();
+    assertThat(names(schema.path("properties"))).as("top-level keys: schema vs values.yaml")
+        .isEqualTo(names(values));
+
+    List<String> keys = new ArrayList<>();
+    collectKeys(values, schema, "", keys);
+    for (String key : keys) {
+      boolean documented = false;
+      for (String k = key; !documented && !k.isEmpty(); k = k.contains(".") ? k.substring(0, k.lastIndexOf('.')) : "") {
+        documented = readme.contains("| `" + k + "` |");
+      }
+      assertThat(documented).as("helm/README.md has a values table row for %s", key).isTrue();
+    }
+  }
+
+  /** Paths of values.yaml, descending where the schema lists an object's properties. */
+  private static void collectKeys(JsonNode values, JsonNode schema, String prefix, List<String> keys) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = values.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> field = it.next();
+      String key = prefix + field.getKey();
+      JsonNode property = schema.path("properties").path(field.getKey());
+      assertThat(property.isMissingNode()).as("values.schema.json describes %s", key).isFalse();
+      if (field.getValue().isObject() && property.has("properties")) {
+        collectKeys(field.getValue(), property, key + ".", keys);
+      } else {
+        keys.add(key);
+      }
+    }
+  }
+
+  @Test
+  void deployIsTheChartsDefaultRender() throws IOException {
+    Map<String, String> expected = expectedDeployFiles();
+    if (Boolean.getBoolean(REGENERATE_PROPERTY)) {
+      try (Stream<Path> old = Files.list(DEPLOY)) {
+        for (Path file : old.filter(ChartRenderTest::isYaml).toList()) {
+          Files.delete(file);
+        }
+      }
+      for (Map.Entry<String, String> file : expected.entrySet()) {
+        Files.writeString(DEPLOY.resolve(file.getKey()), file.getValue());
+      }
+    }
+
+    String howToFix = "deploy/ must equal the chart's default render (release " + RELEASE + ", namespace "
+        + NAMESPACE + "); regenerate it with: " + REGENERATE_COMMAND;
+    Set<String> present;
+    try (Stream<Path> files = Files.list(DEPLOY)) {
+      present = files.filter(ChartRenderTest::isYaml).map(p -> p.getFileName().toString())
+          .collect(Collectors.toCollection(TreeSet::new));
+    }
+    assertThat(present).as("files in deploy/. " + howToFix).isEqualTo(new TreeSet<>(expected.keySet()));
+    List<String> differing = new ArrayList<>();
+    for (Map.Entry<String, String> file : expected.entrySet()) {
+      // parsed documents, so that comments and formatting do not count
+      if (!documents(Files.readString(DEPLOY.resolve(file.getKey()))).equals(documents(file.getValue()))) {
+        differing.add("deploy/" + file.getKey());
+      }
+    }
+    assertThat(differing).as("files that differ from the chart. " + howToFix).isEmpty();
+  }
+
+  /**
+   * kustomize refuses files outside the kustomization's directory, so deploy/ refers to the CRD through
+   * crd/kustomization.yaml (the directory ../crd), never to the file itself.
+   */
+  @Test
+  void deployKustomizationReachesTheCrd() throws IOException {
+    Path crdKustomization = ROOT.resolve("crd/kustomization.yaml");
+    assertThat(crdKustomization).as("kubectl apply -k deploy/ loads the CRD through %s, with"
+        + " resources: [%s]", ROOT.relativize(crdKustomization), CRD_FILE).exists();
+    assertThat(strings(YAML.readTree(crdKustomization.toFile()).path("resources"))).containsExactly(CRD_FILE);
+    assertThat(ROOT.resolve("crd").resolve(CRD_FILE)).exists();
+  }
+
+  @Test
+  void notesExplainTheTradeOffAndTheFirstCheckpoint() throws IOException {
+    String notes = notes(null);
+    assertThat(notes).contains(
+        "nodes/proxy",
+        "exec and attach into EVERY pod on EVERY\n   node",
+        "nodes/checkpoint",
+        "--set kubeletClientBinding.enabled=true",
+        "kubectl -n " + NAMESPACE + " rollout status deployment/" + FULLNAME,
+        "kubectl get fcp -A",
+        "kubectl wait --for=condition=Ready fcp/nettools-inc42 -n dev");
+
+    // the NOTES example is the sample in deploy/examples, less the optional timeout
+    int exampleLine = notes.lastIndexOf('\n', notes.indexOf("apiVersion: forensics.ckpt.io")) + 1;
+    String example = notes.substring(exampleLine, notes.indexOf("   then:"));
+    JsonNode fromNotes = documents(example.stripIndent()).get(0);
+    ObjectNode sample = (ObjectNode) documents(Files.readString(
+        DEPLOY.resolve("examples/forensiccheckpoint.yaml"))).get(0).deepCopy();
+    ((ObjectNode) sample.path("spec")).remove("timeoutSeconds");
+    assertThat(fromNotes).isEqualTo(sample);
+
+    assertThat(notes("kubeletClientBinding: {enabled: true, kind: Group, name: ops-kubelet-client}"))
+        .contains("This release binds it for Group \"ops-kubelet-client\"")
+        .doesNotContain("--set kubeletClientBinding.enabled=true");
+    assertThat(notes("watchNamespaces: [prod, dev]"))
+        .contains("these namespaces only: prod, dev", "namespace: prod", "-n prod");
+  }
+
+  /** The NOTES.txt Helm prints after an install (a client-only dry run: no cluster needed). */
+  static String notes(String valuesYaml) {
+    InstallCommand install = new Helm(renderableChart).install().withName(RELEASE).withNamespace(NAMESPACE)
+        .dryRun().withDryRunOption(DryRun.CLIENT).clientOnly();
+    if (valuesYaml != null) {
+      install = install.withValuesFile(valuesFile(valuesYaml));
+    }
+    String output = install.call().getOutput();
+    assertThat(output).contains("NOTES:");
+    return output.substring(output.indexOf("NOTES:"));
+  }
+
+  @Test
+  void exampleIsTheDocumentedCheckpoint() throws IOException {
+    Path examples = DEPLOY.resolve("examples");
+    assertThat(strings(YAML.readTree(examples.resolve("kustomization.yaml").toFile()).path("resources")))
+        .containsExactly("forensiccheckpoint.yaml");
+
+    List<JsonNode> docs = documents(Files.readString(examples.resolve("forensiccheckpoint.yaml")));
+    assertThat(docs).hasSize(1);
+    JsonNode fcp = docs.get(0);
+    assertThat(fcp.path("apiVersion").asText()).isEqualTo("forensics.ckpt.io/v1alpha1");
+    assertThat(fcp.path("kind").asText()).isEqualTo("ForensicCheckpoint");
+    assertThat(fcp.path("metadata").path("namespace").asText()).isEqualTo("dev");
+    assertThat(fcp.path("metadata").path("name").asText()).isEqualTo("nettools-inc42");
+    JsonNode spec = fcp.path("spec");
+    assertThat(names(spec)).containsExactlyInAnyOrder("podName", "containers", "reason", "caseId", "timeoutSeconds");
+    assertThat(spec.path("podName").asText()).isEqualTo("nettools");
+    assertThat(strings(spec.path("containers"))).containsExactly("nettools");
+    assertThat(spec.path("reason").asText()).isEqualTo("Falco: Terminal shell in container");
+    assertThat(spec.path("caseId").asText()).isEqualTo("INC-2026-0042");
+    assertThat(spec.path("timeoutSeconds").isInt()).isTrue();
+    assertThat(spec.path("timeoutSeconds").asInt()).isEqualTo(300);
+  }
+
+  // --- deploy/ as generated from the chart -------------------------------------------------------
+
+  /** File name to content: one file per template of the default render, the Namespace, the kustomization. */
+  static Map<String, String> expectedDeployFiles() {
+    String header = """
+        # Generated by ChartRenderTest from the chart in helm/: its default render as
+        # release %s in namespace %s. Do not edit; regenerate with
+        #   %s
+        """.formatted(RELEASE, NAMESPACE, REGENERATE_COMMAND);
+
+    Map<String, List<String>> byTemplate = new LinkedHashMap<>();
+    for (Manifest m : render(null)) {
+      byTemplate.computeIfAbsent(m.template(), t -> new ArrayList<>()).add(m.text().strip());
+    }
+
+    Map<String, String> files = new LinkedHashMap<>();
+    files.put("namespace.yaml", header + """
+        apiVersion: v1
+        kind: Namespace
+        metadata:
+          name: %s
+          labels:
+            # the operator's pod meets the restricted Pod Security Standard
+            pod-security.kubernetes.io/enforce: restricted
+        """.formatted(NAMESPACE));
+    byTemplate.forEach((template, docs) -> files.put(template, header + String.join("\n---\n", docs) + "\n"));
+
+    List<String> resources = new ArrayList<>();
+    resources.add("namespace.yaml");
+    // kustomize loads no file outside deploy/: the CRD comes through crd/kustomization.yaml
+    resources.add("../crd");
+    resources.addAll(byTemplate.keySet());
+    files.put("kustomization.yaml", header + """
+        # kubectl apply -k deploy/ : the CRD, the namespace and the operator.
+        apiVersion: kustomize.config.k8s.io/v1beta1
+        kind: Kustomization
+        resources:
+        """ + resources.stream().map(r -> "  - " + r + "\n").collect(Collectors.joining()));
+    return files;
+  }
+
+  private static boolean isYaml(Path file) {
+    String name = file.getFileName().toString();
+    return Files.isRegularFile(file) && (name.endsWith(".yaml") || name.endsWith(".yml"));
+  }
+
+  // --- rendering ---------------------------------------------------------------------------------
+
+  static TemplateCommand template() {
+    return new Helm(renderableChart).template().withName(RELEASE).withNamespace(NAMESPACE);
+  }
+
+  /** Renders with the default values, or with these values (YAML) on top. */
+  static List<Manifest> render(String valuesYaml) {
+    TemplateCommand template = template();
+    if (valuesYaml != null) {
+      template = template.withValuesFile(valuesFile(valuesYaml));
+    }
+    return manifests(template.call());
+  }
+
+  static Path valuesFile(String valuesYaml) {
+    try {
+      Path file = Files.createTempFile(scratch, "values-", ".yaml");
+      Files.writeString(file, valuesYaml, StandardCharsets.UTF_8);
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static List<Manifest> manifests(String rendered) {
+    List<Manifest> result = new ArrayList<>();
+    for (String chunk : rendered.split("(?m)^---\\s*$")) {
+      List<JsonNode> docs = documents(chunk);
+      if (docs.isEmpty()) {
+        continue;
+      }
+      assertThat(docs).as("one document per chunk:%n%s", chunk).hasSize(1);
+      Matcher source = SOURCE.matcher(chunk);
+      assertThat(source.find()).as("helm names the template of:%n%s", chunk).isTrue();
+      result.add(new Manifest(source.group(1), chunk, docs.get(0)));
+    }
+    return result;
+  }
+
+  static List<JsonNode> documents(String yaml) {
+    try {
+      List<JsonNode> docs = new ArrayList<>();
+      for (JsonNode doc : YAML.readerFor(JsonNode.class).<JsonNode>readValues(yaml).readAll()) {
+        if (doc != null && !doc.isNull() && !doc.isMissingNode() && !(doc.isObject() && doc.isEmpty())) {
+          docs.add(doc);
+        }
+      }
+      return docs;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  // --- reading renders ---------------------------------------------------------------------------
+
+  static List<Manifest> kinds(List<Manifest> render, String... kinds) {
+    Set<String> wanted = Set.of(kinds);
+    return render.stream().filter(m -> wanted.contains(m.kind())).toList();
+  }
+
+  static Manifest named(List<Manifest> render, String kind, String name) {
+    return render.stream().filter(m -> m.kind().equals(kind) && m.name().equals(name)).findFirst()
+        .orElseGet(() -> fail("no %s %s in the render: %s", kind, name,
+            render.stream().map(m -> m.kind() + "/" + m.name()).toList()));
+  }
+
+  static Deployment deployment(List<Manifest> render) {
+    List<Manifest> deployments = kinds(render, "Deployment");
+    assertThat(deployments).hasSize(1);
+    return deployments.get(0).as(Deployment.class);
+  }
+
+  static Map<String, String> env(Deployment deployment) {
+    Map<String, String> env = new LinkedHashMap<>();
+    for (EnvVar var : deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv()) {
+      assertThat(env).as("env var set twice").doesNotContainKey(var.getName());
+      env.put(var.getName(), var.getValue());
+    }
+    return env;
+  }
+
+  static Map<String, String> labels(JsonNode metadata) {
+    Map<String, String> labels = new LinkedHashMap<>();
+    metadata.path("labels").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
+    return labels;
+  }
+
+  static Set<String> names(JsonNode object) {
+    Set<String> names = new TreeSet<>();
+    object.fieldNames().forEachRemaining(names::add);
+    return names;
+  }
+
+  static List<String> strings(JsonNode array) {
+    List<String> strings = new ArrayList<>();
+    array.forEach(n -> strings.add(n.asText()));
+    return strings;
+  }
+
+  /** Everything the operator's ServiceAccount is granted by the render's bindings. */
+  static Set<Grant> operatorGrants(List<Manifest> render) {
+    Deployment deployment = deployment(render);
+    String serviceAccount = deployment.getSpec().getTemplate().getSpec().getServiceAccountName();
+    Subject operator = new Subject(null, "ServiceAccount", serviceAccount, NAMESPACE);
+
+    Set<Grant> grants = new LinkedHashSet<>();
+    for (Manifest m : kinds(render, "ClusterRoleBinding", "RoleBinding")) {
+      List<Subject> subjects;
+      RoleRef roleRef;
+      String scope;
+      if (m.kind().equals("ClusterRoleBinding")) {
+        ClusterRoleBinding binding = m.as(ClusterRoleBinding.class);
+        subjects = binding.getSubjects();
+        roleRef = binding.getRoleRef();
+        scope = "cluster";
+      } else {
+        RoleBinding binding = m.as(RoleBinding.class);
+        subjects = binding.getSubjects();
+        roleRef = binding.getRoleRef();
+        scope = m.namespace();
+        assertThat(scope).as("RoleBinding %s has a namespace", m.name()).isNotEmpty();
+      }
+      if (!subjects.contains(operator)) {
+        continue;
+      }
+      assertThat(subjects).as("%s %s binds only the operator", m.kind(), m.name()).containsExactly(operator);
+      assertThat(roleRef.getKind()).as("%s %s refers to a ClusterRole", m.kind(), m.name()).isEqualTo("ClusterRole");
+      grants.addAll(grants(named(render, "ClusterRole", roleRef.getName()).as(ClusterRole.class).getRules(), scope));
+    }
+    return grants;
+  }
+
+  static Set<Grant> grants(List<PolicyRule> rules, String scope) {
+    Set<Grant> grants = new LinkedHashSet<>();
+    for (PolicyRule rule : rules) {
+      assertThat(rule.getResourceNames()).as("rule %s names no objects", rule).isNullOrEmpty();
+      for (String group : rule.getApiGroups()) {
+        for (String resource : rule.getResources()) {
+          for (String verb : rule.getVerbs()) {
+            grants.add(new Grant(scope, group, resource, verb));
+          }
+        }
+      }
+    }
+    return grants;
+  }
+
+  static Stream<Grant> namespacedGrants(String scope) {
+    return Stream.of(
+        new Grant(scope, "", "pods", "get"),
+        new Grant(scope, "", "events", "create"),
+        new Grant(scope, "forensics.ckpt.io", "forensiccheckpoints", "get"),
+        new Grant(scope, "forensics.ckpt.io", "forensiccheckpoints", "list"),
+        new Grant(scope, "forensics.ckpt.io", "forensiccheckpoints", "watch"),
+        new Grant(scope, "forensics.ckpt.io", "forensiccheckpoints/status", "get"),
+        new Grant(scope, "forensics.ckpt.io", "forensiccheckpoints/status", "update"),
+        new Grant(scope, "forensics.ckpt.io", "forensiccheckpoints/status", "patch"));
+  }
+
+  static List<Grant> crGrants(String... verbs) {
+    return Stream.of(verbs).map(v -> new Grant("cluster", "forensics.ckpt.io", "forensiccheckpoints", v)).toList();
+  }
+}
