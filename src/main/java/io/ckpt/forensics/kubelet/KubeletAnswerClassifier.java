@@ -6,9 +6,7 @@ import io.ckpt.forensics.api.CheckpointFailure;
 import io.ckpt.forensics.api.FailureReason;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.net.ConnectException;
 import java.net.SocketTimeoutException;
-import java.net.UnknownHostException;
 import java.util.Locale;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
@@ -61,11 +59,10 @@ public final class KubeletAnswerClassifier {
       return failure(FailureReason.NodeUnreachable, "TLS with the API server failed: " + text
           + ". Check the operator's kubeconfig or in-cluster CA", null);
     }
-    if (cause instanceof ConnectException || cause instanceof UnknownHostException || cause instanceof IOException) {
-      return failure(FailureReason.NodeUnreachable, "could not reach the API server to proxy the checkpoint of "
-          + target + ": " + text + ". Nothing is known to have reached the kubelet", null);
-    }
-    return failure(FailureReason.KubeletError, "checkpoint call for " + target + " failed: " + text, null);
+    // Anything else the HTTP stack throws means no answer arrived: the connection failed or broke.
+    return failure(FailureReason.NodeUnreachable, "the connection to the API server failed while proxying the"
+        + " checkpoint of " + target + ": " + text + ". If the request had reached the kubelet, the checkpoint may"
+        + " still complete and leave an archive in the node's checkpoint directory", null);
   }
 
   private static CheckpointOutcome parseSuccess(String body, CheckpointTarget target) {
@@ -193,10 +190,19 @@ public final class KubeletAnswerClassifier {
     return new CheckpointOutcome.Failure(new CheckpointFailure(reason, trim(message), status));
   }
 
-  /** One line, printable, bounded: the text goes into status and events. */
+  /**
+   * One line, printable, bounded: the text goes into status and events. Runtime errors put the
+   * cause last (after long command lines), so a long text keeps its head and its tail.
+   */
   static String trim(String text) {
     String flat = text.replaceAll("[\\p{Cntrl}&&[^\n\t]]", "").replaceAll("\\s+", " ").strip();
-    return flat.length() <= MAX_MESSAGE_CHARS ? flat : flat.substring(0, MAX_MESSAGE_CHARS - 3) + "...";
+    if (flat.length() <= MAX_MESSAGE_CHARS) {
+      return flat;
+    }
+    String gap = " [...] ";
+    int head = (MAX_MESSAGE_CHARS - gap.length()) * 2 / 5;
+    int tail = MAX_MESSAGE_CHARS - gap.length() - head;
+    return flat.substring(0, head) + gap + flat.substring(flat.length() - tail);
   }
 
   private static Throwable rootCause(Throwable error) {

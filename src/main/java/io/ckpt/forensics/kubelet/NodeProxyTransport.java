@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.http.AsyncBody;
 import io.fabric8.kubernetes.client.http.HttpClient;
 import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.okhttp.OkHttpClientFactory;
 import java.io.ByteArrayOutputStream;
 import java.net.URLEncoder;
 import java.nio.ByteBuffer;
@@ -14,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import okhttp3.OkHttpClient;
 
 /**
  * Calls {@code POST /api/v1/nodes/{node}/proxy/checkpoint/{ns}/{pod}/{container}?timeout=N} with the
@@ -34,7 +36,7 @@ public final class NodeProxyTransport implements CheckpointTransport, AutoClosea
    */
   public NodeProxyTransport(Config config) {
     Config noRetry = new ConfigBuilder(config).withRequestRetryBackoffLimit(0).build();
-    this.client = new KubernetesClientBuilder().withConfig(noRetry).build();
+    this.client = new KubernetesClientBuilder().withConfig(noRetry).withHttpClientFactory(new NoResendFactory()).build();
     String master = client.getMasterUrl().toString();
     this.apiRoot = master.endsWith("/") ? master : master + "/";
   }
@@ -76,6 +78,17 @@ public final class NodeProxyTransport implements CheckpointTransport, AutoClosea
     client.close();
   }
 
+  /**
+   * OkHttp silently re-sends a request when a connection fails after the request was written (for
+   * example when the API server aborts a proxied stream): for a checkpoint that is a second call.
+   */
+  private static final class NoResendFactory extends OkHttpClientFactory {
+    @Override
+    protected void additionalConfig(OkHttpClient.Builder builder) {
+      builder.retryOnConnectionFailure(false);
+    }
+  }
+
   /** Keeps the first {@link KubeletAnswer#MAX_BODY_BYTES} bytes and drops the rest. */
   private static final class BoundedBody implements AsyncBody.Consumer<List<ByteBuffer>> {
     private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -98,5 +111,4 @@ public final class NodeProxyTransport implements CheckpointTransport, AutoClosea
       return bytes.toString(StandardCharsets.UTF_8);
     }
   }
-
 }

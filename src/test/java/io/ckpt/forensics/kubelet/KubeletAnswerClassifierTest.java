@@ -186,10 +186,14 @@ class KubeletAnswerClassifierTest {
 
   @Test
   void longTextsAreCutAndFlattened() {
-    var failure = failureOf(500, TEXT, FAILED + "criu failed:\n" + "x".repeat(10_000) + ")");
+    var failure = failureOf(500, TEXT, FAILED + "rpc error: code = Unknown desc = failed to checkpoint container"
+        + " 3f1c9a: running \"/usr/bin/runc\" [" + "\"--arg\" ".repeat(2_000) + "] failed: criu failed: type NOTIFY"
+        + " errno 0\nlog file: /var/lib/containers/dump.log: exit status 1)");
 
     assertThat(failure.getReason()).isEqualTo(FailureReason.CRIUFailed);
-    assertThat(failure.getMessage()).hasSize(1024).endsWith("...").doesNotContain("\n");
+    assertThat(failure.getMessage()).hasSize(1024).doesNotContain("\n").contains(" [...] ")
+        .startsWith("CRIU could not checkpoint shop/web-7d9f8/app")
+        .endsWith("criu failed: type NOTIFY errno 0 log file: /var/lib/containers/dump.log: exit status 1)");
   }
 
   @Test
@@ -200,7 +204,8 @@ class KubeletAnswerClassifierTest {
     assertThat(errorOf(new java.util.concurrent.TimeoutException()).getReason()).isEqualTo(FailureReason.Timeout);
     assertThat(errorOf(new SSLHandshakeException("PKIX path building failed")).getReason())
         .isEqualTo(FailureReason.NodeUnreachable);
-    assertThat(errorOf(new IllegalStateException("boom")).getReason()).isEqualTo(FailureReason.KubeletError);
+    assertThat(errorOf(new IllegalStateException("Connection was closed")).getReason())
+        .isEqualTo(FailureReason.NodeUnreachable);
   }
 
   private static CheckpointFailure failureOf(int code, String type, String body) {

@@ -1,0 +1,85 @@
+package io.ckpt.forensics.cluster;
+
+import com.marcnuri.helm.Helm;
+import io.ckpt.forensics.lab.Lab;
+import io.ckpt.forensics.operator.OperatorConfig;
+import io.ckpt.forensics.operator.OperatorMain;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.Config;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The project's Helm chart installed into a lab, and the operator started with a token of the
+ * chart's ServiceAccount: whatever the operator can do in these tests, the chart's RBAC allowed.
+ */
+public final class ChartRelease {
+
+  public static final String NAMESPACE = "forensic-checkpoint-system";
+  public static final String RELEASE = "forensic-checkpoint";
+  public static final String SERVICE_ACCOUNT = "forensic-checkpoint-operator";
+  static final String CRD = "forensiccheckpoints.forensics.ckpt.io";
+
+  private final Lab lab;
+
+  private ChartRelease(Lab lab) {
+    this.lab = lab;
+  }
+
+  /** helm install of helm/ with {@code values} (keys as for --set), then waits for the CRD. */
+  public static ChartRelease install(Lab lab, Map<String, Object> values) {
+    var install = new Helm(chart()).install().withName(RELEASE).withNamespace(NAMESPACE).createNamespace()
+        .withKubeConfig(lab.adminKubeconfig());
+    values.forEach(install::set);
+    install.call();
+    lab.adminClient().resources(CustomResourceDefinition.class).withName(CRD).waitUntilCondition(
+        crd -> crd != null && crd.getStatus() != null && crd.getStatus().getConditions() != null
+            && crd.getStatus().getConditions().stream()
+                .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus())),
+        60, TimeUnit.SECONDS);
+    return new ChartRelease(lab);
+  }
+
+  /** helm upgrade of the release with new values (the others return to the chart's defaults). */
+  public void upgrade(Map<String, Object> values) {
+    var upgrade = new Helm(chart()).upgrade().withName(RELEASE).withNamespace(NAMESPACE)
+        .withKubeConfig(lab.adminKubeconfig());
+    values.forEach(upgrade::set);
+    upgrade.call();
+  }
+
+  /** Client configuration holding a fresh TokenRequest token of the chart's ServiceAccount. */
+  public Config operatorClientConfig() {
+    return lab.tokenConfig(lab.mintToken(NAMESPACE, SERVICE_ACCOUNT, Duration.ofHours(2))).build();
+  }
+
+  /** A kubeconfig file for the chart's ServiceAccount, for an operator in another process. */
+  public Path operatorKubeconfig(Path file) {
+    return lab.writeKubeconfig(file, lab.mintToken(NAMESPACE, SERVICE_ACCOUNT, Duration.ofHours(2)));
+  }
+
+  /** Starts the operator in this JVM as the chart's ServiceAccount. */
+  public OperatorMain.Running startOperator(OperatorConfig config) {
+    try {
+      return OperatorMain.start(config, operatorClientConfig());
+    } catch (Exception e) {
+      throw new IllegalStateException("operator did not start: " + e.getMessage(), e);
+    }
+  }
+
+  /** The operator settings tests use unless they need others: health on a free port. */
+  public static OperatorConfig testConfig() {
+    return OperatorConfig.fromEnvironment(Map.of(OperatorConfig.HEALTH_PORT, "0",
+        OperatorConfig.DEFAULT_TIMEOUT_SECONDS, "60"));
+  }
+
+  public static Path projectRoot() {
+    return Path.of(System.getProperty("project.root", ".")).toAbsolutePath().normalize();
+  }
+
+  static Path chart() {
+    return projectRoot().resolve("helm");
+  }
+}

@@ -1,0 +1,53 @@
+package io.ckpt.forensics.cluster;
+
+import io.ckpt.forensics.api.ContainerCheckpointStatus;
+import io.ckpt.forensics.api.ForensicCheckpoint;
+import io.ckpt.forensics.api.ForensicCheckpointSpec;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Predicate;
+import org.awaitility.Awaitility;
+
+/** Creating ForensicCheckpoints as a responder would, and waiting for what the operator writes. */
+public final class Checkpoints {
+
+  private final KubernetesClient client;
+
+  public Checkpoints(KubernetesClient client) {
+    this.client = client;
+  }
+
+  public ForensicCheckpoint create(String namespace, String name, String pod, String... containers) {
+    ForensicCheckpoint fcp = new ForensicCheckpoint();
+    fcp.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
+    ForensicCheckpointSpec spec = new ForensicCheckpointSpec();
+    spec.setPodName(pod);
+    spec.setContainers(containers.length == 0 ? null : List.of(containers));
+    spec.setReason("cluster test");
+    spec.setCaseId("INC-TEST-1");
+    fcp.setSpec(spec);
+    return client.resource(fcp).create();
+  }
+
+  public ForensicCheckpoint get(String namespace, String name) {
+    return client.resources(ForensicCheckpoint.class).inNamespace(namespace).withName(name).get();
+  }
+
+  public ForensicCheckpoint awaitTerminal(String namespace, String name, Duration timeout) {
+    return await(namespace, name, timeout, f -> f.getStatus() != null && f.getStatus().getPhase() != null
+        && f.getStatus().getPhase().isTerminal());
+  }
+
+  public ForensicCheckpoint await(String namespace, String name, Duration timeout,
+      Predicate<ForensicCheckpoint> condition) {
+    return Awaitility.await(namespace + "/" + name).atMost(timeout).pollInterval(Duration.ofMillis(100))
+        .until(() -> get(namespace, name), f -> f != null && condition.test(f));
+  }
+
+  public static ContainerCheckpointStatus container(ForensicCheckpoint fcp, String name) {
+    return fcp.getStatus().container(name).orElseThrow(() -> new AssertionError("no status for container " + name
+        + " in " + fcp.getStatus().getContainers()));
+  }
+}

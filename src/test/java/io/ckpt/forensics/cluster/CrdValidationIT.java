@@ -1,0 +1,125 @@
+package io.ckpt.forensics.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ckpt.forensics.lab.ExecResult;
+import io.ckpt.forensics.lab.Lab;
+import io.ckpt.forensics.lab.LabOptions;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The committed CRD (crd/) in a real API server: every validation rule refuses bad input with a
+ * message that names the field, as a responder sees it through the real kubectl.
+ */
+class CrdValidationIT {
+
+  static Lab lab;
+
+  @BeforeAll
+  static void installCrd() {
+    Lab.assumeAvailable();
+    lab = Lab.start(LabOptions.defaults().name("crd-it").nodes(1));
+    ExecResult apply = lab.kubectl("apply", "-f",
+        ChartRelease.projectRoot().resolve("crd/forensiccheckpoints.forensics.ckpt.io-v1.yml").toString());
+    assertThat(apply.exitCode()).as(apply.toString()).isZero();
+    ExecResult established = lab.kubectl("wait", "--for=condition=Established", "crd/" + ChartRelease.CRD,
+        "--timeout=60s");
+    assertThat(established.exitCode()).as(established.toString()).isZero();
+    lab.createNamespace("dev");
+  }
+
+  @AfterAll
+  static void stop() {
+    if (lab != null) {
+      lab.close();
+    }
+  }
+
+  static String manifest(String name, String specLines) {
+    return "apiVersion: forensics.ckpt.io/v1alpha1\nkind: ForensicCheckpoint\nmetadata:\n  name: " + name
+        + "\n  namespace: dev\n" + specLines;
+  }
+
+  static Stream<Arguments> invalid() {
+    String twentyOne = IntStream.range(0, 21).mapToObj(i -> "c" + i).collect(Collectors.joining(", ", "[", "]"));
+    return Stream.of(
+        Arguments.of("no spec", "", "spec: Required value"),
+        Arguments.of("no podName", "spec:\n  reason: x\n", "spec.podName: Required value"),
+        Arguments.of("bad podName", "spec:\n  podName: Bad_Name\n", "spec.podName: Invalid value: \"Bad_Name\""),
+        Arguments.of("long podName", "spec:\n  podName: " + "a".repeat(254) + "\n", "spec.podName: Too long"),
+        Arguments.of("empty containers", "spec:\n  podName: p\n  containers: []\n", "spec.containers"),
+        Arguments.of("duplicate containers", "spec:\n  podName: p\n  containers: [app, app]\n",
+            "containers must not name the same container twice"),
+        Arguments.of("bad container name", "spec:\n  podName: p\n  containers: [App_1]\n",
+            "spec.containers[0]: Invalid value: \"App_1\""),
+        Arguments.of("21 containers", "spec:\n  podName: p\n  containers: " + twentyOne + "\n",
+            "spec.containers: Too many: 21: must have at most 20 items"),
+        Arguments.of("timeout 0", "spec:\n  podName: p\n  timeoutSeconds: 0\n",
+            "spec.timeoutSeconds: Invalid value: 0: spec.timeoutSeconds in body should be greater than or equal to 1"),
+        Arguments.of("timeout 3601", "spec:\n  podName: p\n  timeoutSeconds: 3601\n",
+            "spec.timeoutSeconds in body should be less than or equal to 3600"),
+        Arguments.of("long reason", "spec:\n  podName: p\n  reason: " + "r".repeat(1025) + "\n",
+            "spec.reason: Too long"),
+        Arguments.of("bad caseId", "spec:\n  podName: p\n  caseId: \"INC 42; rm -rf\"\n",
+            "spec.caseId: Invalid value: \"INC 42; rm -rf\""),
+        Arguments.of("long caseId", "spec:\n  podName: p\n  caseId: " + "C".repeat(129) + "\n",
+            "spec.caseId: Too long"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("invalid")
+  void refusesBadInputNamingTheField(String situation, String spec, String message) {
+    ExecResult result = lab.kubectlWithInput(manifest("bad", spec), "apply", "-f", "-");
+
+    assertThat(result.exitCode()).as(situation + ": " + result).isNotZero();
+    assertThat(result.stderr()).as(situation).contains("The ForensicCheckpoint \"bad\" is invalid")
+        .contains(message);
+  }
+
+  @Test
+  void specIsImmutable() {
+    ExecResult create = lab.kubectlWithInput(manifest("frozen", "spec:\n  podName: p\n  timeoutSeconds: 60\n"),
+        "apply", "-f", "-");
+    assertThat(create.exitCode()).as(create.toString()).isZero();
+
+    ExecResult change = lab.kubectlWithInput(manifest("frozen", "spec:\n  podName: other\n  timeoutSeconds: 60\n"),
+        "apply", "-f", "-");
+
+    assertThat(change.exitCode()).isNotZero();
+    assertThat(change.stderr()).contains("spec is immutable: create a new ForensicCheckpoint to take another"
+        + " checkpoint");
+  }
+
+  @Test
+  void acceptsAValidObjectAndPrunesUnknownFields() {
+    var context = new ResourceDefinitionContext.Builder().withGroup("forensics.ckpt.io").withVersion("v1alpha1")
+        .withPlural("forensiccheckpoints").withKind("ForensicCheckpoint").withNamespaced(true).build();
+    GenericKubernetesResource created = lab.adminClient().genericKubernetesResources(context).inNamespace("dev")
+        .resource(new GenericKubernetesResourceBuilder().withApiVersion("forensics.ckpt.io/v1alpha1")
+            .withKind("ForensicCheckpoint").withNewMetadata().withName("valid").withNamespace("dev").endMetadata()
+            .withAdditionalProperties(Map.of("spec", Map.of("podName", "nettools.v2", "containers",
+                java.util.List.of("nettools", "side-car"), "reason", "Falco: Terminal shell in container",
+                "caseId", "INC-2026-0042", "timeoutSeconds", 300, "notAField", "dropped")))
+            .build())
+        .create();
+
+    @SuppressWarnings("unchecked")
+    Map<String, Object> spec = (Map<String, Object>) created.getAdditionalProperties().get("spec");
+    assertThat(spec).containsEntry("podName", "nettools.v2").doesNotContainKey("notAField");
+
+    ExecResult shortName = lab.kubectl("get", "fcp", "valid", "-n", "dev", "-o", "name");
+    assertThat(shortName.stdout().strip()).isEqualTo("forensiccheckpoint.forensics.ckpt.io/valid");
+  }
+}

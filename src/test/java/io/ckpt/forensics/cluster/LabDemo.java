@@ -1,0 +1,141 @@
+package io.ckpt.forensics.cluster;
+
+import io.ckpt.forensics.api.CheckpointPhase;
+import io.ckpt.forensics.api.ForensicCheckpoint;
+import io.ckpt.forensics.lab.ExecResult;
+import io.ckpt.forensics.lab.Lab;
+import io.ckpt.forensics.lab.LabOptions;
+import io.ckpt.forensics.operator.OperatorConfig;
+import io.ckpt.forensics.operator.OperatorMain;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.logging.FileHandler;
+import java.util.logging.Handler;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
+
+/**
+ * The README's main job (run by operator/demo inside the lab's network namespace): a real API
+ * server with three simulated nodes and pods in two namespaces, the chart's CRD and RBAC, the
+ * operator as the chart's ServiceAccount, and deploy/examples applied until every
+ * ForensicCheckpoint is terminal.
+ */
+public final class LabDemo {
+
+  private LabDemo() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    boolean once = List.of(args).contains("--once");
+    Lab.unavailableReason().ifPresent(reason -> {
+      System.err.println("demo: cannot start the lab: " + reason);
+      System.exit(3);
+    });
+    say("starting the lab: etcd, kube-apiserver and 3 simulated kubelet nodes (private network 198.18.0.0/24)");
+    Lab lab = Lab.start(LabOptions.defaults().name("demo").nodes(3));
+    OperatorMain.Running operator = null;
+    CountDownLatch stop = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "demo-stop"));
+    try {
+      logOperatorTo(lab.runDir().resolve("operator.log"));
+      lab.createRunningPod("dev", "nettools", lab.nodes().get(0), "nettools");
+      lab.createRunningPod("shop", "web", lab.nodes().get(1), "app", "sidecar");
+      lab.createRunningPod("shop", "db", lab.nodes().get(2), "postgres");
+      say("pods running: dev/nettools on " + lab.nodes().get(0).name() + ", shop/web on " + lab.nodes().get(1).name()
+          + ", shop/db on " + lab.nodes().get(2).name());
+
+      say("installing the Helm chart (CRD, ServiceAccount, least-privilege RBAC) with helm-java");
+      ChartRelease chart = ChartRelease.install(lab, Map.of());
+      operator = chart.startOperator(OperatorConfig.fromEnvironment(Map.of(OperatorConfig.HEALTH_PORT, "0")));
+      say("operator running as system:serviceaccount:" + ChartRelease.NAMESPACE + ":" + ChartRelease.SERVICE_ACCOUNT
+          + " (log: " + lab.runDir().resolve("operator.log") + ")");
+
+      Path examples = ChartRelease.projectRoot().resolve("deploy/examples");
+      run(lab, "apply", "-k", examples.toString());
+      run(lab, "apply", "-f", "-", SHOP_EXAMPLE);
+
+      boolean allSucceeded = waitForTerminal(lab);
+      System.out.println();
+      System.out.println(lab.kubectl("get", "fcp", "-A").stdout());
+      say(allSucceeded ? "every ForensicCheckpoint reached Succeeded" : "some ForensicCheckpoints did not succeed");
+      say("archives written by the simulated kubelets under " + lab.runDir().resolve("nodes"));
+      if (once) {
+        if (!allSucceeded) {
+          System.exit(1);
+        }
+        return;
+      }
+      say("the lab stays up until Ctrl-C. From another terminal:");
+      System.out.println("    operator/lab/enter kubectl --kubeconfig " + lab.adminKubeconfig() + " get fcp -A");
+      System.out.println("    operator/lab/enter kubectl --kubeconfig " + lab.adminKubeconfig()
+          + " describe fcp nettools-inc42 -n dev");
+      stop.await();
+    } finally {
+      if (operator != null) {
+        operator.close();
+      }
+      lab.close();
+    }
+  }
+
+  static final String SHOP_EXAMPLE = """
+      apiVersion: forensics.ckpt.io/v1alpha1
+      kind: ForensicCheckpoint
+      metadata:
+        name: web-inc43
+        namespace: shop
+      spec:
+        podName: web
+        reason: "Falco: Outbound connection to a known C2 address"
+        caseId: INC-2026-0043
+      """;
+
+  private static boolean waitForTerminal(Lab lab) throws InterruptedException {
+    long deadline = System.nanoTime() + 120_000_000_000L;
+    String last = "";
+    while (System.nanoTime() < deadline) {
+      String table = lab.kubectl("get", "fcp", "-A").stdout();
+      if (!table.equals(last)) {
+        System.out.println(table);
+        last = table;
+      }
+      List<ForensicCheckpoint> all = lab.adminClient().resources(ForensicCheckpoint.class).inAnyNamespace().list()
+          .getItems();
+      if (!all.isEmpty() && all.stream().allMatch(f -> f.getStatus() != null && f.getStatus().getPhase() != null
+          && f.getStatus().getPhase().isTerminal())) {
+        return all.stream().allMatch(f -> f.getStatus().getPhase() == CheckpointPhase.Succeeded);
+      }
+      Thread.sleep(500);
+    }
+    return false;
+  }
+
+  private static void run(Lab lab, String... args) {
+    ExecResult result = args.length > 3 && "-".equals(args[2])
+        ? lab.kubectlWithInput(args[3], args[0], args[1], args[2])
+        : lab.kubectl(args);
+    System.out.print("$ kubectl " + String.join(" ", args.length > 3 ? List.of(args).subList(0, 3) : List.of(args))
+        + "\n" + result.stdout());
+    if (result.exitCode() != 0) {
+      throw new IllegalStateException("kubectl failed: " + result);
+    }
+  }
+
+  private static void logOperatorTo(Path file) throws IOException {
+    Logger root = Logger.getLogger("");
+    for (Handler h : root.getHandlers()) {
+      root.removeHandler(h);
+    }
+    FileHandler handler = new FileHandler(file.toString(), true);
+    handler.setFormatter(new SimpleFormatter());
+    root.addHandler(handler);
+  }
+
+  private static void say(String line) {
+    System.out.println("demo: " + line);
+    System.out.flush();
+  }
+}

@@ -1,0 +1,119 @@
+package io.ckpt.forensics.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ckpt.forensics.api.CheckpointPhase;
+import io.ckpt.forensics.api.ContainerCheckpointStatus;
+import io.ckpt.forensics.api.ContainerPhase;
+import io.ckpt.forensics.api.FailureReason;
+import io.ckpt.forensics.api.ForensicCheckpoint;
+import io.ckpt.forensics.lab.Lab;
+import io.ckpt.forensics.lab.LabOptions;
+import io.ckpt.forensics.lab.SimulatedNode;
+import io.ckpt.forensics.operator.OperatorMain;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Map;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Restart safety with real processes: the operator killed with SIGKILL in the middle of a kubelet
+ * call and started again, and the API server restarted while a checkpoint runs.
+ */
+class OperatorRestartIT {
+
+  static Lab lab;
+  static ChartRelease chart;
+  static Checkpoints fcps;
+
+  @BeforeAll
+  static void startLab() {
+    Lab.assumeAvailable();
+    lab = Lab.start(LabOptions.defaults().name("restart-it").nodes(2));
+    chart = ChartRelease.install(lab, Map.of());
+    fcps = new Checkpoints(lab.adminClient());
+  }
+
+  @AfterAll
+  static void stop() {
+    if (lab != null) {
+      lab.close();
+    }
+  }
+
+  @Test
+  void operatorKilledMidCheckpointRetriesOnceAndRecordsIt() throws Exception {
+    SimulatedNode node = lab.nodes().get(0);
+    lab.createRunningPod("dev", "victim", node, "app");
+    node.setLatency(Duration.ofSeconds(6));
+    var kubeconfig = chart.operatorKubeconfig(lab.runDir().resolve("operator-sa.kubeconfig"));
+
+    OperatorProcess first = OperatorProcess.start(kubeconfig, lab.runDir().resolve("operator-1.log"), Map.of());
+    try {
+      fcps.create("dev", "killed", "victim", "app");
+      fcps.await("dev", "killed", Duration.ofSeconds(60), f -> f.getStatus() != null
+          && f.getStatus().container("app").map(c -> c.getPhase() == ContainerPhase.Running).orElse(false));
+      // Running is written just before the request leaves; give it time to reach the kubelet,
+      // whose dump takes 6 s, so the kill lands in the middle of the call.
+      Thread.sleep(1500);
+      first.kill();
+    } finally {
+      first.close();
+    }
+    assertThat(first.isAlive()).isFalse();
+    // A real kubelet cancels the runtime call when its client hangs up (the request context);
+    // the simulated one finishes its dump: wait for that, as for a cancelled dump to end.
+    Awaitility.await("the interrupted call ends on the kubelet").atMost(Duration.ofSeconds(20))
+        .until(() -> CheckpointIT.callsFor(node, "victim").size() == 1);
+    node.setLatency(Duration.ofMillis(200));
+
+    try (OperatorProcess second = OperatorProcess.start(kubeconfig, lab.runDir().resolve("operator-2.log"),
+        Map.of())) {
+      ForensicCheckpoint done = fcps.awaitTerminal("dev", "killed", Duration.ofSeconds(90));
+
+      assertThat(done.getStatus().getPhase()).as(second.log()).isEqualTo(CheckpointPhase.Succeeded);
+      ContainerCheckpointStatus app = Checkpoints.container(done, "app");
+      assertThat(app.getAttempts()).isEqualTo(2);
+      assertThat(app.getNote()).contains("interrupted by an operator restart")
+          .contains("may have left an archive on node " + node.name());
+      assertThat(Files.exists(node.archiveFile(app.getArchivePath()))).isTrue();
+      assertThat(CheckpointIT.callsFor(node, "victim")).as("the first call and exactly one retry").hasSize(2);
+      assertThat(node.sameContainerOverlaps()).isZero();
+    }
+  }
+
+  @Test
+  void apiServerRestartDuringACheckpointLosesNothing() {
+    SimulatedNode node = lab.nodes().get(1);
+    lab.createRunningPod("shop", "web", node, "app");
+    node.setLatency(Duration.ofSeconds(4));
+    try (OperatorMain.Running operator = chart.startOperator(ChartRelease.testConfig())) {
+      fcps.create("shop", "during-restart", "web", "app");
+      fcps.await("shop", "during-restart", Duration.ofSeconds(60), f -> f.getStatus() != null
+          && f.getStatus().container("app").map(c -> c.getPhase() == ContainerPhase.Running).orElse(false));
+
+      lab.restartApiServer();
+      ForensicCheckpoint done = fcps.awaitTerminal("shop", "during-restart", Duration.ofSeconds(120));
+
+      ContainerCheckpointStatus app = Checkpoints.container(done, "app");
+      // The call was in flight through the proxy when the API server went away: the kubelet may
+      // have finished, but the answer was lost, so it is recorded as NodeUnreachable, never retried.
+      if (done.getStatus().getPhase() == CheckpointPhase.Succeeded) {
+        assertThat(app.getArchivePath()).isNotBlank();
+      } else {
+        assertThat(app.getFailure().getReason()).as(app.getFailure().toString())
+            .isEqualTo(FailureReason.NodeUnreachable);
+      }
+      assertThat(app.getAttempts()).as("never retried automatically").isEqualTo(1);
+
+      // and the operator still works after the restart, without being restarted itself
+      fcps.create("shop", "after-restart", "web", "app");
+      node.setLatency(Duration.ZERO);
+      assertThat(fcps.awaitTerminal("shop", "after-restart", Duration.ofSeconds(90)).getStatus().getPhase())
+          .isEqualTo(CheckpointPhase.Succeeded);
+    }
+  }
+}

@@ -1,0 +1,16 @@
+package io.ckpt.forensics.lab;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * One request a simulated kubelet received on /checkpoint (kept for assertions). {@code user} is empty
+ * when unauthenticated; {@code status} is 0 when no HTTP answer was given (hang, reset).
+ */
+public record CheckpointCall(Instant start, Instant end, String method, String target, String user,
+    List<String> groups, int status, String body, String archivePath) {
+
+  public long durationMillis() {
+    return end.toEpochMilli() - start.toEpochMilli();
+  }
+}

@@ -1,0 +1,174 @@
+package io.ckpt.forensics.lab;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/** How to start a {@link Lab}. Fluent and mutable; {@code Lab.start} takes a copy of the values it needs. */
+public final class LabOptions {
+
+  /** The group kubeadm (1.29+) puts in the API server's kubelet-client certificate, bound to cluster-admin. */
+  public static final String KUBEADM_CLUSTER_ADMINS = "kubeadm:cluster-admins";
+
+  private String name = "lab";
+  private int nodes = 2;
+  private String nodeNamePrefix = "worker-";
+  private List<String> apiServerKubeletClientGroups = List.of(KUBEADM_CLUSTER_ADMINS);
+  private boolean bindKubeadmClusterAdmins = true;
+  private int apiServerPort = 6443;
+  private Path labDir;
+  private Path binDir;
+  private boolean checkpointGate = true;
+  private String kubeletRootDir;
+  private final List<String> extraApiServerArgs = new ArrayList<>();
+  private Duration startTimeout = Duration.ofSeconds(120);
+  private boolean keepEtcdData;
+
+  public static LabOptions defaults() {
+    return new LabOptions();
+  }
+
+  /** Names the run directory: {@code <labDir>/<timestamp>-<name>}. */
+  public LabOptions name(String name) {
+    this.name = Objects.requireNonNull(name).replaceAll("[^A-Za-z0-9._-]", "_");
+    return this;
+  }
+
+  public LabOptions nodes(int nodes) {
+    if (nodes < 0 || nodes > LabNetwork.MAX_NODES) {
+      throw new IllegalArgumentException("nodes must be 0.." + LabNetwork.MAX_NODES);
+    }
+    this.nodes = nodes;
+    return this;
+  }
+
+  /** Node n is called {@code <prefix>n} (default {@code worker-1}, {@code worker-2}, ...). */
+  public LabOptions nodeNamePrefix(String prefix) {
+    this.nodeNamePrefix = Objects.requireNonNull(prefix);
+    return this;
+  }
+
+  /**
+   * The O= groups of the API server's kubelet-client certificate (CN kube-apiserver-kubelet-client).
+   * Default {@value #KUBEADM_CLUSTER_ADMINS}, so the kubelet allows nodes/checkpoint through the
+   * proxy, as on kubeadm clusters. An empty list makes kubelets answer the proxy with 403.
+   */
+  public LabOptions apiServerKubeletClientGroups(List<String> groups) {
+    this.apiServerKubeletClientGroups = List.copyOf(groups);
+    return this;
+  }
+
+  /** Shorthand: the kubelet-client identity without any group, so kubelets answer 403 through the proxy. */
+  public LabOptions apiServerKubeletClientWithoutGroups() {
+    return apiServerKubeletClientGroups(List.of());
+  }
+
+  /** Whether to create the kubeadm ClusterRoleBinding {@value #KUBEADM_CLUSTER_ADMINS} -> cluster-admin (default true). */
+  public LabOptions bindKubeadmClusterAdmins(boolean bind) {
+    this.bindKubeadmClusterAdmins = bind;
+    return this;
+  }
+
+  public LabOptions apiServerPort(int port) {
+    this.apiServerPort = port;
+    return this;
+  }
+
+  /** Parent of the run directories; default system property {@code lab.dir}, else {@code <project>/target/lab}. */
+  public LabOptions labDir(Path dir) {
+    this.labDir = dir;
+    return this;
+  }
+
+  /** Directory of kube-apiserver, kubectl, etcd; default: see {@link LabBinaries#locate}. */
+  public LabOptions binDir(Path dir) {
+    this.binDir = dir;
+    return this;
+  }
+
+  /** The kubelet feature gate ContainerCheckpoint of every node at start (default on; per node at runtime too). */
+  public LabOptions checkpointGate(boolean on) {
+    this.checkpointGate = on;
+    return this;
+  }
+
+  /**
+   * The kubelet root dir the nodes report in checkpoint paths (e.g. {@code /var/lib/kubelet}). Default:
+   * the node's real directory under the run dir, so a returned path is a file a test can open.
+   * Either way {@link SimulatedNode#archiveFile(String)} maps a returned path to the real file.
+   */
+  public LabOptions kubeletRootDir(String rootDir) {
+    this.kubeletRootDir = rootDir;
+    return this;
+  }
+
+  public LabOptions extraApiServerArg(String arg) {
+    this.extraApiServerArgs.add(arg);
+    return this;
+  }
+
+  public LabOptions startTimeout(Duration timeout) {
+    this.startTimeout = timeout;
+    return this;
+  }
+
+  /** Keep etcd's data directory after close (default: deleted; etcd preallocates 64 MB of WAL). */
+  public LabOptions keepEtcdData(boolean keep) {
+    this.keepEtcdData = keep;
+    return this;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public int nodes() {
+    return nodes;
+  }
+
+  public String nodeNamePrefix() {
+    return nodeNamePrefix;
+  }
+
+  public List<String> apiServerKubeletClientGroups() {
+    return apiServerKubeletClientGroups;
+  }
+
+  public boolean bindKubeadmClusterAdmins() {
+    return bindKubeadmClusterAdmins;
+  }
+
+  public int apiServerPort() {
+    return apiServerPort;
+  }
+
+  public Path labDir() {
+    return labDir;
+  }
+
+  public Path binDir() {
+    return binDir;
+  }
+
+  public boolean checkpointGate() {
+    return checkpointGate;
+  }
+
+  public String kubeletRootDir() {
+    return kubeletRootDir;
+  }
+
+  public List<String> extraApiServerArgs() {
+    return List.copyOf(extraApiServerArgs);
+  }
+
+  public Duration startTimeout() {
+    return startTimeout;
+  }
+
+  public boolean keepEtcdData() {
+    return keepEtcdData;
+  }
+}
