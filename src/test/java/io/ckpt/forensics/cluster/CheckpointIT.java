@@ -145,6 +145,8 @@ class CheckpointIT {
             "criu failed"),
         Arguments.of("CRIU dump failed (containerd)", fault(KubeletFault.CRIU_FAILURE_CONTAINERD),
             FailureReason.CRIUFailed, "criu"),
+        Arguments.of("node disk full", fault(KubeletFault.DISK_FULL), FailureReason.KubeletError,
+            "no space left on device"),
         Arguments.of("CRI deadline", fault(KubeletFault.DEADLINE_EXCEEDED), FailureReason.Timeout,
             "DeadlineExceeded"),
         Arguments.of("kubelet crashed mid-call", fault(KubeletFault.RESET_BEFORE_RESPONSE),
@@ -240,6 +242,32 @@ class CheckpointIT {
         .isEqualTo(FailureReason.ContainerNotRunning);
     assertThat(node.calls()).extracting(CheckpointCall::target)
         .singleElement().asString().startsWith("/checkpoint/dev/" + running + "/app?timeout=");
+  }
+
+  @Test
+  void aPodReplacedWhileItsCheckpointWaitsIsNotCheckpointed() {
+    SimulatedNode node = lab.nodes().get(0);
+    String busy = unique("busy");
+    String target = unique("replaced");
+    lab.createRunningPod("dev", busy, node, "app");
+    lab.createRunningPod("dev", target, node, "app");
+    node.setLatency(Duration.ofSeconds(3));
+    String first = unique("holds-node");
+    fcps.create("dev", first, busy, "app");
+    fcps.await("dev", first, WAIT, f -> f.getStatus() != null
+        && f.getStatus().container("app").map(c -> c.getPhase() == ContainerPhase.Running).orElse(false));
+    String waiting = unique("waits");
+    fcps.create("dev", waiting, target, "app");
+    fcps.await("dev", waiting, WAIT, f -> f.getStatus() != null && f.getStatus().getPhase() == CheckpointPhase.Pending);
+
+    lab.adminClient().pods().inNamespace("dev").withName(target).withGracePeriod(0).delete();
+    Awaitility.await().atMost(WAIT).until(() -> lab.adminClient().pods().inNamespace("dev").withName(target).get() == null);
+    lab.createRunningPod("dev", target, node, "app");
+    ForensicCheckpoint done = fcps.awaitTerminal("dev", waiting, WAIT);
+
+    assertThat(Checkpoints.container(done, "app").getFailure().getReason()).isEqualTo(FailureReason.PodReplaced);
+    assertThat(callsFor(node, target)).isEmpty();
+    assertThat(fcps.awaitTerminal("dev", first, WAIT).getStatus().getPhase()).isEqualTo(CheckpointPhase.Succeeded);
   }
 
   private String fcpFor(String pod) {

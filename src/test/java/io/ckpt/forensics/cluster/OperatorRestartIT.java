@@ -86,6 +86,43 @@ class OperatorRestartIT {
   }
 
   @Test
+  void operatorKilledDuringBothAttemptsGivesUpAsInterrupted() throws Exception {
+    SimulatedNode node = lab.nodes().get(0);
+    lab.createRunningPod("dev", "twice", node, "app");
+    node.setLatency(Duration.ofSeconds(6));
+    var kubeconfig = chart.operatorKubeconfig(lab.runDir().resolve("operator-sa-twice.kubeconfig"));
+    fcps.create("dev", "killed-twice", "twice", "app");
+
+    for (int attempt = 1; attempt <= 2; attempt++) {
+      int expected = attempt;
+      try (OperatorProcess operator = OperatorProcess.start(kubeconfig,
+          lab.runDir().resolve("operator-twice-" + attempt + ".log"), Map.of())) {
+        fcps.await("dev", "killed-twice", Duration.ofSeconds(60), f -> f.getStatus() != null
+            && f.getStatus().container("app").map(c -> c.getPhase() == ContainerPhase.Running
+                && c.getAttempts() == expected).orElse(false));
+        Thread.sleep(1500);
+        operator.kill();
+      }
+      Awaitility.await("interrupted call " + attempt + " ends on the kubelet").atMost(Duration.ofSeconds(20))
+          .until(() -> CheckpointIT.callsFor(node, "twice").size() == expected);
+    }
+
+    try (OperatorProcess third = OperatorProcess.start(kubeconfig, lab.runDir().resolve("operator-twice-3.log"),
+        Map.of())) {
+      ForensicCheckpoint done = fcps.awaitTerminal("dev", "killed-twice", Duration.ofSeconds(60));
+
+      ContainerCheckpointStatus app = Checkpoints.container(done, "app");
+      assertThat(done.getStatus().getPhase()).as(third.log()).isEqualTo(CheckpointPhase.Failed);
+      assertThat(app.getFailure().getReason()).isEqualTo(FailureReason.Interrupted);
+      assertThat(app.getFailure().getMessage()).contains("may have left archives on node " + node.name());
+      assertThat(app.getAttempts()).isEqualTo(2);
+      assertThat(CheckpointIT.callsFor(node, "twice")).as("no third call").hasSize(2);
+    } finally {
+      node.setLatency(Duration.ZERO);
+    }
+  }
+
+  @Test
   void apiServerRestartDuringACheckpointLosesNothing() {
     SimulatedNode node = lab.nodes().get(1);
     lab.createRunningPod("shop", "web", node, "app");

@@ -14,6 +14,8 @@ public enum KubeletFault {
   RUNTIME_UNSUPPORTED,
   /** 500, the CRI deadline passed [K16] (answered after the node's latency). */
   DEADLINE_EXCEEDED,
+  /** 500, CRI-O cannot write the archive at the kubelet's location [K13 + C9]: disk full. */
+  DISK_FULL,
   /** No answer at all until the client gives up and closes the connection (a CRIU dump that never ends). */
   HANG,
   /** Status line, headers and half of a 200 body, then a TCP reset. */

@@ -1014,6 +1014,11 @@ public final class SimulatedNode implements AutoCloseable {
       if (fault == KubeletFault.CRIU_FAILURE) {
         return KubeletHttpServer.Response.text(500, prefix + "rpc error: code = Unknown desc = " + crioCriuFailure(c.id) + ")");
       }
+      if (fault == KubeletFault.DISK_FULL) {
+        return KubeletHttpServer.Response.text(500, prefix + "rpc error: code = Unknown desc = failed to write file"
+            + " system changes of container " + c.id + ": error creating checkpoint export file \"" + location
+            + "\": open " + location + ": no space left on device)");
+      }
       if (fault == KubeletFault.CRIU_FAILURE_CONTAINERD) {
         return KubeletHttpServer.Response.text(500,
             prefix + "rpc error: code = Unknown desc = " + containerdCriuFailure(c.id) + ")");
