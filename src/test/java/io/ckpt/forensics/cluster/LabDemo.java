@@ -16,6 +16,7 @@ import java.util.logging.FileHandler;
 import java.util.logging.Handler;
 import java.util.logging.Logger;
 import java.util.logging.SimpleFormatter;
+import sun.misc.Signal;
 
 /**
  * The README's main job (run by operator/demo inside the lab's network namespace): a real API
@@ -38,7 +39,6 @@ public final class LabDemo {
     Lab lab = Lab.start(LabOptions.defaults().name("demo").nodes(3));
     OperatorMain.Running operator = null;
     CountDownLatch stop = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "demo-stop"));
     try {
       logOperatorTo(lab.runDir().resolve("operator.log"));
       lab.createRunningPod("dev", "nettools", lab.nodes().get(0), "nettools");
@@ -49,6 +49,11 @@ public final class LabDemo {
 
       say("installing the Helm chart (CRD, ServiceAccount, least-privilege RBAC) with helm-java");
       ChartRelease chart = ChartRelease.install(lab, Map.of());
+      // helm-java runs Helm's Go code in this process, and Go's runtime takes SIGINT and SIGTERM
+      // for itself: take them back, or Ctrl-C would never reach this JVM.
+      for (String name : List.of("INT", "TERM")) {
+        Signal.handle(new Signal(name), signal -> stop.countDown());
+      }
       operator = chart.startOperator(OperatorConfig.fromEnvironment(Map.of(OperatorConfig.HEALTH_PORT, "0")));
       say("operator running as system:serviceaccount:" + ChartRelease.NAMESPACE + ":" + ChartRelease.SERVICE_ACCOUNT
           + " (log: " + lab.runDir().resolve("operator.log") + ")");
@@ -73,12 +78,14 @@ public final class LabDemo {
       System.out.println("    operator/lab/enter kubectl --kubeconfig " + lab.adminKubeconfig()
           + " describe fcp nettools-inc42 -n dev");
       stop.await();
+      say("stopping");
     } finally {
       if (operator != null) {
         operator.close();
       }
       lab.close();
     }
+    System.exit(0);
   }
 
   static final String SHOP_EXAMPLE = """
