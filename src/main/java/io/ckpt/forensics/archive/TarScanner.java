@@ -189,7 +189,13 @@ final class TarScanner {
   }
 
   private void verifyChecksum(long headerOffset) throws IOException {
-    long stored = number(header, 148, 8, headerOffset, "checksum");
+    long stored;
+    try {
+      stored = number(header, 148, 8, headerOffset, "checksum");
+    } catch (ArchiveFormatException e) {
+      throw new ArchiveFormatException("", headerOffset,
+          "not a tar header (unreadable checksum field): the archive is corrupt or not a tar file");
+    }
     long unsigned = 0;
     long signed = 0;
     for (int i = 0; i < BLOCK; i++) {
