@@ -9,21 +9,21 @@ import java.nio.charset.StandardCharsets;
  * directories, names up to 255 bytes (prefix + name split), two zero blocks at the end, no padding
  * to a 10 KiB record (like Go's archive/tar, which writes the runtimes' archives).
  */
-final class TarWriter implements AutoCloseable {
+public final class TarWriter implements AutoCloseable {
 
   private static final int BLOCK = 512;
   private final OutputStream out;
   private boolean closed;
 
-  TarWriter(OutputStream out) {
+  public TarWriter(OutputStream out) {
     this.out = out;
   }
 
-  void directory(String name, int mode, long mtimeSeconds) throws IOException {
+  public void directory(String name, int mode, long mtimeSeconds) throws IOException {
     header(name.endsWith("/") ? name : name + "/", mode, 0, mtimeSeconds, '5');
   }
 
-  void file(String name, int mode, long mtimeSeconds, byte[] content) throws IOException {
+  public void file(String name, int mode, long mtimeSeconds, byte[] content) throws IOException {
     header(name, mode, content.length, mtimeSeconds, '0');
     out.write(content);
     pad(content.length);

@@ -1,0 +1,271 @@
+package io.ckpt.forensics.archive;
+
+import java.io.BufferedInputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * An opened checkpoint archive: the member index from one pass over the tar, and reads of member
+ * data by offset, without extracting anything to disk.
+ *
+ * <p>An uncompressed archive (what the kubelet writes through CRI-O and containerd) is indexed by
+ * seeking from header to header, and members are read with positional reads, so the pages of one
+ * process can be read without touching the rest. A gzip or zstd archive is indexed in one
+ * decompressing pass that keeps small members (at most {@link ReadLimits#maxMemberBytes()} each,
+ * 64 MiB together) in memory; reading a large member later decompresses forward from the start
+ * once per ascending run of reads. See {@link ReadLimits} for the memory bound.
+ */
+public final class CheckpointTar implements Closeable {
+
+  private static final long CACHE_BUDGET = 64L << 20;
+
+  private final Path file;
+  private final ReadLimits limits;
+  private final Compression compression;
+  private final FileChannel channel;
+  private final long fileSize;
+  private final Map<String, TarMember> members;
+  private final Map<String, byte[]> cached;
+  private StreamCursor cursor;
+
+  private CheckpointTar(Path file, ReadLimits limits, Compression compression, FileChannel channel,
+      long fileSize, Map<String, TarMember> members, Map<String, byte[]> cached) {
+    this.file = file;
+    this.limits = limits;
+    this.compression = compression;
+    this.channel = channel;
+    this.fileSize = fileSize;
+    this.members = members;
+    this.cached = cached;
+  }
+
+  public static CheckpointTar open(Path file) throws IOException {
+    return open(file, ReadLimits.DEFAULT);
+  }
+
+  /** Opens and indexes the archive; throws {@link ArchiveFormatException} if it is not a readable tar. */
+  public static CheckpointTar open(Path file, ReadLimits limits) throws IOException {
+    FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+    try {
+      long size = channel.size();
+      byte[] head = new byte[4];
+      int n = channel.read(ByteBuffer.wrap(head), 0);
+      Compression compression = Compression.detect(head, Math.max(n, 0));
+      Map<String, TarMember> members = new LinkedHashMap<>();
+      Map<String, byte[]> cached = new HashMap<>();
+      if (compression == Compression.NONE) {
+        channel.position(0);
+        // no buffering: skip() on a channel stream moves the position, so data is never read
+        MeteredInputStream in = new MeteredInputStream(Channels.newInputStream(channel), 0, null);
+        index(new TarScanner(in, size), members, null, limits);
+      } else {
+        try (InputStream decoded = decodedStream(file, compression, limits)) {
+          index(new TarScanner((MeteredInputStream) decoded, -1), members, cached, limits);
+        }
+      }
+      return new CheckpointTar(file, limits, compression, channel, size, Collections.unmodifiableMap(members),
+          cached);
+    } catch (IOException | RuntimeException e) {
+      channel.close();
+      throw e;
+    }
+  }
+
+  private static void index(TarScanner scanner, Map<String, TarMember> members, Map<String, byte[]> cache,
+      ReadLimits limits) throws IOException {
+    long cachedBytes = 0;
+    TarMember m;
+    while ((m = scanner.next()) != null) {
+      if (members.size() >= limits.maxMembers()) {
+        throw new ArchiveFormatException(m.name(), scanner.position(), "more than " + limits.maxMembers()
+            + " members in the archive");
+      }
+      members.remove(m.name()); // tar semantics: a later member of the same name replaces the earlier
+      members.put(m.name(), m);
+      if (cache != null && m.isFile() && m.size() <= limits.maxMemberBytes() && !isBulk(m.name())
+          && cachedBytes + m.size() <= CACHE_BUDGET) {
+        cache.put(m.name(), scanner.readCurrent(m.name(), limits.maxMemberBytes()));
+        cachedBytes += m.size();
+      }
+    }
+  }
+
+  /** Members never worth keeping in memory: page data and the rootfs diff. */
+  private static boolean isBulk(String name) {
+    String base = name.substring(name.lastIndexOf('/') + 1);
+    return base.startsWith("pages-") || base.endsWith(".tar") || base.endsWith(".tar.gz");
+  }
+
+  /** A fresh decompressing stream over its own channel (closing it must not close the index's channel). */
+  private static MeteredInputStream decodedStream(Path file, Compression compression, ReadLimits limits)
+      throws IOException {
+    MeteredInputStream raw = new MeteredInputStream(
+        new BufferedInputStream(Channels.newInputStream(FileChannel.open(file, StandardOpenOption.READ)),
+            64 * 1024), 0, null);
+    InputStream decoded;
+    try {
+      decoded = compression.decode(raw);
+    } catch (IOException e) {
+      raw.close();
+      throw new ArchiveFormatException("", 0, "cannot read the " + compression + " stream: " + e.getMessage(), e);
+    }
+    return new MeteredInputStream(decoded, 0, total -> {
+      if (total > limits.maxExpandedBytes()) {
+        throw new ArchiveFormatException("", total, "archive expands beyond " + limits.maxExpandedBytes()
+            + " bytes (decompression bomb?)");
+      }
+      if (total > (64L << 20) && total / Math.max(1, raw.count()) > limits.maxExpansionRatio()) {
+        throw new ArchiveFormatException("", total, "archive expands more than " + limits.maxExpansionRatio()
+            + " times its compressed size (decompression bomb?)");
+      }
+    }).decoding(compression.name().toLowerCase(java.util.Locale.ROOT));
+  }
+
+  public Path path() {
+    return file;
+  }
+
+  public Compression compression() {
+    return compression;
+  }
+
+  /** The archive file's size on disk. */
+  public long fileSize() {
+    return fileSize;
+  }
+
+  public ReadLimits limits() {
+    return limits;
+  }
+
+  /** Members in archive order (a replaced duplicate appears once, at its last position). */
+  public List<TarMember> members() {
+    return new ArrayList<>(members.values());
+  }
+
+  public Optional<TarMember> member(String name) {
+    return Optional.ofNullable(members.get(name));
+  }
+
+  /** The whole member, if it is at most {@link ReadLimits#maxMemberBytes()} long. */
+  public byte[] readAll(TarMember m) throws IOException {
+    byte[] hit = cached.get(m.name());
+    if (hit != null) {
+      return hit.clone();
+    }
+    if (m.size() > limits.maxMemberBytes()) {
+      throw new ArchiveFormatException(m.name(), 0, "member is " + m.size() + " bytes, more than the "
+          + limits.maxMemberBytes() + " bytes an image or metadata file may have");
+    }
+    byte[] data = new byte[(int) m.size()];
+    readFully(m, 0, data, 0, data.length);
+    return data;
+  }
+
+  /** Reads exactly {@code len} bytes of member {@code m} starting at {@code offset} within it. */
+  public void readFully(TarMember m, long offset, byte[] buf, int off, int len) throws IOException {
+    if (offset < 0 || len < 0 || offset + len > m.size()) {
+      throw new ArchiveFormatException(m.name(), offset, "read of " + len + " bytes beyond the member's "
+          + m.size() + " bytes");
+    }
+    byte[] hit = cached.get(m.name());
+    if (hit != null) {
+      System.arraycopy(hit, (int) offset, buf, off, len);
+      return;
+    }
+    long at = m.dataOffset() + offset;
+    if (compression == Compression.NONE) {
+      ByteBuffer bb = ByteBuffer.wrap(buf, off, len);
+      while (bb.hasRemaining()) {
+        int n = channel.read(bb, at + bb.position() - off);
+        if (n < 0) {
+          throw new ArchiveFormatException(m.name(), offset + bb.position() - off, "archive ends inside the member");
+        }
+      }
+      return;
+    }
+    synchronized (this) {
+      if (cursor == null || cursor.position() > at) {
+        if (cursor != null) {
+          cursor.close();
+        }
+        cursor = new StreamCursor(decodedStream(file, compression, limits));
+      }
+      cursor.skipTo(at, m.name());
+      TarScanner.readFully(cursor.in, buf, off, len, m.name(), offset);
+    }
+  }
+
+  /** A sequential stream over one member's data (for hashing or copying a whole member). */
+  public InputStream openStream(TarMember m) {
+    return new InputStream() {
+      private long pos;
+      private final byte[] one = new byte[1];
+
+      @Override
+      public int read() throws IOException {
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        if (pos >= m.size()) {
+          return -1;
+        }
+        int n = (int) Math.min(len, m.size() - pos);
+        readFully(m, pos, b, off, n);
+        pos += n;
+        return n;
+      }
+    };
+  }
+
+  @Override
+  public void close() throws IOException {
+    synchronized (this) {
+      if (cursor != null) {
+        cursor.close();
+      }
+    }
+    channel.close();
+  }
+
+  /** A decompressing stream that only moves forward; reopened when a read goes backwards. */
+  private static final class StreamCursor {
+    final MeteredInputStream in;
+
+    StreamCursor(MeteredInputStream in) {
+      this.in = in;
+    }
+
+    long position() {
+      return in.count();
+    }
+
+    void skipTo(long target, String member) throws IOException {
+      while (in.count() < target) {
+        long s = in.skip(target - in.count());
+        if (s <= 0 && in.read() < 0) {
+          throw new ArchiveFormatException(member, in.count(), "archive ends before the member's data");
+        }
+      }
+    }
+
+    void close() throws IOException {
+      in.close();
+    }
+  }
+}

@@ -1,0 +1,29 @@
+package io.ckpt.forensics.archive;
+
+/**
+ * The bounds that keep a hostile or broken archive from exhausting memory or time.
+ *
+ * <p>Memory: a member is held in memory only if it is a metadata file or CRIU image of at most
+ * {@code maxMemberBytes} (16 MiB by default); page data and rootfs-diff.tar are never held, they
+ * are read through a 64 KiB window. So inspecting an archive needs at most
+ * {@code maxMemberBytes} per image being decoded, plus the decoded model of the images (bounded by
+ * their size), whatever the archive size. Time: one pass over the archive for the index; a
+ * compressed archive stops once its expanded size passes {@code maxExpandedBytes} or
+ * {@code maxExpansionRatio} times its compressed size (a decompression bomb).
+ *
+ * @param maxMemberBytes largest member read into memory (metadata JSON, CRIU images)
+ * @param maxMembers largest number of tar members
+ * @param maxExpandedBytes largest decompressed size of a compressed archive
+ * @param maxExpansionRatio largest decompressed/compressed ratio, checked once past 64 MiB
+ */
+public record ReadLimits(int maxMemberBytes, int maxMembers, long maxExpandedBytes, int maxExpansionRatio) {
+
+  /** 16 MiB per member, 100 000 members, 64 GiB expanded, ratio 1000. */
+  public static final ReadLimits DEFAULT = new ReadLimits(16 << 20, 100_000, 64L << 30, 1000);
+
+  public ReadLimits {
+    if (maxMemberBytes <= 0 || maxMembers <= 0 || maxExpandedBytes <= 0 || maxExpansionRatio <= 0) {
+      throw new IllegalArgumentException("read limits must be positive");
+    }
+  }
+}

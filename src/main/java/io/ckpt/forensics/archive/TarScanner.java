@@ -1,0 +1,357 @@
+package io.ckpt.forensics.archive;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Reads tar headers one after the other from a stream (ustar, GNU long names, PAX path/size, as Go's
+ * archive/tar writes them for the runtimes), never reading data it is not asked for. Member names
+ * are checked: an absolute name or a ".." component is refused (nothing is extracted, but a name
+ * like that only appears in a crafted archive, and later tools might extract it).
+ */
+final class TarScanner {
+
+  static final int BLOCK = 512;
+  private static final int MAX_LONG_NAME = 64 * 1024;
+  private static final int MAX_PAX = 1 << 20;
+
+  private final MeteredInputStream in;
+  /** -1 when the stream length is not known in advance (compressed archives). */
+  private final long knownLength;
+  private final byte[] header = new byte[BLOCK];
+  private long dataEnd = -1;
+  private long paddedEnd = -1;
+  private boolean finished;
+
+  TarScanner(MeteredInputStream in, long knownLength) {
+    this.in = in;
+    this.knownLength = knownLength;
+  }
+
+  long position() {
+    return in.count();
+  }
+
+  /** The next member, or null at the end of the archive; skips the unread data of the previous one. */
+  TarMember next() throws IOException {
+    if (finished) {
+      return null;
+    }
+    skipRestOfMember();
+    String longName = null;
+    String paxPath = null;
+    long paxSize = -1;
+    while (true) {
+      long headerOffset = in.count();
+      int got = readUpTo(header, BLOCK);
+      if (got == 0) {
+        // Go's archive/tar accepts an archive that ends at a header boundary without zero blocks
+        finished = true;
+        return null;
+      }
+      if (got < BLOCK) {
+        throw new ArchiveFormatException("", headerOffset, "truncated tar header: " + got + " of 512 bytes");
+      }
+      if (allZero(header)) {
+        finished = true;
+        return null;
+      }
+      verifyChecksum(headerOffset);
+      long size = number(header, 124, 12, headerOffset, "size");
+      char type = (char) (header[156] & 0xff);
+      long dataOffset = in.count();
+      if (knownLength >= 0 && dataOffset + size > knownLength) {
+        throw new ArchiveFormatException(headerName(), headerOffset, "truncated tar member: header says "
+            + size + " bytes but the archive ends " + (knownLength - dataOffset) + " bytes later");
+      }
+      dataEnd = dataOffset + size;
+      paddedEnd = dataOffset + (size + BLOCK - 1) / BLOCK * BLOCK;
+      switch (type) {
+        case 'L' -> {
+          longName = cString(readData(size, MAX_LONG_NAME, "GNU long name", headerOffset), 0, (int) size);
+          continue;
+        }
+        case 'K' -> {
+          readData(size, MAX_LONG_NAME, "GNU long link name", headerOffset);
+          continue;
+        }
+        case 'x' -> {
+          byte[] pax = readData(size, MAX_PAX, "PAX header", headerOffset);
+          String[] parsed = parsePax(pax, headerOffset);
+          if (parsed[0] != null) {
+            paxPath = parsed[0];
+          }
+          if (parsed[1] != null) {
+            paxSize = parseLong(parsed[1], headerOffset, "PAX size");
+          }
+          continue;
+        }
+        case 'g' -> {
+          readData(size, MAX_PAX, "PAX global header", headerOffset);
+          continue;
+        }
+        default -> {
+        }
+      }
+      String rawName = paxPath != null ? paxPath : longName != null ? longName : headerName();
+      if (paxSize >= 0) {
+        size = paxSize;
+        if (knownLength >= 0 && dataOffset + size > knownLength) {
+          throw new ArchiveFormatException(rawName, headerOffset, "truncated tar member: PAX size " + size);
+        }
+        dataEnd = dataOffset + size;
+        paddedEnd = dataOffset + (size + BLOCK - 1) / BLOCK * BLOCK;
+      }
+      TarMember.Kind kind = switch (type) {
+        case '0', '\0', '7' -> TarMember.Kind.FILE;
+        case '5' -> TarMember.Kind.DIRECTORY;
+        case '2' -> TarMember.Kind.SYMLINK;
+        case '1' -> TarMember.Kind.HARDLINK;
+        default -> TarMember.Kind.OTHER;
+      };
+      if (kind != TarMember.Kind.FILE) {
+        // links and directories carry no data even if a broken header claims a size
+        if (kind != TarMember.Kind.OTHER) {
+          dataEnd = dataOffset;
+          paddedEnd = dataOffset;
+          size = 0;
+        }
+      }
+      String name = normalise(rawName, headerOffset);
+      int mode = (int) number(header, 100, 8, headerOffset, "mode");
+      long mtime = number(header, 136, 12, headerOffset, "mtime");
+      return new TarMember(name, kind, size, dataOffset, mode, mtime);
+    }
+  }
+
+  /** Reads the current member's data (at most {@code max} bytes) into memory. */
+  byte[] readCurrent(String member, int max) throws IOException {
+    long size = dataEnd - in.count();
+    if (size > max) {
+      throw new ArchiveFormatException(member, 0, "member is " + size + " bytes, more than the "
+          + max + " bytes an image or metadata file may have");
+    }
+    byte[] data = new byte[(int) size];
+    int got = readUpTo(data, data.length);
+    if (got < data.length) {
+      throw new ArchiveFormatException(member, got, "truncated member: archive ends after " + got
+          + " of " + size + " bytes");
+    }
+    return data;
+  }
+
+  private byte[] readData(long size, int max, String what, long headerOffset) throws IOException {
+    if (size > max) {
+      throw new ArchiveFormatException("", headerOffset, what + " of " + size + " bytes exceeds " + max);
+    }
+    byte[] data = new byte[(int) size];
+    if (readUpTo(data, data.length) < data.length) {
+      throw new ArchiveFormatException("", headerOffset, "truncated " + what);
+    }
+    skipRestOfMember();
+    return data;
+  }
+
+  private void skipRestOfMember() throws IOException {
+    if (paddedEnd < 0) {
+      return;
+    }
+    long target = paddedEnd;
+    long mustReach = dataEnd;
+    paddedEnd = -1;
+    while (in.count() < target) {
+      long s = in.skip(target - in.count());
+      if (s <= 0) {
+        if (in.read() < 0) {
+          if (in.count() < mustReach) {
+            throw new ArchiveFormatException("", in.count(), "truncated tar member data: archive ends "
+                + (mustReach - in.count()) + " bytes early");
+          }
+          finished = true;
+          return;
+        }
+      }
+    }
+  }
+
+  private int readUpTo(byte[] buf, int len) throws IOException {
+    int off = 0;
+    while (off < len) {
+      int n = in.read(buf, off, len - off);
+      if (n < 0) {
+        break;
+      }
+      off += n;
+    }
+    return off;
+  }
+
+  private void verifyChecksum(long headerOffset) throws IOException {
+    long stored;
+    try {
+      stored = number(header, 148, 8, headerOffset, "checksum");
+    } catch (ArchiveFormatException e) {
+      throw new ArchiveFormatException("", headerOffset,
+          "not a tar header (unreadable checksum field): the archive is corrupt or not a tar file");
+    }
+    long unsigned = 0;
+    long signed = 0;
+    for (int i = 0; i < BLOCK; i++) {
+      byte b = (i >= 148 && i < 156) ? (byte) ' ' : header[i];
+      unsigned += b & 0xff;
+      signed += b;
+    }
+    if (stored != unsigned && stored != signed) {
+      throw new ArchiveFormatException(headerName(), headerOffset,
+          "not a tar header (checksum mismatch): the archive is corrupt or not a tar file");
+    }
+  }
+
+  private String headerName() {
+    String name = cString(header, 0, 100);
+    boolean ustar = header[257] == 'u' && header[258] == 's' && header[259] == 't' && header[260] == 'a'
+        && header[261] == 'r';
+    if (ustar) {
+      String prefix = cString(header, 345, 155);
+      if (!prefix.isEmpty()) {
+        return prefix + "/" + name;
+      }
+    }
+    return name;
+  }
+
+  static String normalise(String raw, long headerOffset) throws ArchiveFormatException {
+    String name = raw;
+    if (name.indexOf('\0') >= 0) {
+      throw new ArchiveFormatException(raw, headerOffset, "member name contains a NUL byte");
+    }
+    if (name.startsWith("/")) {
+      throw new ArchiveFormatException(raw, headerOffset, "absolute member name refused (path traversal)");
+    }
+    while (name.startsWith("./")) {
+      name = name.substring(2);
+    }
+    while (name.endsWith("/")) {
+      name = name.substring(0, name.length() - 1);
+    }
+    for (String part : name.split("/", -1)) {
+      if (part.equals("..")) {
+        throw new ArchiveFormatException(raw, headerOffset, "member name with '..' refused (path traversal)");
+      }
+    }
+    return name;
+  }
+
+  private static long number(byte[] h, int off, int len, long headerOffset, String field)
+      throws ArchiveFormatException {
+    if ((h[off] & 0x80) != 0) {
+      // GNU base-256: big-endian two's complement in the remaining bytes
+      if ((h[off] & 0x40) != 0) {
+        throw new ArchiveFormatException("", headerOffset, "negative tar " + field);
+      }
+      long v = h[off] & 0x3f;
+      for (int i = off + 1; i < off + len; i++) {
+        if (v > (Long.MAX_VALUE >> 8)) {
+          throw new ArchiveFormatException("", headerOffset, "tar " + field + " out of range");
+        }
+        v = (v << 8) | (h[i] & 0xff);
+      }
+      return v;
+    }
+    long v = 0;
+    int i = off;
+    int end = off + len;
+    while (i < end && (h[i] == ' ' || h[i] == 0)) {
+      i++;
+    }
+    boolean digits = false;
+    for (; i < end; i++) {
+      byte b = h[i];
+      if (b == 0 || b == ' ') {
+        break;
+      }
+      if (b < '0' || b > '7') {
+        throw new ArchiveFormatException("", headerOffset, "tar " + field + " is not an octal number");
+      }
+      digits = true;
+      v = (v << 3) | (b - '0');
+    }
+    return digits ? v : 0;
+  }
+
+  private static String[] parsePax(byte[] pax, long headerOffset) throws ArchiveFormatException {
+    String path = null;
+    String size = null;
+    int pos = 0;
+    while (pos < pax.length) {
+      int space = pos;
+      while (space < pax.length && pax[space] != ' ') {
+        space++;
+      }
+      if (space >= pax.length) {
+        throw new ArchiveFormatException("", headerOffset, "malformed PAX record");
+      }
+      long recLen = parseLong(new String(pax, pos, space - pos, StandardCharsets.US_ASCII), headerOffset,
+          "PAX record length");
+      if (recLen <= space - pos || pos + recLen > pax.length) {
+        throw new ArchiveFormatException("", headerOffset, "malformed PAX record length " + recLen);
+      }
+      String rec = new String(pax, space + 1, (int) (pos + recLen - space - 2), StandardCharsets.UTF_8);
+      int eq = rec.indexOf('=');
+      if (eq > 0) {
+        String key = rec.substring(0, eq);
+        if (key.equals("path")) {
+          path = rec.substring(eq + 1);
+        } else if (key.equals("size")) {
+          size = rec.substring(eq + 1);
+        }
+      }
+      pos += (int) recLen;
+    }
+    return new String[] {path, size};
+  }
+
+  private static long parseLong(String s, long headerOffset, String what) throws ArchiveFormatException {
+    try {
+      long v = Long.parseLong(s.trim());
+      if (v < 0) {
+        throw new NumberFormatException();
+      }
+      return v;
+    } catch (NumberFormatException e) {
+      throw new ArchiveFormatException("", headerOffset, "invalid " + what + ": " + s);
+    }
+  }
+
+  private static boolean allZero(byte[] b) {
+    for (byte x : b) {
+      if (x != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static String cString(byte[] b, int off, int len) {
+    int end = off;
+    while (end < off + len && b[end] != 0) {
+      end++;
+    }
+    return new String(b, off, end - off, StandardCharsets.UTF_8);
+  }
+
+  static void readFully(InputStream in, byte[] buf, int off, int len, String member, long offset)
+      throws IOException {
+    int done = 0;
+    while (done < len) {
+      int n = in.read(buf, off + done, len - done);
+      if (n < 0) {
+        throw new ArchiveFormatException(member, offset + done, "truncated: wanted " + len
+            + " bytes", new EOFException());
+      }
+      done += n;
+    }
+  }
+}

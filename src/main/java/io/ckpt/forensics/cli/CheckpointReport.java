@@ -1,0 +1,113 @@
+package io.ckpt.forensics.cli;
+
+import io.ckpt.forensics.archive.CheckpointImages;
+import io.ckpt.forensics.archive.CheckpointTar;
+import io.ckpt.forensics.archive.CheckpointedProcess;
+import io.ckpt.forensics.archive.ContainerMetadata;
+import io.ckpt.forensics.archive.DumpStatistics;
+import io.ckpt.forensics.archive.ProcessMemory;
+import io.ckpt.forensics.archive.TarMember;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Everything the inspect, summary and diff commands show about one archive, read in one go from
+ * an opened archive: metadata, sizes, statistics, processes with their command lines and
+ * environment (raw here; the views redact).
+ */
+record CheckpointReport(Path archive, long archiveBytes, ContainerMetadata container, Sizes sizes,
+    Optional<DumpStatistics> statistics, List<Process> processes, List<String> members) {
+
+  /** Byte counts by kind of content, as checkpointctl groups them. */
+  record Sizes(long checkpoint, long memoryPages, long rootFsDiff, long deletedFiles, long dumpLog,
+      long containerLog) {
+  }
+
+  /** One process with what memory says about it. */
+  record Process(CheckpointedProcess task, String commandLine, List<String> arguments, List<String> environment,
+      long memoryBytes, long sharedBytes, int pageSize) {
+  }
+
+  static CheckpointReport read(CheckpointTar tar) throws IOException {
+    ContainerMetadata meta = ContainerMetadata.read(tar);
+    long checkpoint = 0;
+    long pages = 0;
+    long rootfs = 0;
+    long deleted = 0;
+    long dumpLog = 0;
+    long containerLog = 0;
+    List<String> names = new ArrayList<>();
+    for (TarMember m : tar.members()) {
+      names.add(m.name());
+      if (!m.isFile()) {
+        continue;
+      }
+      String n = m.name();
+      if (n.startsWith("checkpoint/")) {
+        checkpoint += m.size();
+        if (n.startsWith("checkpoint/pages-")) {
+          pages += m.size();
+        }
+      } else if (n.equals("rootfs-diff.tar")) {
+        rootfs = m.size();
+      } else if (n.equals("deleted.files")) {
+        deleted = m.size();
+      } else if (n.equals("dump.log")) {
+        dumpLog = m.size();
+      } else if (n.equals("container.log")) {
+        containerLog = m.size();
+      }
+    }
+    List<Process> processes = new ArrayList<>();
+    Optional<CheckpointImages> images = CheckpointImages.of(tar);
+    if (images.isPresent()) {
+      for (CheckpointedProcess p : images.get().processes()) {
+        if (p.state().hasResources() && images.get().mm(p.pid()).isPresent()) {
+          ProcessMemory mem = images.get().memory(p.pid());
+          processes.add(new Process(p, mem.commandLine(), mem.arguments(), mem.environment(), mem.pagemapBytes(),
+              mem.sharedBytes(), mem.pageSize()));
+        } else {
+          processes.add(new Process(p, "", List.of(), List.of(), 0, 0, 0));
+        }
+      }
+    }
+    return new CheckpointReport(tar.path(), tar.fileSize(), meta,
+        new Sizes(checkpoint, pages, rootfs, deleted, dumpLog, containerLog), CheckpointImages.statistics(tar),
+        List.copyOf(processes), List.copyOf(names));
+  }
+
+  Optional<Process> process(int pid) {
+    return processes.stream().filter(p -> p.task().pid() == pid).findFirst();
+  }
+
+  /** The root of the process tree (ppid 0, or whose parent is not in the dump). */
+  List<Process> roots() {
+    List<Process> out = new ArrayList<>();
+    for (Process p : processes) {
+      if (p.task().ppid() == 0 || process(p.task().ppid()).isEmpty()) {
+        out.add(p);
+      }
+    }
+    return out;
+  }
+
+  List<Process> children(int pid) {
+    return processes.stream().filter(p -> p.task().ppid() == pid && p.task().pid() != pid)
+        .sorted((a, b) -> Integer.compare(a.task().pid(), b.task().pid())).toList();
+  }
+
+  /** Environment entries in order, as name to raw value (callers redact). */
+  static Map<String, String> environmentMap(List<String> env) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String e : env) {
+      int eq = e.indexOf('=');
+      out.put(eq < 0 ? e : e.substring(0, eq), eq < 0 ? "" : e.substring(eq + 1));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,54 @@
+package io.ckpt.forensics.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ckpt.forensics.archive.ArchiveFormatException;
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code fcp}: the archive inspector's command line. Runs on a laptop without a cluster (no
+ * Kubernetes client in this package or in the archive package it uses).
+ */
+@Command(name = "fcp", mixinStandardHelpOptions = true, version = "fcp 0.1.0",
+    description = "Inspect forensic container checkpoint archives without extracting them.",
+    subcommands = {ListCommand.class, InspectCommand.class, MemparseCommand.class, SummaryCommand.class,
+        DiffCommand.class, CommandLine.HelpCommand.class})
+public final class FcpMain {
+
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  public static void main(String[] args) {
+    System.exit(run(args, new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true)));
+  }
+
+  /** Runs one command line, writing to the given streams; returns the exit code. */
+  public static int run(String[] args, java.io.PrintWriter out, java.io.PrintWriter err) {
+    CommandLine cmd = new CommandLine(new FcpMain());
+    cmd.setOut(out);
+    cmd.setErr(err);
+    cmd.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      commandLine.getErr().println("fcp: " + describe(e));
+      commandLine.getErr().flush();
+      return e instanceof UserError ? 2 : 1;
+    });
+    int code = cmd.execute(args);
+    out.flush();
+    err.flush();
+    return code;
+  }
+
+  private static String describe(Exception e) {
+    if (e instanceof NoSuchFileException n) {
+      return "no such file: " + n.getFile();
+    }
+    if (e instanceof ArchiveFormatException || e instanceof UserError) {
+      return e.getMessage();
+    }
+    if (e instanceof IOException) {
+      return "cannot read: " + e.getMessage();
+    }
+    return e.toString();
+  }
+}

@@ -1,0 +1,175 @@
+package io.ckpt.forensics.cli;
+
+import io.ckpt.forensics.archive.CheckpointImages;
+import io.ckpt.forensics.archive.CheckpointTar;
+import io.ckpt.forensics.archive.CheckpointedProcess;
+import io.ckpt.forensics.archive.MemoryRun;
+import io.ckpt.forensics.archive.MemorySearch;
+import io.ckpt.forensics.archive.ProcessMemory;
+import java.io.BufferedWriter;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code fcp memparse}: memory sizes per process, a hex dump of one, or a search in its pages. */
+@Command(name = "memparse", mixinStandardHelpOptions = true,
+    description = "Memory of the checkpointed processes: sizes, hex dump (--pid), search (--search / --search-regex).")
+final class MemparseCommand implements Callable<Integer> {
+
+  @Spec
+  CommandSpec spec;
+
+  @Parameters(paramLabel = "ARCHIVE", description = "checkpoint archive")
+  Path archive;
+
+  @Option(names = {"-p", "--pid"}, paramLabel = "N", description = "the process to dump or search")
+  Integer pid;
+  @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "write the hex dump to FILE (not compacted)")
+  Path output;
+  @Option(names = {"-s", "--search"}, paramLabel = "TEXT", description = "search memory for a literal string")
+  String search;
+  @Option(names = {"-r", "--search-regex"}, paramLabel = "RE", description = "search memory for a Java regular expression")
+  String searchRegex;
+  @Option(names = {"-c", "--context"}, paramLabel = "N", defaultValue = "0", description = "bytes of context around a match")
+  int context;
+  @Option(names = "--from", paramLabel = "ADDR", description = "first address (hex) to dump or search")
+  String from;
+  @Option(names = "--to", paramLabel = "ADDR", description = "end address (hex, exclusive) to dump or search")
+  String to;
+  @Option(names = "--max-matches", defaultValue = "10000", description = "stop after this many matches")
+  int maxMatches;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    try (CheckpointTar tar = CheckpointTar.open(archive)) {
+      CheckpointImages images = CheckpointImages.of(tar)
+          .orElseThrow(() -> new UserError(archive + " holds no CRIU images (no checkpoint/pstree.img)"));
+      if (search != null || searchRegex != null) {
+        return search(images, out);
+      }
+      if (pid != null) {
+        return dump(images, out);
+      }
+      return sizes(images, out);
+    }
+  }
+
+  private int sizes(CheckpointImages images, PrintWriter out) throws Exception {
+    List<String[]> rows = new ArrayList<>();
+    rows.add(new String[] {"PID", "Process name", "Memory size", "Shared memory size"});
+    for (CheckpointedProcess p : images.processes()) {
+      if (!p.state().hasResources()) {
+        continue;
+      }
+      ProcessMemory mem = images.memory(p.pid());
+      rows.add(new String[] {Integer.toString(p.pid()), p.comm(), HumanUnits.bytes(mem.pagemapBytes()),
+          HumanUnits.bytes(mem.sharedBytes())});
+    }
+    out.printf("%nDisplaying processes memory sizes from %s%n%n", archive);
+    Table.print(out, rows);
+    out.flush();
+    return 0;
+  }
+
+  private ProcessMemory memoryOf(CheckpointImages images) throws Exception {
+    if (pid == null) {
+      throw new UserError("--search needs --pid N (use `fcp memparse ARCHIVE` to list the processes)");
+    }
+    CheckpointedProcess p = images.process(pid).orElseThrow(() -> new UserError("no process with PID " + pid
+        + " (use `fcp inspect --ps-tree` to view all PIDs)"));
+    if (!p.state().hasResources()) {
+      throw new UserError("process " + pid + " has no memory pages (task state is " + p.state().label() + ")");
+    }
+    return images.memory(pid);
+  }
+
+  private long address(String hex, long fallback) throws UserError {
+    if (hex == null) {
+      return fallback;
+    }
+    try {
+      return Long.parseUnsignedLong(hex.startsWith("0x") ? hex.substring(2) : hex, 16);
+    } catch (NumberFormatException e) {
+      throw new UserError("not a hex address: " + hex);
+    }
+  }
+
+  private int search(CheckpointImages images, PrintWriter out) throws Exception {
+    if (search != null && searchRegex != null) {
+      throw new UserError("use either --search or --search-regex, not both");
+    }
+    ProcessMemory mem = memoryOf(images);
+    Pattern pattern;
+    try {
+      pattern = search != null ? MemorySearch.literal(search) : Pattern.compile(searchRegex);
+    } catch (PatternSyntaxException e) {
+      throw new UserError("invalid regular expression: " + e.getDescription());
+    }
+    var hits = new MemorySearch(pattern, context, address(from, 0), address(to, -1), maxMatches).search(mem);
+    String shown = search != null ? search : searchRegex;
+    if (hits.isEmpty()) {
+      out.printf("No matches for pattern \"%s\" in the memory of PID %d%n", shown, pid);
+      out.flush();
+      return 0;
+    }
+    List<String[]> rows = new ArrayList<>();
+    rows.add(new String[] {"Address", "Match", "Instance"});
+    for (MemorySearch.Hit h : hits) {
+      rows.add(new String[] {String.format("%016x", h.address()), h.text(), Integer.toString(h.instance())});
+    }
+    Table.print(out, rows);
+    out.flush();
+    return 0;
+  }
+
+  private int dump(CheckpointImages images, PrintWriter console) throws Exception {
+    ProcessMemory mem = memoryOf(images);
+    long lo = address(from, 0);
+    long hi = address(to, -1);
+    Writer target;
+    boolean compact = output == null;
+    if (output != null) {
+      console.printf("%nWriting memory pages content for process ID %d from checkpoint: %s to file: %s...%n", pid,
+          archive, output);
+      console.flush();
+      target = new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(output), StandardCharsets.UTF_8), 1 << 16);
+    } else {
+      console.printf("%nDisplaying memory pages content for process ID %d from checkpoint: %s%n%n", pid, archive);
+      target = console;
+    }
+    HexDump hex = new HexDump(target, compact);
+    hex.header();
+    byte[] buf = new byte[64 * 1024];
+    for (MemoryRun run : mem.runs()) {
+      if (!run.inFile()) {
+        continue;
+      }
+      long start = Math.max(run.vaddr(), lo);
+      long end = hi < 0 ? run.end(mem.pageSize()) : Math.min(run.end(mem.pageSize()), hi);
+      for (long at = start; at < end; at += buf.length) {
+        int n = (int) Math.min(buf.length, end - at);
+        mem.read(at, buf, 0, n);
+        hex.rows(at, buf, n);
+      }
+    }
+    target.flush();
+    if (output != null) {
+      target.close();
+    }
+    return 0;
+  }
+}

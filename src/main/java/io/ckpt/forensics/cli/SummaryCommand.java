@@ -1,0 +1,103 @@
+package io.ckpt.forensics.cli;
+
+import io.ckpt.forensics.archive.CheckpointTar;
+import io.ckpt.forensics.archive.ContainerMetadata;
+import io.ckpt.forensics.archive.OpenFile;
+import io.ckpt.forensics.archive.OpenSocket;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code fcp summary}: one screen that says what was captured and what deserves a look. */
+@Command(name = "summary", mixinStandardHelpOptions = true,
+    description = "One screen: container, processes, sockets, open files, memory, suspicious signs.")
+final class SummaryCommand implements Callable<Integer> {
+
+  private static final int TOP = 10;
+
+  @Spec
+  CommandSpec spec;
+
+  @Parameters(paramLabel = "ARCHIVE", description = "checkpoint archive")
+  Path archive;
+
+  @Override
+  public Integer call() throws Exception {
+    CheckpointReport r;
+    try (CheckpointTar tar = CheckpointTar.open(archive)) {
+      r = CheckpointReport.read(tar);
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    ContainerMetadata c = r.container();
+    out.printf("Archive       %s (%s)%n", archive, HumanUnits.bytes(r.archiveBytes()));
+    out.printf("Container     %s%s%n", c.name().isEmpty() ? "-" : c.name(),
+        c.pod().isEmpty() ? "" : "  pod " + c.namespace() + "/" + c.pod());
+    out.printf("Image         %s%n", c.image().isEmpty() ? "-" : c.image());
+    out.printf("Runtime       %s%s%n", c.engine().isEmpty() ? "-" : c.engine(), c.runtime().isEmpty() ? "" : " / " + c.runtime());
+    out.printf("Checkpointed  %s%n", c.checkpointed().isEmpty() ? "-" : c.checkpointed());
+    if (!r.processes().isEmpty()) {
+      var first = r.processes().get(0);
+      out.printf("Architecture  %s, page size %d%n", first.task().architecture(), first.pageSize());
+    }
+    long alive = r.processes().stream().filter(p -> p.task().state().hasResources()).count();
+    out.printf("Processes     %d (%d with memory)%n", r.processes().size(), alive);
+    for (CheckpointReport.Process p : r.processes().stream().limit(TOP).toList()) {
+      String cmd = p.commandLine().isBlank() ? "[" + p.task().comm() + "]" : p.commandLine().strip();
+      out.printf("  %-6d %s%n", p.task().pid(), cmd);
+    }
+    if (r.processes().size() > TOP) {
+      out.printf("  ... %d more (fcp inspect --ps-tree)%n", r.processes().size() - TOP);
+    }
+    List<String> listening = new ArrayList<>();
+    List<String> connected = new ArrayList<>();
+    List<String> files = new ArrayList<>();
+    long memory = 0;
+    for (CheckpointReport.Process p : r.processes()) {
+      memory += p.memoryBytes();
+      for (OpenSocket s : p.task().sockets()) {
+        String line = p.task().pid() + " " + InspectCommand.socketProtocol(s) + " " + InspectCommand.socketText(s);
+        if (s.listening()) {
+          listening.add(line);
+        } else if (s.destinationPort() != 0 || "ESTABLISHED".equals(s.state())) {
+          connected.add(line);
+        }
+      }
+      for (OpenFile f : p.task().files()) {
+        if (f.type().equals("REG") && !f.path().startsWith("/proc/") && !f.path().startsWith("/dev/")) {
+          files.add(p.task().pid() + " fd " + f.fd() + " " + f.path());
+        }
+      }
+    }
+    section(out, "Listening", listening);
+    section(out, "Connected", connected);
+    section(out, "Open files", files);
+    out.printf("Memory        %s in pagemaps, %s of page data in the archive%n", HumanUnits.bytes(memory),
+        HumanUnits.bytes(r.sizes().memoryPages()));
+    if (r.sizes().rootFsDiff() > 0) {
+      out.printf("Rootfs diff   %s%n", HumanUnits.bytes(r.sizes().rootFsDiff()));
+    }
+    section(out, "Worth a look", SuspiciousSigns.of(r));
+    out.flush();
+    return 0;
+  }
+
+  private static void section(PrintWriter out, String title, List<String> lines) {
+    if (lines.isEmpty()) {
+      out.printf("%-13s none%n", title);
+      return;
+    }
+    out.printf("%s%n", title);
+    for (String l : lines.stream().limit(TOP).toList()) {
+      out.printf("  %s%n", l);
+    }
+    if (lines.size() > TOP) {
+      out.printf("  ... %d more%n", lines.size() - TOP);
+    }
+  }
+}
