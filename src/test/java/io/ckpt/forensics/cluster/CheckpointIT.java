@@ -1,8 +1,12 @@
 package io.ckpt.forensics.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.ckpt.forensics.api.CheckpointPhase;
+import io.ckpt.forensics.archive.CheckpointImages;
+import io.ckpt.forensics.archive.CheckpointTar;
+import io.ckpt.forensics.archive.CheckpointedProcess;
 import io.ckpt.forensics.api.Conditions;
 import io.ckpt.forensics.api.ContainerCheckpointStatus;
 import io.ckpt.forensics.api.ContainerPhase;
@@ -76,7 +80,7 @@ class CheckpointIT {
   }
 
   @Test
-  void checkpointsAContainerThroughTheNodeProxy() {
+  void checkpointsAContainerThroughTheNodeProxy() throws Exception {
     SimulatedNode node = lab.nodes().get(0);
     String pod = unique("nettools");
     lab.createRunningPod("dev", pod, node, "nettools");
@@ -95,6 +99,12 @@ class CheckpointIT {
         .endsWith(".tar");
     assertThat(Files.exists(node.archiveFile(c.getArchivePath()))).as("archive written on the node").isTrue();
     assertThat(c.getAttempts()).isEqualTo(1);
+    try (CheckpointTar archive = CheckpointTar.open(node.archiveFile(c.getArchivePath()))) {
+      var processes = CheckpointImages.of(archive).orElseThrow().processes();
+      assertThat(processes).extracting(CheckpointedProcess::pid, CheckpointedProcess::comm)
+          .as("what the inspector reads from the archive the lab's kubelet wrote")
+          .containsExactly(tuple(2956, "loop2"));
+    }
 
     List<CheckpointCall> calls = callsFor(node, pod);
     assertThat(calls).hasSize(1);
