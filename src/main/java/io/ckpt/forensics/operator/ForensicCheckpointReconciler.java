@@ -163,6 +163,7 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
     events.normal(started, "CheckpointRequested", "checkpoint of pod " + spec.getPodName() + " containers "
         + selected + " on node " + pod.nodeName() + caseId + why);
     LOG.info("checkpoint requested fcp={} pod={} node={} containers={}", ref(fcp), podRef, pod.nodeName(), selected);
+    transport.warning().ifPresent(warning -> events.warning(started, "KubeletNotVerified", warning));
     started.getStatus().getContainers().stream().filter(c -> c.getPhase() == ContainerPhase.Failed)
         .forEach(c -> announceFailure(started, c));
     return started;
