@@ -96,7 +96,7 @@ public final class DirectKubeletTransport implements CheckpointTransport {
         .exceptionally(error -> {
           Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
           if (cause instanceof NodeEndpointResolver.Unresolvable unresolvable) {
-            return new CheckpointOutcome.Failure(unresolvable.failure());
+            return new CheckpointOutcome.Failure(unresolvable.failure(), unresolvable.isTransient(), 0);
           }
           KubeletEndpoint at = endpoint.isDone() && !endpoint.isCompletedExceptionally() ? endpoint.join()
               : new KubeletEndpoint(target.node(), "?", 0, "unknown");

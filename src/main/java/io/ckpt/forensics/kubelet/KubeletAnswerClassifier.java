@@ -88,9 +88,10 @@ public final class KubeletAnswerClassifier {
     }
     if (cause instanceof ConnectException || cause instanceof NoRouteToHostException
         || cause instanceof UnknownHostException || isConnectTimeout(cause)) {
-      return failure(FailureReason.NodeUnreachable, "could not connect to " + at + ": " + text
-          + ". Nothing was sent; check that the kubelet runs and that the operator's pod may reach port "
+      CheckpointOutcome.Failure refused = failure(FailureReason.NodeUnreachable, "could not connect to " + at + ": "
+          + text + ". Nothing was sent; check that the kubelet runs and that the operator's pod may reach port "
           + call.endpoint().port() + " of the node", null);
+      return isConnectTimeout(cause) ? refused : CheckpointOutcome.Failure.notSent(refused.failure());
     }
     return failure(FailureReason.NodeUnreachable, "the connection to " + at + " failed during the checkpoint of "
         + target + ": " + text + ". The checkpoint may still complete and leave an archive in the node's"
@@ -129,6 +130,13 @@ public final class KubeletAnswerClassifier {
     if (cause instanceof SSLException) {
       return failure(FailureReason.NodeUnreachable, "TLS with the API server failed: " + text
           + ". Check the operator's kubeconfig or in-cluster CA", null);
+    }
+    if (cause instanceof ConnectException || cause instanceof UnknownHostException
+        || cause instanceof NoRouteToHostException) {
+      // the API server itself could not be reached: the request was never sent
+      return CheckpointOutcome.Failure.notSent(failure(FailureReason.NodeUnreachable, "the operator could not"
+          + " connect to the API server to proxy the checkpoint of " + target + ": " + text + ". Nothing was sent",
+          null).failure());
     }
     // Anything else the HTTP stack throws means no answer arrived: the connection failed or broke.
     return failure(FailureReason.NodeUnreachable, "the connection to the API server failed while proxying the"
@@ -171,11 +179,25 @@ public final class KubeletAnswerClassifier {
           + ". The operator needs create on nodes/proxy (the Helm chart's ClusterRole grants it)", status);
       case 404 -> failure(FailureReason.NodeUnreachable, "the API server cannot proxy to node " + target.node()
           + ": " + message + " (the node object is gone)", status);
-      case 400, 500, 502, 503, 504 -> failure(FailureReason.NodeUnreachable, "the API server could not reach the"
+      case 502, 503 -> {
+        CheckpointOutcome.Failure unreachable = failure(FailureReason.NodeUnreachable, "the API server could not"
+            + " reach the kubelet on node " + target.node() + ": " + message + tlsHint(message), status);
+        yield couldNotDial(message) ? CheckpointOutcome.Failure.notSent(unreachable.failure()) : unreachable;
+      }
+      case 400, 500, 504 -> failure(FailureReason.NodeUnreachable, "the API server could not reach the"
           + " kubelet on node " + target.node() + ": " + message + tlsHint(message), status);
       default -> failure(FailureReason.KubeletError, "the API server answered " + status + " for " + target
           + ": " + message, status);
     };
+  }
+
+  /**
+   * The API server's transport failed to open a connection to the kubelet, so the request never
+   * left the API server. A dial that timed out is excluded: timeouts are never retried.
+   */
+  static boolean couldNotDial(String message) {
+    return message.startsWith("error trying to reach service: dial ") && !message.contains("i/o timeout")
+        && !message.contains("timeout");
   }
 
   private static String tlsHint(String message) {
@@ -272,7 +294,7 @@ public final class KubeletAnswerClassifier {
     return failure(FailureReason.KubeletError, "the runtime on node " + target.node() + " failed: " + body, 500);
   }
 
-  private static CheckpointOutcome failure(FailureReason reason, String message, Integer status) {
+  private static CheckpointOutcome.Failure failure(FailureReason reason, String message, Integer status) {
     return new CheckpointOutcome.Failure(new CheckpointFailure(reason, trim(message), status));
   }
 

@@ -30,14 +30,25 @@ public final class NodeEndpointResolver {
   /** Thrown when no endpoint can be found; carries the failure to record. */
   public static final class Unresolvable extends Exception {
     private final transient CheckpointFailure failure;
+    private final boolean transientFailure;
 
     Unresolvable(CheckpointFailure failure) {
+      this(failure, false);
+    }
+
+    Unresolvable(CheckpointFailure failure, boolean transientFailure) {
       super(failure.getMessage(), null, false, false);
       this.failure = failure;
+      this.transientFailure = transientFailure;
     }
 
     public CheckpointFailure failure() {
       return failure;
+    }
+
+    /** The API server could not answer the Node GET (down, 5xx): a read, safe to try again. */
+    public boolean isTransient() {
+      return transientFailure;
     }
   }
 
@@ -55,7 +66,7 @@ public final class NodeEndpointResolver {
       }
       throw new Unresolvable(new CheckpointFailure(FailureReason.NodeUnreachable, "could not read Node " + nodeName
           + " to find its kubelet: " + (e.getCode() > 0 ? "HTTP " + e.getCode() + " " : "") + e.getMessage(),
-          e.getCode() > 0 ? e.getCode() : null));
+          e.getCode() > 0 ? e.getCode() : null), e.getCode() == 0 || e.getCode() >= 500);
     }
     if (node == null) {
       throw new Unresolvable(new CheckpointFailure(FailureReason.NodeUnreachable, "Node " + nodeName

@@ -180,6 +180,13 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
       CheckpointOutcome outcome = call.outcome().join();
       long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - call.startNanos());
       fcp = recorder.update(fcp, status -> status.container(entry.getName()).ifPresent(c -> {
+        if (outcome.retries() > 0) {
+          c.setRetries(outcome.retries());
+          String retried = "sent " + (outcome.retries() + 1) + " times: " + outcome.retries() + " automatic"
+              + " retr" + (outcome.retries() == 1 ? "y" : "ies") + " after transient failures that never reached the"
+              + " kubelet (connection refused, or the API server could not dial it)";
+          c.setNote(c.getNote() == null ? retried : c.getNote() + "; " + retried);
+        }
         if (outcome instanceof CheckpointOutcome.Success success) {
           c.setPhase(ContainerPhase.Succeeded);
           c.setArchivePath(success.archivePath());
@@ -244,6 +251,7 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
             + " in the kubelet's checkpoint directory");
       }
       c.setPhase(ContainerPhase.Running);
+      c.setRetries(null);
       c.setAttempts(Objects.requireNonNullElse(c.getAttempts(), 0) + 1);
       c.setStartedAt(Conditions.rfc3339(clock));
       describe(c, pod);

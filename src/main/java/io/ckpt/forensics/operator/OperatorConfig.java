@@ -1,6 +1,8 @@
 package io.ckpt.forensics.operator;
 
+import io.ckpt.forensics.kubelet.RetryPolicy;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -16,9 +18,11 @@ import java.util.regex.Pattern;
  *
  * @param watchNamespaces empty means every namespace
  * @param direct settings of the direct kubelet transport; used only when {@code transport} is direct
+ * @param retries how calls that failed before reaching the kubelet are sent again
  */
 public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNode, int maxConcurrent,
-    int defaultTimeoutSeconds, LogFormat logFormat, int healthPort, Transport transport, Direct direct) {
+    int defaultTimeoutSeconds, LogFormat logFormat, int healthPort, Transport transport, Direct direct,
+    RetryPolicy retries) {
 
   /** How log lines are written. */
   public enum LogFormat {
@@ -59,6 +63,8 @@ public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNo
   public static final String TOKEN_FILE = "FCP_TOKEN_FILE";
   public static final String KUBELET_CA_FILE = "FCP_KUBELET_CA_FILE";
   public static final String KUBELET_INSECURE_SKIP_VERIFY = "FCP_KUBELET_INSECURE_SKIP_VERIFY";
+  public static final String RETRY_LIMIT = "FCP_RETRY_LIMIT";
+  public static final String RETRY_BACKOFF_MILLIS = "FCP_RETRY_BACKOFF_MILLIS";
 
   private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
 
@@ -83,13 +89,20 @@ public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNo
         logFormat(env.getOrDefault(LOG_FORMAT, "text")),
         integer(env, HEALTH_PORT, 8080, 0, 65535),
         transport(env.getOrDefault(TRANSPORT, "proxy")),
-        direct(env));
+        direct(env),
+        retryPolicy(env));
+  }
+
+  private static RetryPolicy retryPolicy(Map<String, String> env) {
+    int limit = integer(env, RETRY_LIMIT, 3, 0, 10);
+    Duration initial = Duration.ofMillis(integer(env, RETRY_BACKOFF_MILLIS, 1000, 10, 60_000));
+    return new RetryPolicy(limit, initial, initial.multipliedBy(8));
   }
 
   /** A copy with another transport (tests and the benchmark switch it). */
   public OperatorConfig withTransport(Transport other, Direct settings) {
     return new OperatorConfig(watchNamespaces, maxConcurrentPerNode, maxConcurrent, defaultTimeoutSeconds, logFormat,
-        healthPort, other, settings);
+        healthPort, other, settings, retries);
   }
 
   private static Transport transport(String raw) {

@@ -6,6 +6,7 @@ import io.ckpt.forensics.kubelet.DirectKubeletTransport;
 import io.ckpt.forensics.kubelet.KubeletTrust;
 import io.ckpt.forensics.kubelet.NodeEndpointResolver;
 import io.ckpt.forensics.kubelet.NodeProxyTransport;
+import io.ckpt.forensics.kubelet.RetryingTransport;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -64,7 +65,7 @@ public final class OperatorMain {
     KubernetesClient client = new KubernetesClientBuilder().withConfig(clientConfig).build();
     CheckpointTransport transport;
     try {
-      transport = transport(config, clientConfig, client);
+      transport = new RetryingTransport(transport(config, clientConfig, client), config.retries(), retry -> { });
     } catch (RuntimeException e) {
       client.close();
       throw e;

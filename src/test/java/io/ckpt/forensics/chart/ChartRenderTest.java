@@ -365,6 +365,8 @@ class ChartRenderTest {
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', textBlock = """
       transport: ssh                                             | transport
+      retries: {limit: 11}                                       | retries.limit
+      retries: {initialBackoffMillis: 5}                         | retries.initialBackoffMillis
       direct: {nodeAddressTypes: [PodIP]}                        | direct.nodeAddressTypes.0
       direct: {nodeAddressTypes: []}                             | direct.nodeAddressTypes
       direct: {insecureSkipVerify: "yes"}                        | direct.insecureSkipVerify
@@ -451,6 +453,8 @@ class ChartRenderTest {
         "FCP_DEFAULT_TIMEOUT_SECONDS", "300",
         "FCP_LOG_FORMAT", "text",
         "FCP_HEALTH_PORT", "8080",
+        "FCP_RETRY_LIMIT", "3",
+        "FCP_RETRY_BACKOFF_MILLIS", "1000",
         "FCP_TRANSPORT", "proxy"));
     assertThat(operator.getPorts()).singleElement().satisfies(p -> {
       assertThat(p.getName()).isEqualTo("health");
@@ -475,6 +479,7 @@ class ChartRenderTest {
         watchNamespaces: [dev, prod]
         concurrency: {perNode: 2, global: 20}
         defaultTimeoutSeconds: 600
+        retries: {limit: 0}
         logFormat: json
         healthPort: 9090
         extraEnv:
@@ -498,6 +503,8 @@ class ChartRenderTest {
         "FCP_DEFAULT_TIMEOUT_SECONDS", "600",
         "FCP_LOG_FORMAT", "json",
         "FCP_HEALTH_PORT", "9090",
+        "FCP_RETRY_LIMIT", "0",
+        "FCP_RETRY_BACKOFF_MILLIS", "1000",
         "FCP_TRANSPORT", "proxy",
         "JAVA_TOOL_OPTIONS", "-XX:MaxRAMPercentage=60"));
     assertThat(operator.getImage()).isEqualTo("registry.example/fcp:9.9.9");

@@ -90,4 +90,18 @@ class OperatorConfigTest {
     assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("FCP_KUBELET_INSECURE_SKIP_VERIFY", "yes")))
         .hasMessageContaining("FCP_KUBELET_INSECURE_SKIP_VERIFY");
   }
+
+  @Test
+  void transientFailuresAreRetriedThreeTimesFromOneSecondByDefault() {
+    var retries = OperatorConfig.defaults().retries();
+    assertThat(retries.maxRetries()).isEqualTo(3);
+    assertThat(retries.backoff(1)).isEqualTo(java.time.Duration.ofSeconds(1));
+    assertThat(retries.backoff(3)).isEqualTo(java.time.Duration.ofSeconds(4));
+
+    var off = OperatorConfig.fromEnvironment(Map.of("FCP_RETRY_LIMIT", "0", "FCP_RETRY_BACKOFF_MILLIS", "50"))
+        .retries();
+    assertThat(off.maxRetries()).isZero();
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("FCP_RETRY_LIMIT", "11")))
+        .hasMessageContaining("FCP_RETRY_LIMIT").hasMessageContaining("from 0 to 10");
+  }
 }
