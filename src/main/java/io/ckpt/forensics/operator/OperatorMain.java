@@ -63,16 +63,18 @@ public final class OperatorMain {
   public static Running start(OperatorConfig config, Config clientConfig) throws Exception {
     config.requireUsable();
     KubernetesClient client = new KubernetesClientBuilder().withConfig(clientConfig).build();
+    CheckpointMetrics metrics = new CheckpointMetrics(config.transport().name(), true);
     CheckpointTransport transport;
     try {
-      transport = new RetryingTransport(transport(config, clientConfig, client), config.retries(), retry -> { });
+      transport = new RetryingTransport(transport(config, clientConfig, client), config.retries(), metrics::retried);
     } catch (RuntimeException e) {
+      metrics.close();
       client.close();
       throw e;
     }
     String instance = Optional.ofNullable(System.getenv("HOSTNAME")).orElse("local");
     ForensicCheckpointReconciler reconciler =
-        new ForensicCheckpointReconciler(client, transport, config, Clock.systemUTC(), instance);
+        new ForensicCheckpointReconciler(client, transport, config, Clock.systemUTC(), instance, metrics);
     Operator operator = new Operator(o -> o.withKubernetesClient(client).withStopOnInformerErrorDuringStartup(false)
         .withCloseClientOnStop(false));
     operator.register(reconciler, c -> {
@@ -81,7 +83,8 @@ public final class OperatorMain {
       }
     });
     HealthServer health = new HealthServer(config.healthPort(), () -> true,
-        () -> operator.getRuntimeInfo().isStarted() && operator.getRuntimeInfo().allEventSourcesAreHealthy());
+        () -> operator.getRuntimeInfo().isStarted() && operator.getRuntimeInfo().allEventSourcesAreHealthy(),
+        metrics::scrape);
     ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "sweeper");
       t.setDaemon(true);
@@ -95,7 +98,7 @@ public final class OperatorMain {
         config.watchNamespaces().isEmpty() ? "all" : String.join(",", config.watchNamespaces()),
         config.transport(), config.maxConcurrent(), config.maxConcurrentPerNode(), config.defaultTimeoutSeconds(),
         health.port(), client.getMasterUrl());
-    return new Running(operator, reconciler, transport, client, health, sweeper);
+    return new Running(operator, reconciler, transport, client, health, sweeper, metrics);
   }
 
   /**
@@ -136,7 +139,8 @@ public final class OperatorMain {
 
   /** A started operator; {@link #close()} stops it and releases its connections. */
   public record Running(Operator operator, ForensicCheckpointReconciler reconciler, CheckpointTransport transport,
-      KubernetesClient client, HealthServer health, ScheduledExecutorService sweeper) implements AutoCloseable {
+      KubernetesClient client, HealthServer health, ScheduledExecutorService sweeper, CheckpointMetrics metrics)
+      implements AutoCloseable {
 
     public int healthPort() {
       return health.port();
@@ -149,6 +153,7 @@ public final class OperatorMain {
       reconciler.close();
       transport.close();
       health.close();
+      metrics.close();
       client.close();
     }
   }

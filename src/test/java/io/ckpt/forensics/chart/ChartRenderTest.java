@@ -355,6 +355,29 @@ class ChartRenderTest {
   }
 
   @Test
+  void serviceMonitorOnlyWhenAskedForAndScrapingTheHealthPort() {
+    assertThat(render(null)).noneMatch(m -> m.kind().equals("ServiceMonitor") || m.kind().equals("Service"));
+
+    List<Manifest> render = render("""
+        healthPort: 9090
+        metrics: {serviceMonitor: {enabled: true, interval: 15s, labels: {release: kube-prometheus}}}
+        """);
+    Manifest service = named(render, "Service", FULLNAME + "-metrics");
+    assertThat(service.node().path("spec").path("selector").path("app.kubernetes.io/name").asText())
+        .isEqualTo(FULLNAME);
+    assertThat(service.node().path("spec").path("ports").get(0).path("port").asInt()).isEqualTo(9090);
+    assertThat(service.node().path("spec").path("ports").get(0).path("targetPort").asText()).isEqualTo("health");
+    Manifest monitor = named(render, "ServiceMonitor", FULLNAME);
+    assertThat(labels(monitor.node().path("metadata"))).containsEntry("release", "kube-prometheus");
+    JsonNode endpoint = monitor.node().path("spec").path("endpoints").get(0);
+    assertThat(endpoint.path("port").asText()).isEqualTo("health");
+    assertThat(endpoint.path("path").asText()).isEqualTo("/metrics");
+    assertThat(endpoint.path("interval").asText()).isEqualTo("15s");
+    assertThat(monitor.node().path("spec").path("selector").path("matchLabels").path("app.kubernetes.io/instance")
+        .asText()).isEqualTo(RELEASE);
+  }
+
+  @Test
   void kubeletClientBindingIsRefusedWithTheDirectTransport() {
     assertThatThrownBy(() -> render("""
         transport: direct
@@ -365,6 +388,7 @@ class ChartRenderTest {
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', textBlock = """
       transport: ssh                                             | transport
+      metrics: {serviceMonitor: {interval: soon}}                | metrics.serviceMonitor.interval
       retries: {limit: 11}                                       | retries.limit
       retries: {initialBackoffMillis: 5}                         | retries.initialBackoffMillis
       direct: {nodeAddressTypes: [PodIP]}                        | direct.nodeAddressTypes.0
