@@ -76,9 +76,37 @@ helm.sh/chart: {{ include "fcp.chart" . }}
   verbs: ["get", "update", "patch"]
 {{- end }}
 
-{{/* The kubelet checkpoint API through the API server proxy; see values.yaml for what else it allows. */}}
-{{- define "fcp.nodeProxyRules" -}}
+{{/*
+Rules on nodes, cluster-wide (nodes are not namespaced), for the chosen transport:
+proxy needs create nodes/proxy (see values.yaml for what else it allows);
+direct needs get nodes (the kubelet's address) and create nodes/checkpoint,
+which the kubelet checks itself.
+*/}}
+{{- define "fcp.nodeRules" -}}
+{{- if eq .Values.transport "direct" -}}
+- apiGroups: [""]
+  resources: ["nodes"]
+  verbs: ["get"]
+- apiGroups: [""]
+  resources: ["nodes/checkpoint"]
+  verbs: ["create"]
+{{- else -}}
 - apiGroups: [""]
   resources: ["nodes/proxy"]
   verbs: ["create"]
+{{- end }}
+{{- end }}
+
+{{/* Suffix of the cluster-wide node objects in watchNamespaces mode. */}}
+{{- define "fcp.nodeRulesSuffix" -}}
+{{- if eq .Values.transport "direct" }}node-checkpoint{{ else }}node-proxy{{ end }}
+{{- end }}
+
+{{/* Where the operator reads the kubelet CA bundle in direct mode. */}}
+{{- define "fcp.kubeletCaFile" -}}
+{{- if .Values.direct.kubeletCA.configMap }}
+{{- printf "/etc/forensic-checkpoint/kubelet-ca/%s" .Values.direct.kubeletCA.key }}
+{{- else }}
+{{- print "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt" }}
+{{- end }}
 {{- end }}

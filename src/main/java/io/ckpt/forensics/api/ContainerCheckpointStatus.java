@@ -25,6 +25,11 @@ public class ContainerCheckpointStatus {
   @JsonPropertyDescription("How many kubelet calls were started for this container (2 means one retry after an operator restart).")
   private Integer attempts;
 
+  @JsonPropertyDescription("How often the last kubelet call was sent again automatically after a transient "
+      + "failure that never reached the kubelet (connection refused, the API server unable to dial the kubelet); "
+      + "note says why.")
+  private Integer retries;
+
   @JsonPropertyDescription("When the current or last kubelet call started (RFC 3339).")
   private String startedAt;
 
@@ -97,6 +102,14 @@ public class ContainerCheckpointStatus {
 
   public void setAttempts(Integer attempts) {
     this.attempts = attempts;
+  }
+
+  public Integer getRetries() {
+    return retries;
+  }
+
+  public void setRetries(Integer retries) {
+    this.retries = retries;
   }
 
   public String getStartedAt() {

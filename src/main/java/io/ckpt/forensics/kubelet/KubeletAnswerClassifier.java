@@ -6,12 +6,19 @@ import io.ckpt.forensics.api.CheckpointFailure;
 import io.ckpt.forensics.api.FailureReason;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateException;
 import java.util.Locale;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
  * Maps every answer the kubelet and the API server's node proxy give to a checkpoint call onto a
@@ -31,6 +38,71 @@ public final class KubeletAnswerClassifier {
   private KubeletAnswerClassifier() {
   }
 
+  /**
+   * A call made straight to the kubelet: where to, with which credential, trusting what. Direct
+   * answers are always the kubelet's own, and refusals concern the operator's own identity.
+   *
+   * @param credentialSource where the bearer token came from (never the token)
+   * @param trustSource what the kubelet's certificate was checked against
+   */
+  public record DirectCall(KubeletEndpoint endpoint, String credentialSource, String trustSource) {
+  }
+
+  /** Classifies the kubelet's answer to a direct call. */
+  public static CheckpointOutcome classifyDirect(KubeletAnswer answer, CheckpointTarget target, DirectCall call) {
+    String body = answer.body() == null ? "" : answer.body().strip();
+    if (answer.status() == 200) {
+      return parseSuccess(body, target);
+    }
+    return fromKubelet(answer.status(), body, target, call);
+  }
+
+  /** Classifies a direct call that got no HTTP answer. */
+  public static CheckpointOutcome classifyDirectError(Throwable error, CheckpointTarget target, DirectCall call) {
+    Throwable cause = rootCause(error);
+    String text = describe(cause);
+    String at = "the kubelet at " + call.endpoint();
+    if (cause instanceof TimeoutException || cause instanceof SocketTimeoutException && !isConnectTimeout(cause)
+        || cause instanceof InterruptedIOException && String.valueOf(cause.getMessage()).contains("timeout")
+        && !isConnectTimeout(cause)) {
+      return failure(FailureReason.Timeout, "no answer from " + at + " within " + target.kubeletDeadlineSeconds()
+          + " s plus grace; the checkpoint may still complete on the node and leave an archive in its checkpoint"
+          + " directory (" + text + ")", null);
+    }
+    SSLException tls = find(error, SSLException.class);
+    if (tls != null) {
+      if (find(error, CertPathBuilderException.class) != null || find(error, CertPathValidatorException.class) != null
+          || find(error, CertificateException.class) != null || String.valueOf(tls.getMessage()).contains("PKIX")) {
+        return failure(FailureReason.NodeUnreachable, at + " presented a serving certificate that is not signed by"
+            + " a CA in " + call.trustSource() + " (" + describe(tls) + "; " + text + "). Nothing was sent. Put the"
+            + " CA that signs your kubelets' serving certificates into that bundle (chart value"
+            + " direct.kubeletCA), or check that this really is node " + target.node() + "'s kubelet", null);
+      }
+      if (tls instanceof SSLPeerUnverifiedException) {
+        return failure(FailureReason.NodeUnreachable, at + " presented a certificate that does not name "
+            + call.endpoint().host() + " (" + describe(tls) + "). Nothing was sent. Choose an address type the"
+            + " certificate covers (FCP_NODE_ADDRESS_TYPES) or reissue kubelet serving certificates with it", null);
+      }
+      return failure(FailureReason.NodeUnreachable, "TLS with " + at + " failed (" + describe(tls) + "; " + text
+          + "). Certificates are checked against " + call.trustSource(), null);
+    }
+    if (cause instanceof ConnectException || cause instanceof NoRouteToHostException
+        || cause instanceof UnknownHostException || isConnectTimeout(cause)) {
+      CheckpointOutcome.Failure refused = failure(FailureReason.NodeUnreachable, "could not connect to " + at + ": "
+          + text + ". Nothing was sent; check that the kubelet runs and that the operator's pod may reach port "
+          + call.endpoint().port() + " of the node", null);
+      return isConnectTimeout(cause) ? refused : CheckpointOutcome.Failure.notSent(refused.failure());
+    }
+    return failure(FailureReason.NodeUnreachable, "the connection to " + at + " failed during the checkpoint of "
+        + target + ": " + text + ". The checkpoint may still complete and leave an archive in the node's"
+        + " checkpoint directory", null);
+  }
+
+  /** OkHttp reports a connect timeout as a SocketTimeoutException whose message says "connect". */
+  private static boolean isConnectTimeout(Throwable cause) {
+    return cause instanceof SocketTimeoutException && String.valueOf(cause.getMessage()).startsWith("connect");
+  }
+
   /** Classifies one HTTP answer for the given target. */
   public static CheckpointOutcome classify(KubeletAnswer answer, CheckpointTarget target) {
     int status = answer.status();
@@ -42,7 +114,7 @@ public final class KubeletAnswerClassifier {
     if (apiStatus != null) {
       return fromApiServer(status, apiStatus.path("message").asText(body), target);
     }
-    return fromKubelet(status, body, target);
+    return fromKubelet(status, body, target, null);
   }
 
   /** Classifies a call that got no HTTP answer at all. */
@@ -58,6 +130,13 @@ public final class KubeletAnswerClassifier {
     if (cause instanceof SSLException) {
       return failure(FailureReason.NodeUnreachable, "TLS with the API server failed: " + text
           + ". Check the operator's kubeconfig or in-cluster CA", null);
+    }
+    if (cause instanceof ConnectException || cause instanceof UnknownHostException
+        || cause instanceof NoRouteToHostException) {
+      // the API server itself could not be reached: the request was never sent
+      return CheckpointOutcome.Failure.notSent(failure(FailureReason.NodeUnreachable, "the operator could not"
+          + " connect to the API server to proxy the checkpoint of " + target + ": " + text + ". Nothing was sent",
+          null).failure());
     }
     // Anything else the HTTP stack throws means no answer arrived: the connection failed or broke.
     return failure(FailureReason.NodeUnreachable, "the connection to the API server failed while proxying the"
@@ -100,11 +179,25 @@ public final class KubeletAnswerClassifier {
           + ". The operator needs create on nodes/proxy (the Helm chart's ClusterRole grants it)", status);
       case 404 -> failure(FailureReason.NodeUnreachable, "the API server cannot proxy to node " + target.node()
           + ": " + message + " (the node object is gone)", status);
-      case 400, 500, 502, 503, 504 -> failure(FailureReason.NodeUnreachable, "the API server could not reach the"
+      case 502, 503 -> {
+        CheckpointOutcome.Failure unreachable = failure(FailureReason.NodeUnreachable, "the API server could not"
+            + " reach the kubelet on node " + target.node() + ": " + message + tlsHint(message), status);
+        yield couldNotDial(message) ? CheckpointOutcome.Failure.notSent(unreachable.failure()) : unreachable;
+      }
+      case 400, 500, 504 -> failure(FailureReason.NodeUnreachable, "the API server could not reach the"
           + " kubelet on node " + target.node() + ": " + message + tlsHint(message), status);
       default -> failure(FailureReason.KubeletError, "the API server answered " + status + " for " + target
           + ": " + message, status);
     };
+  }
+
+  /**
+   * The API server's transport failed to open a connection to the kubelet, so the request never
+   * left the API server. A dial that timed out is excluded: timeouts are never retried.
+   */
+  static boolean couldNotDial(String message) {
+    return message.startsWith("error trying to reach service: dial ") && !message.contains("i/o timeout")
+        && !message.contains("timeout");
   }
 
   private static String tlsHint(String message) {
@@ -113,7 +206,8 @@ public final class KubeletAnswerClassifier {
         : "";
   }
 
-  private static CheckpointOutcome fromKubelet(int status, String body, CheckpointTarget target) {
+  /** A kubelet's own answer; {@code direct} is null when it came through the API server's proxy. */
+  private static CheckpointOutcome fromKubelet(int status, String body, CheckpointTarget target, DirectCall direct) {
     String node = target.node();
     if (status == 404) {
       if (body.equals("404 page not found")) {
@@ -128,6 +222,20 @@ public final class KubeletAnswerClassifier {
       if (body.startsWith("container ") && body.endsWith(" does not exist")) {
         return failure(FailureReason.ContainerNotFound, "the kubelet on node " + node + " says: " + body, status);
       }
+    }
+    if (status == 401 && direct != null) {
+      return failure(FailureReason.Forbidden, "the kubelet on node " + node + " did not authenticate the operator"
+          + " (401 " + body + "): the bearer token from " + direct.credentialSource() + " was not accepted. It is"
+          + " missing, expired or revoked, or the kubelet does not authenticate bearer tokens (its"
+          + " authentication.webhook.enabled must be true)", status);
+    }
+    if (status == 403 && direct != null) {
+      Matcher user = KUBELET_FORBIDDEN_USER.matcher(body);
+      String who = user.find() ? user.group(1) : "the operator's service account";
+      return failure(FailureReason.Forbidden, "the kubelet on node " + node + " refused the operator's identity "
+          + who + ": it lacks create on nodes/checkpoint (" + body + "). The direct transport needs create on"
+          + " nodes/checkpoint for the operator's service account (the Helm chart grants it with"
+          + " transport=direct); the kubelet caches a denial for up to 30 s", status);
     }
     if (status == 401) {
       return failure(FailureReason.Forbidden, "the kubelet on node " + node + " did not authenticate the API"
@@ -186,7 +294,7 @@ public final class KubeletAnswerClassifier {
     return failure(FailureReason.KubeletError, "the runtime on node " + target.node() + " failed: " + body, 500);
   }
 
-  private static CheckpointOutcome failure(FailureReason reason, String message, Integer status) {
+  private static CheckpointOutcome.Failure failure(FailureReason reason, String message, Integer status) {
     return new CheckpointOutcome.Failure(new CheckpointFailure(reason, trim(message), status));
   }
 
@@ -203,6 +311,19 @@ public final class KubeletAnswerClassifier {
     int head = (MAX_MESSAGE_CHARS - gap.length()) * 2 / 5;
     int tail = MAX_MESSAGE_CHARS - gap.length() - head;
     return flat.substring(0, head) + gap + flat.substring(flat.length() - tail);
+  }
+
+  private static String describe(Throwable cause) {
+    return cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
+  }
+
+  private static <T extends Throwable> T find(Throwable error, Class<T> type) {
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (type.isInstance(t)) {
+        return type.cast(t);
+      }
+    }
+    return null;
   }
 
   private static Throwable rootCause(Throwable error) {

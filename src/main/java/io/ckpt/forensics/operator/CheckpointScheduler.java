@@ -84,6 +84,17 @@ final class CheckpointScheduler {
     stales.forEach(this::release);
   }
 
+  /** Requests waiting for a permit on {@code node}. */
+  synchronized int waitingOn(String node) {
+    int count = 0;
+    for (Request request : waiting.values()) {
+      if (request.node().equals(node)) {
+        count++;
+      }
+    }
+    return count;
+  }
+
   synchronized int waitingCount() {
     return waiting.size();
   }

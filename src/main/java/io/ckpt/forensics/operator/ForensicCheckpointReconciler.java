@@ -58,6 +58,7 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
   private final StatusRecorder recorder;
   private final CheckpointEvents events;
   private final CheckpointScheduler scheduler;
+  private final CheckpointMetrics metrics;
   private final Map<CheckpointKey, KubeletCall> calls = new ConcurrentHashMap<>();
   private final SimpleInboundEventSource<ForensicCheckpoint> wakeUps = new SimpleInboundEventSource<>("wake-ups");
   private volatile IndexerResourceCache<ForensicCheckpoint> primaryCache;
@@ -68,7 +69,13 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
 
   public ForensicCheckpointReconciler(KubernetesClient client, CheckpointTransport transport, OperatorConfig config,
       Clock clock, String instance) {
+    this(client, transport, config, clock, instance, CheckpointMetrics.unscraped());
+  }
+
+  public ForensicCheckpointReconciler(KubernetesClient client, CheckpointTransport transport, OperatorConfig config,
+      Clock clock, String instance, CheckpointMetrics metrics) {
     this.client = client;
+    this.metrics = metrics;
     this.transport = transport;
     this.config = config;
     this.clock = clock;
@@ -76,6 +83,7 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
     this.events = new CheckpointEvents(client, clock, instance);
     this.scheduler = new CheckpointScheduler(config.maxConcurrent(), config.maxConcurrentPerNode(),
         key -> wake(key.resource()));
+    metrics.watch(this::callsInFlight, scheduler::waitingCount, scheduler::waitingOn);
   }
 
   @Override
@@ -163,6 +171,7 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
     events.normal(started, "CheckpointRequested", "checkpoint of pod " + spec.getPodName() + " containers "
         + selected + " on node " + pod.nodeName() + caseId + why);
     LOG.info("checkpoint requested fcp={} pod={} node={} containers={}", ref(fcp), podRef, pod.nodeName(), selected);
+    transport.warning().ifPresent(warning -> events.warning(started, "KubeletNotVerified", warning));
     started.getStatus().getContainers().stream().filter(c -> c.getPhase() == ContainerPhase.Failed)
         .forEach(c -> announceFailure(started, c));
     return started;
@@ -177,8 +186,17 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
         continue;
       }
       CheckpointOutcome outcome = call.outcome().join();
-      long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - call.startNanos());
+      long nanos = System.nanoTime() - call.startNanos();
+      long millis = TimeUnit.NANOSECONDS.toMillis(nanos);
+      metrics.kubeletCall(outcome instanceof CheckpointOutcome.Success, Duration.ofNanos(nanos));
       fcp = recorder.update(fcp, status -> status.container(entry.getName()).ifPresent(c -> {
+        if (outcome.retries() > 0) {
+          c.setRetries(outcome.retries());
+          String retried = "sent " + (outcome.retries() + 1) + " times: " + outcome.retries() + " automatic"
+              + " retr" + (outcome.retries() == 1 ? "y" : "ies") + " after transient failures that never reached the"
+              + " kubelet (connection refused, or the API server could not dial it)";
+          c.setNote(c.getNote() == null ? retried : c.getNote() + "; " + retried);
+        }
         if (outcome instanceof CheckpointOutcome.Success success) {
           c.setPhase(ContainerPhase.Succeeded);
           c.setArchivePath(success.archivePath());
@@ -193,6 +211,7 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
       calls.remove(key);
       ContainerCheckpointStatus recorded = fcp.getStatus().container(entry.getName()).orElseThrow();
       if (recorded.getPhase() == ContainerPhase.Succeeded) {
+        metrics.containerFinished(null);
         events.normal(fcp, "ContainerCheckpointed", "container " + recorded.getName() + " checkpointed in "
             + millis + " ms; the archive path is in status.containers");
         LOG.info("container checkpointed fcp={} container={} durationMillis={}", ref(fcp), recorded.getName(), millis);
@@ -243,6 +262,7 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
             + " in the kubelet's checkpoint directory");
       }
       c.setPhase(ContainerPhase.Running);
+      c.setRetries(null);
       c.setAttempts(Objects.requireNonNullElse(c.getAttempts(), 0) + 1);
       c.setStartedAt(Conditions.rfc3339(clock));
       describe(c, pod);
@@ -309,6 +329,7 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
         announceFailure(fcp, fcp.getStatus().container(entry.getName()).orElseThrow());
         continue;
       }
+      metrics.nodeSeen(fcp.getStatus().getNodeName());
       scheduler.request(new CheckpointScheduler.Request(key, fcp.getStatus().getNodeName(),
           namespace(fcp) + "/" + fcp.getSpec().getPodName() + "/" + entry.getName()));
     }
@@ -343,11 +364,23 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
       events.warning(fcp, reason, status.getMessage());
     }
     LOG.info("checkpoint finished fcp={} phase={} message=\"{}\"", ref(fcp), status.getPhase(), status.getMessage());
+    FailureReason firstReason = status.getFailure() != null ? status.getFailure().getReason()
+        : status.getContainers().stream().filter(c -> c.getFailure() != null).map(c -> c.getFailure().getReason())
+            .findFirst().orElse(null);
+    Duration sinceCreation = null;
+    try {
+      sinceCreation = Duration.between(java.time.Instant.parse(fcp.getMetadata().getCreationTimestamp()),
+          clock.instant());
+    } catch (RuntimeException noTimestamp) {
+      // objects in unit tests may lack it
+    }
+    metrics.checkpointFinished(status.getPhase(), firstReason, sinceCreation);
     forget(fcp);
   }
 
   private void announceFailure(ForensicCheckpoint fcp, ContainerCheckpointStatus c) {
     CheckpointFailure failure = c.getFailure();
+    metrics.containerFinished(failure.getReason());
     events.warning(fcp, failure.getReason().name(), "container " + c.getName() + ": " + failure.getMessage());
     LOG.warn("container checkpoint failed fcp={} container={} reason={} httpStatus={} message=\"{}\"", ref(fcp),
         c.getName(), failure.getReason(), failure.getHttpStatus(), failure.getMessage());

@@ -1,7 +1,12 @@
 package io.ckpt.forensics.operator;
 
+import io.ckpt.forensics.kubelet.RetryPolicy;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -12,14 +17,40 @@ import java.util.regex.Pattern;
  * value stops the operator at start with a message naming the variable, never later.
  *
  * @param watchNamespaces empty means every namespace
+ * @param direct settings of the direct kubelet transport; used only when {@code transport} is direct
+ * @param retries how calls that failed before reaching the kubelet are sent again
  */
 public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNode, int maxConcurrent,
-    int defaultTimeoutSeconds, LogFormat logFormat, int healthPort) {
+    int defaultTimeoutSeconds, LogFormat logFormat, int healthPort, Transport transport, Direct direct,
+    RetryPolicy retries) {
 
   /** How log lines are written. */
   public enum LogFormat {
     text, json
   }
+
+  /** How the kubelet is reached: through the API server's node proxy, or straight to its HTTPS port. */
+  public enum Transport {
+    proxy, direct
+  }
+
+  /**
+   * The direct transport's settings.
+   *
+   * @param nodeAddressTypes Node status address types, most preferred first
+   * @param tokenFile the projected service-account token, re-read when it changes
+   * @param kubeletCaFile PEM bundle of the CAs that sign kubelet serving certificates; null only when
+   *     {@code insecureSkipVerify}
+   * @param insecureSkipVerify accept any kubelet certificate (explicit opt-out, warned about)
+   */
+  public record Direct(List<String> nodeAddressTypes, Path tokenFile, Path kubeletCaFile,
+      boolean insecureSkipVerify) {
+  }
+
+  /** The Node address types Kubernetes defines (core/v1 NodeAddressType). */
+  public static final List<String> NODE_ADDRESS_TYPES =
+      List.of("Hostname", "InternalIP", "ExternalIP", "InternalDNS", "ExternalDNS");
+  public static final String DEFAULT_TOKEN_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/token";
 
   public static final String WATCH_NAMESPACES = "FCP_WATCH_NAMESPACES";
   public static final String MAX_CONCURRENT_PER_NODE = "FCP_MAX_CONCURRENT_PER_NODE";
@@ -27,6 +58,13 @@ public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNo
   public static final String DEFAULT_TIMEOUT_SECONDS = "FCP_DEFAULT_TIMEOUT_SECONDS";
   public static final String LOG_FORMAT = "FCP_LOG_FORMAT";
   public static final String HEALTH_PORT = "FCP_HEALTH_PORT";
+  public static final String TRANSPORT = "FCP_TRANSPORT";
+  public static final String NODE_ADDRESS_TYPES_VAR = "FCP_NODE_ADDRESS_TYPES";
+  public static final String TOKEN_FILE = "FCP_TOKEN_FILE";
+  public static final String KUBELET_CA_FILE = "FCP_KUBELET_CA_FILE";
+  public static final String KUBELET_INSECURE_SKIP_VERIFY = "FCP_KUBELET_INSECURE_SKIP_VERIFY";
+  public static final String RETRY_LIMIT = "FCP_RETRY_LIMIT";
+  public static final String RETRY_BACKOFF_MILLIS = "FCP_RETRY_BACKOFF_MILLIS";
 
   private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
 
@@ -49,7 +87,80 @@ public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNo
         integer(env, MAX_CONCURRENT, 10, 1, 1000),
         integer(env, DEFAULT_TIMEOUT_SECONDS, 300, 1, 3600),
         logFormat(env.getOrDefault(LOG_FORMAT, "text")),
-        integer(env, HEALTH_PORT, 8080, 0, 65535));
+        integer(env, HEALTH_PORT, 8080, 0, 65535),
+        transport(env.getOrDefault(TRANSPORT, "proxy")),
+        direct(env),
+        retryPolicy(env));
+  }
+
+  private static RetryPolicy retryPolicy(Map<String, String> env) {
+    int limit = integer(env, RETRY_LIMIT, 3, 0, 10);
+    Duration initial = Duration.ofMillis(integer(env, RETRY_BACKOFF_MILLIS, 1000, 10, 60_000));
+    return new RetryPolicy(limit, initial, initial.multipliedBy(8));
+  }
+
+  /** A copy with another transport (tests and the benchmark switch it). */
+  public OperatorConfig withTransport(Transport other, Direct settings) {
+    return new OperatorConfig(watchNamespaces, maxConcurrentPerNode, maxConcurrent, defaultTimeoutSeconds, logFormat,
+        healthPort, other, settings, retries);
+  }
+
+  private static Transport transport(String raw) {
+    String value = raw.strip().toLowerCase(Locale.ROOT);
+    if (value.isEmpty()) {
+      return Transport.proxy;
+    }
+    try {
+      return Transport.valueOf(value);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(TRANSPORT + ": '" + raw + "' is not a transport; use proxy (through the"
+          + " API server's node proxy, needs create nodes/proxy) or direct (HTTPS to the kubelet, needs create"
+          + " nodes/checkpoint and get nodes)");
+    }
+  }
+
+  private static Direct direct(Map<String, String> env) {
+    List<String> types = new ArrayList<>();
+    String rawTypes = env.getOrDefault(NODE_ADDRESS_TYPES_VAR, "");
+    for (String part : (rawTypes.isBlank() ? "InternalIP,ExternalIP,Hostname" : rawTypes).split(",")) {
+      String type = part.strip();
+      if (type.isEmpty()) {
+        continue;
+      }
+      String known = NODE_ADDRESS_TYPES.stream().filter(t -> t.equalsIgnoreCase(type)).findFirst()
+          .orElseThrow(() -> new IllegalArgumentException(NODE_ADDRESS_TYPES_VAR + ": '" + type + "' is not a Node"
+              + " address type; use a comma-separated list of " + String.join(", ", NODE_ADDRESS_TYPES)));
+      if (!types.contains(known)) {
+        types.add(known);
+      }
+    }
+    String tokenFile = env.getOrDefault(TOKEN_FILE, "");
+    String caFile = env.getOrDefault(KUBELET_CA_FILE, "");
+    boolean insecure = bool(env, KUBELET_INSECURE_SKIP_VERIFY);
+    return new Direct(List.copyOf(types), Path.of(tokenFile.isBlank() ? DEFAULT_TOKEN_FILE : tokenFile.strip()),
+        caFile.isBlank() ? null : Path.of(caFile.strip()), insecure);
+  }
+
+  /**
+   * Settings that only matter once the transport is chosen; called at start, so a direct transport
+   * without a way to verify kubelets never starts.
+   */
+  public void requireUsable() {
+    if (transport == Transport.direct && direct.kubeletCaFile() == null && !direct.insecureSkipVerify()) {
+      throw new IllegalArgumentException(KUBELET_CA_FILE + " is not set: the direct transport verifies each"
+          + " kubelet's serving certificate against this PEM bundle (the CA that signs kubelet serving"
+          + " certificates; with serverTLSBootstrap that is the cluster CA). Set it, or set "
+          + KUBELET_INSECURE_SKIP_VERIFY + "=true to accept any kubelet certificate (not recommended)");
+    }
+  }
+
+  private static boolean bool(Map<String, String> env, String name) {
+    String raw = env.getOrDefault(name, "").strip().toLowerCase(Locale.ROOT);
+    return switch (raw) {
+      case "", "false" -> false;
+      case "true" -> true;
+      default -> throw new IllegalArgumentException(name + ": '" + raw + "' is not true or false");
+    };
   }
 
   private static int integer(Map<String, String> env, String name, int fallback, int min, int max) {

@@ -1,6 +1,12 @@
 package io.ckpt.forensics.operator;
 
+import io.ckpt.forensics.kubelet.BearerToken;
+import io.ckpt.forensics.kubelet.CheckpointTransport;
+import io.ckpt.forensics.kubelet.DirectKubeletTransport;
+import io.ckpt.forensics.kubelet.KubeletTrust;
+import io.ckpt.forensics.kubelet.NodeEndpointResolver;
 import io.ckpt.forensics.kubelet.NodeProxyTransport;
+import io.ckpt.forensics.kubelet.RetryingTransport;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -29,13 +35,21 @@ public final class OperatorMain {
     OperatorConfig config;
     try {
       config = OperatorConfig.fromEnvironment(System.getenv());
+      config.requireUsable();
     } catch (IllegalArgumentException e) {
       System.err.println("forensic-checkpoint-operator: bad configuration: " + e.getMessage());
       System.exit(2);
       return;
     }
     LogSetup.install(config.logFormat());
-    Running running = start(config, Config.autoConfigure(null));
+    Running running;
+    try {
+      running = start(config, Config.autoConfigure(null));
+    } catch (IllegalArgumentException e) {
+      System.err.println("forensic-checkpoint-operator: bad configuration: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("operator stopping");
@@ -47,11 +61,20 @@ public final class OperatorMain {
 
   /** Starts everything and returns a handle that stops it; used by main and by in-process tests. */
   public static Running start(OperatorConfig config, Config clientConfig) throws Exception {
+    config.requireUsable();
     KubernetesClient client = new KubernetesClientBuilder().withConfig(clientConfig).build();
-    NodeProxyTransport transport = new NodeProxyTransport(clientConfig);
+    CheckpointMetrics metrics = new CheckpointMetrics(config.transport().name(), true);
+    CheckpointTransport transport;
+    try {
+      transport = new RetryingTransport(transport(config, clientConfig, client), config.retries(), metrics::retried);
+    } catch (RuntimeException e) {
+      metrics.close();
+      client.close();
+      throw e;
+    }
     String instance = Optional.ofNullable(System.getenv("HOSTNAME")).orElse("local");
     ForensicCheckpointReconciler reconciler =
-        new ForensicCheckpointReconciler(client, transport, config, Clock.systemUTC(), instance);
+        new ForensicCheckpointReconciler(client, transport, config, Clock.systemUTC(), instance, metrics);
     Operator operator = new Operator(o -> o.withKubernetesClient(client).withStopOnInformerErrorDuringStartup(false)
         .withCloseClientOnStop(false));
     operator.register(reconciler, c -> {
@@ -60,7 +83,8 @@ public final class OperatorMain {
       }
     });
     HealthServer health = new HealthServer(config.healthPort(), () -> true,
-        () -> operator.getRuntimeInfo().isStarted() && operator.getRuntimeInfo().allEventSourcesAreHealthy());
+        () -> operator.getRuntimeInfo().isStarted() && operator.getRuntimeInfo().allEventSourcesAreHealthy(),
+        metrics::scrape);
     ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "sweeper");
       t.setDaemon(true);
@@ -69,17 +93,54 @@ public final class OperatorMain {
     long sweepSeconds = ForensicCheckpointReconciler.SWEEP_INTERVAL.toSeconds();
     sweeper.scheduleWithFixedDelay(reconciler::sweep, sweepSeconds, sweepSeconds, TimeUnit.SECONDS);
     operator.start();
-    LOG.info("operator started namespaces={} maxConcurrent={} maxConcurrentPerNode={} defaultTimeoutSeconds={}"
-            + " healthPort={} apiServer={}",
+    LOG.info("operator started namespaces={} transport={} maxConcurrent={} maxConcurrentPerNode={}"
+            + " defaultTimeoutSeconds={} healthPort={} apiServer={}",
         config.watchNamespaces().isEmpty() ? "all" : String.join(",", config.watchNamespaces()),
-        config.maxConcurrent(), config.maxConcurrentPerNode(), config.defaultTimeoutSeconds(), health.port(),
-        client.getMasterUrl());
-    return new Running(operator, reconciler, transport, client, health, sweeper);
+        config.transport(), config.maxConcurrent(), config.maxConcurrentPerNode(), config.defaultTimeoutSeconds(),
+        health.port(), client.getMasterUrl());
+    return new Running(operator, reconciler, transport, client, health, sweeper, metrics);
+  }
+
+  /**
+   * The transport the configuration asks for. Direct: the Node's address by preference, the
+   * service-account token file (else the client configuration's token), kubelet TLS verified
+   * against the configured CA bundle unless explicitly switched off.
+   */
+  static CheckpointTransport transport(OperatorConfig config, Config clientConfig, KubernetesClient client) {
+    if (config.transport() == OperatorConfig.Transport.proxy) {
+      return new NodeProxyTransport(clientConfig);
+    }
+    OperatorConfig.Direct direct = config.direct();
+    KubeletTrust trust;
+    if (direct.kubeletCaFile() != null) {
+      trust = KubeletTrust.fromCaBundle(direct.kubeletCaFile());
+    } else {
+      trust = KubeletTrust.insecure();
+    }
+    BearerToken token = new BearerToken(direct.tokenFile(), () -> configuredToken(clientConfig));
+    if (token.current() == null) {
+      throw new IllegalArgumentException("the direct transport needs a bearer token for the kubelet: "
+          + token.source() + " gives none; set FCP_TOKEN_FILE or use a kubeconfig with a token");
+    }
+    CheckpointTransport transport = new DirectKubeletTransport(
+        new NodeEndpointResolver(client, direct.nodeAddressTypes()), token, trust);
+    transport.warning().ifPresent(w -> LOG.warn("kubelet TLS not verified: {}", w));
+    LOG.info("direct kubelet transport nodeAddressTypes={} credential=\"{}\" trust=\"{}\"",
+        String.join(",", direct.nodeAddressTypes()), token.source(), trust.description());
+    return transport;
+  }
+
+  private static String configuredToken(Config clientConfig) {
+    if (clientConfig.getOauthTokenProvider() != null) {
+      return clientConfig.getOauthTokenProvider().getToken();
+    }
+    return clientConfig.getOauthToken() != null ? clientConfig.getOauthToken() : clientConfig.getAutoOAuthToken();
   }
 
   /** A started operator; {@link #close()} stops it and releases its connections. */
-  public record Running(Operator operator, ForensicCheckpointReconciler reconciler, NodeProxyTransport transport,
-      KubernetesClient client, HealthServer health, ScheduledExecutorService sweeper) implements AutoCloseable {
+  public record Running(Operator operator, ForensicCheckpointReconciler reconciler, CheckpointTransport transport,
+      KubernetesClient client, HealthServer health, ScheduledExecutorService sweeper, CheckpointMetrics metrics)
+      implements AutoCloseable {
 
     public int healthPort() {
       return health.port();
@@ -92,6 +153,7 @@ public final class OperatorMain {
       reconciler.close();
       transport.close();
       health.close();
+      metrics.close();
       client.close();
     }
   }

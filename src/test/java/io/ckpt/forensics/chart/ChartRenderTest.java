@@ -197,14 +197,24 @@ class ChartRenderTest {
         kubeletClientBinding: {enabled: true}
         aggregateRoles: true
         """;
-    for (List<Manifest> render : List.of(render(null), render(everything))) {
+    String direct = """
+        transport: direct
+        watchNamespaces: [team-a, team-b]
+        aggregateRoles: true
+        """;
+    for (List<Manifest> render : List.of(render(null), render(everything), render("transport: direct"),
+        render(direct))) {
       for (Manifest m : kinds(render, "ClusterRole", "Role")) {
         for (PolicyRule rule : m.as(ClusterRole.class).getRules()) {
           String where = m.kind() + "/" + m.name() + " " + rule;
           assertThat(rule.getApiGroups()).as(where).doesNotContain("*");
+          if (rule.getResources().contains("nodes")) {
+            assertThat(rule.getResources()).as(where + ": nodes are only read").containsExactly("nodes");
+            assertThat(rule.getVerbs()).as(where + ": nodes are only read").containsExactly("get");
+          }
           assertThat(rule.getResources()).as(where).isNotEmpty()
               .doesNotContain("*", "secrets", "configmaps", "pods/exec", "pods/attach", "pods/portforward",
-                  "nodes", "serviceaccounts/token");
+                  "serviceaccounts/token");
           assertThat(rule.getVerbs()).as(where)
               .doesNotContain("*", "escalate", "bind", "impersonate", "deletecollection");
           assertThat(rule.getNonResourceURLs()).as(where).isNullOrEmpty();
@@ -282,8 +292,109 @@ class ChartRenderTest {
     assertThat(env(deployment(render))).containsEntry("FCP_WATCH_NAMESPACES", "a,b");
   }
 
+  @Test
+  void directTransportGrantsNodesCheckpointAndGetNodesButNoNodeProxy() {
+    List<Grant> nodeRights = List.of(new Grant("cluster", "", "nodes", "get"),
+        new Grant("cluster", "", "nodes/checkpoint", "create"));
+    List<Manifest> render = render("transport: direct");
+
+    assertThat(operatorGrants(render)).containsExactlyInAnyOrderElementsOf(
+        Stream.concat(namespacedGrants("cluster"), nodeRights.stream()).toList());
+    assertThat(render).noneMatch(m -> m.text().contains("nodes/proxy"));
+    assertThat(env(deployment(render))).containsEntry("FCP_TRANSPORT", "direct")
+        .containsEntry("FCP_NODE_ADDRESS_TYPES", "InternalIP,ExternalIP,Hostname")
+        .containsEntry("FCP_KUBELET_CA_FILE", "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt")
+        .doesNotContainKey("FCP_KUBELET_INSECURE_SKIP_VERIFY");
+
+    List<Manifest> perNamespace = render("""
+        transport: direct
+        watchNamespaces: [a]
+        """);
+    assertThat(operatorGrants(perNamespace)).containsExactlyInAnyOrderElementsOf(
+        Stream.concat(namespacedGrants("a"), nodeRights.stream()).toList());
+    assertThat(kinds(perNamespace, "ClusterRoleBinding")).extracting(Manifest::name)
+        .containsExactly(FULLNAME + "-node-checkpoint");
+    assertThat(perNamespace).noneMatch(m -> m.text().contains("nodes/proxy"));
+  }
+
+  @Test
+  void directTransportMountsTheKubeletCaOrSaysItIsNotVerified() {
+    Deployment withCa = deployment(render("""
+        transport: direct
+        direct:
+          nodeAddressTypes: [Hostname, InternalIP]
+          kubeletCA: {configMap: kubelet-serving-ca, key: bundle.pem}
+          insecureSkipVerify: false
+        """));
+    PodSpec pod = withCa.getSpec().getTemplate().getSpec();
+    assertThat(env(withCa)).containsEntry("FCP_NODE_ADDRESS_TYPES", "Hostname,InternalIP")
+        .containsEntry("FCP_KUBELET_CA_FILE", "/etc/forensic-checkpoint/kubelet-ca/bundle.pem");
+    assertThat(pod.getVolumes()).filteredOn(v -> v.getName().equals("kubelet-ca")).singleElement()
+        .satisfies(v -> {
+          assertThat(v.getConfigMap().getName()).isEqualTo("kubelet-serving-ca");
+          assertThat(v.getConfigMap().getItems()).singleElement()
+              .satisfies(i -> assertThat(i.getKey()).isEqualTo("bundle.pem"));
+        });
+    assertThat(pod.getContainers().get(0).getVolumeMounts()).filteredOn(m -> m.getName().equals("kubelet-ca"))
+        .singleElement().satisfies(m -> {
+          assertThat(m.getMountPath()).isEqualTo("/etc/forensic-checkpoint/kubelet-ca");
+          assertThat(m.getReadOnly()).isTrue();
+        });
+
+    Deployment insecure = deployment(render("""
+        transport: direct
+        direct: {insecureSkipVerify: true, nodeAddressTypes: [InternalIP], kubeletCA: {configMap: x, key: ca.crt}}
+        """));
+    assertThat(env(insecure)).containsEntry("FCP_KUBELET_INSECURE_SKIP_VERIFY", "true")
+        .doesNotContainKey("FCP_KUBELET_CA_FILE");
+    assertThat(insecure.getSpec().getTemplate().getSpec().getVolumes()).extracting(v -> v.getName())
+        .containsExactly("tmp");
+    assertThat(notes("transport: direct\ndirect: {insecureSkipVerify: true, nodeAddressTypes: [InternalIP],"
+        + " kubeletCA: {configMap: \"\", key: ca.crt}}"))
+        .contains("kubelet certificates are NOT verified").doesNotContain("nodes/proxy");
+  }
+
+  @Test
+  void serviceMonitorOnlyWhenAskedForAndScrapingTheHealthPort() {
+    assertThat(render(null)).noneMatch(m -> m.kind().equals("ServiceMonitor") || m.kind().equals("Service"));
+
+    List<Manifest> render = render("""
+        healthPort: 9090
+        metrics: {serviceMonitor: {enabled: true, interval: 15s, labels: {release: kube-prometheus}}}
+        """);
+    Manifest service = named(render, "Service", FULLNAME + "-metrics");
+    assertThat(service.node().path("spec").path("selector").path("app.kubernetes.io/name").asText())
+        .isEqualTo(FULLNAME);
+    assertThat(service.node().path("spec").path("ports").get(0).path("port").asInt()).isEqualTo(9090);
+    assertThat(service.node().path("spec").path("ports").get(0).path("targetPort").asText()).isEqualTo("health");
+    Manifest monitor = named(render, "ServiceMonitor", FULLNAME);
+    assertThat(labels(monitor.node().path("metadata"))).containsEntry("release", "kube-prometheus");
+    JsonNode endpoint = monitor.node().path("spec").path("endpoints").get(0);
+    assertThat(endpoint.path("port").asText()).isEqualTo("health");
+    assertThat(endpoint.path("path").asText()).isEqualTo("/metrics");
+    assertThat(endpoint.path("interval").asText()).isEqualTo("15s");
+    assertThat(monitor.node().path("spec").path("selector").path("matchLabels").path("app.kubernetes.io/instance")
+        .asText()).isEqualTo(RELEASE);
+  }
+
+  @Test
+  void kubeletClientBindingIsRefusedWithTheDirectTransport() {
+    assertThatThrownBy(() -> render("""
+        transport: direct
+        kubeletClientBinding: {enabled: true}
+        """)).hasMessageContaining("kubeletClientBinding.enabled applies to transport proxy only");
+  }
+
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', textBlock = """
+      transport: ssh                                             | transport
+      metrics: {serviceMonitor: {interval: soon}}                | metrics.serviceMonitor.interval
+      retries: {limit: 11}                                       | retries.limit
+      retries: {initialBackoffMillis: 5}                         | retries.initialBackoffMillis
+      direct: {nodeAddressTypes: [PodIP]}                        | direct.nodeAddressTypes.0
+      direct: {nodeAddressTypes: []}                             | direct.nodeAddressTypes
+      direct: {insecureSkipVerify: "yes"}                        | direct.insecureSkipVerify
+      direct: {kubeletCA: {configMap: Bad_Name}}                 | direct.kubeletCA.configMap
       logFormat: xml                                             | logFormat
       concurrency: {perNode: 0}                                  | concurrency.perNode
       concurrency: {perNode: 101}                                | concurrency.perNode
@@ -365,7 +476,10 @@ class ChartRenderTest {
         "FCP_MAX_CONCURRENT", "10",
         "FCP_DEFAULT_TIMEOUT_SECONDS", "300",
         "FCP_LOG_FORMAT", "text",
-        "FCP_HEALTH_PORT", "8080"));
+        "FCP_HEALTH_PORT", "8080",
+        "FCP_RETRY_LIMIT", "3",
+        "FCP_RETRY_BACKOFF_MILLIS", "1000",
+        "FCP_TRANSPORT", "proxy"));
     assertThat(operator.getPorts()).singleElement().satisfies(p -> {
       assertThat(p.getName()).isEqualTo("health");
       assertThat(p.getContainerPort()).isEqualTo(8080);
@@ -389,6 +503,7 @@ class ChartRenderTest {
         watchNamespaces: [dev, prod]
         concurrency: {perNode: 2, global: 20}
         defaultTimeoutSeconds: 600
+        retries: {limit: 0}
         logFormat: json
         healthPort: 9090
         extraEnv:
@@ -412,6 +527,9 @@ class ChartRenderTest {
         "FCP_DEFAULT_TIMEOUT_SECONDS", "600",
         "FCP_LOG_FORMAT", "json",
         "FCP_HEALTH_PORT", "9090",
+        "FCP_RETRY_LIMIT", "0",
+        "FCP_RETRY_BACKOFF_MILLIS", "1000",
+        "FCP_TRANSPORT", "proxy",
         "JAVA_TOOL_OPTIONS", "-XX:MaxRAMPercentage=60"));
     assertThat(operator.getImage()).isEqualTo("registry.example/fcp:9.9.9");
     assertThat(operator.getImagePullPolicy()).isEqualTo("Always");

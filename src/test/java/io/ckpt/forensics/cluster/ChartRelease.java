@@ -72,7 +72,7 @@ public final class ChartRelease {
   /** The operator settings tests use unless they need others: health on a free port. */
   public static OperatorConfig testConfig() {
     return OperatorConfig.fromEnvironment(Map.of(OperatorConfig.HEALTH_PORT, "0",
-        OperatorConfig.DEFAULT_TIMEOUT_SECONDS, "60"));
+        OperatorConfig.DEFAULT_TIMEOUT_SECONDS, "60", OperatorConfig.RETRY_BACKOFF_MILLIS, "200"));
   }
 
   public static Path projectRoot() {

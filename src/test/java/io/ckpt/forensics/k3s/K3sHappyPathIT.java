@@ -17,7 +17,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.testcontainers.DockerClientFactory;
@@ -61,8 +61,9 @@ class K3sHappyPathIT {
             .waitUntilCondition(p -> p != null && "Running".equals(p.getStatus().getPhase()), 5,
                 java.util.concurrent.TimeUnit.MINUTES);
 
-        try (var operator = OperatorMain.start(new OperatorConfig(Set.of("default"), 1, 10, 120,
-            OperatorConfig.LogFormat.text, 0), config)) {
+        try (var operator = OperatorMain.start(OperatorConfig.fromEnvironment(Map.of(
+            OperatorConfig.WATCH_NAMESPACES, "default", OperatorConfig.DEFAULT_TIMEOUT_SECONDS, "120",
+            OperatorConfig.HEALTH_PORT, "0")), config)) {
           ForensicCheckpoint fcp = new ForensicCheckpoint();
           fcp.setMetadata(new ObjectMetaBuilder().withName("k3s-happy").withNamespace("default").build());
           ForensicCheckpointSpec spec = new ForensicCheckpointSpec();

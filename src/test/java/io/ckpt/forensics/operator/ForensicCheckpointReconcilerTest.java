@@ -90,6 +90,20 @@ class ForensicCheckpointReconcilerTest {
   }
 
   @Test
+  void automaticRetriesBeforeTheKubeletAreRecordedButAreNoAttempts() {
+    createPod("web", "worker-1", "Running", Map.of("app", true));
+    kubelet.answering(t -> ScriptedTransport.archiveFor(t).withRetries(2));
+    createFcp("flaky", "web", List.of("app"), null);
+
+    ContainerCheckpointStatus c = settle("flaky").getStatus().getContainers().get(0);
+
+    assertThat(c.getPhase()).isEqualTo(ContainerPhase.Succeeded);
+    assertThat(c.getAttempts()).isEqualTo(1);
+    assertThat(c.getRetries()).isEqualTo(2);
+    assertThat(c.getNote()).contains("2 automatic retries after transient failures that never reached the kubelet");
+  }
+
+  @Test
   void withoutAContainerListEveryRunningContainerIsCheckpointed() {
     createPod("web", "worker-1", "Running", Map.of("app", true, "sidecar", true, "stopped", false));
     createFcp("all", "web", null, 60);

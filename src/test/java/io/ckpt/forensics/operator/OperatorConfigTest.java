@@ -3,6 +3,8 @@ package io.ckpt.forensics.operator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -45,5 +47,61 @@ class OperatorConfigTest {
         .hasMessageContaining("FCP_LOG_FORMAT").hasMessageContaining("text or json");
     assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("FCP_WATCH_NAMESPACES", "dev,Prod_1")))
         .hasMessageContaining("FCP_WATCH_NAMESPACES").hasMessageContaining("'Prod_1'");
+  }
+
+  @Test
+  void theTransportIsProxyUnlessDirectIsAskedFor() {
+    OperatorConfig config = OperatorConfig.defaults();
+
+    assertThat(config.transport()).isEqualTo(OperatorConfig.Transport.proxy);
+    assertThat(config.direct().nodeAddressTypes()).containsExactly("InternalIP", "ExternalIP", "Hostname");
+    assertThat(config.direct().tokenFile())
+        .isEqualTo(Path.of("/var/run/secrets/kubernetes.io/serviceaccount/token"));
+    assertThat(config.direct().kubeletCaFile()).isNull();
+    assertThat(config.direct().insecureSkipVerify()).isFalse();
+    config.requireUsable();
+  }
+
+  @Test
+  void readsTheDirectTransportsSettings() {
+    OperatorConfig config = OperatorConfig.fromEnvironment(Map.of("FCP_TRANSPORT", "Direct",
+        "FCP_NODE_ADDRESS_TYPES", "hostname, InternalIP,InternalIP", "FCP_TOKEN_FILE", "/tmp/token",
+        "FCP_KUBELET_CA_FILE", "/etc/kubelet-ca/ca.crt"));
+
+    assertThat(config.transport()).isEqualTo(OperatorConfig.Transport.direct);
+    assertThat(config.direct().nodeAddressTypes()).isEqualTo(List.of("Hostname", "InternalIP"));
+    assertThat(config.direct().tokenFile()).isEqualTo(Path.of("/tmp/token"));
+    assertThat(config.direct().kubeletCaFile()).isEqualTo(Path.of("/etc/kubelet-ca/ca.crt"));
+    config.requireUsable();
+  }
+
+  @Test
+  void directWithoutACaBundleNeedsTheExplicitOptOut() {
+    OperatorConfig config = OperatorConfig.fromEnvironment(Map.of("FCP_TRANSPORT", "direct"));
+    assertThatThrownBy(config::requireUsable).hasMessageContaining("FCP_KUBELET_CA_FILE")
+        .hasMessageContaining("FCP_KUBELET_INSECURE_SKIP_VERIFY=true");
+
+    OperatorConfig.fromEnvironment(Map.of("FCP_TRANSPORT", "direct", "FCP_KUBELET_INSECURE_SKIP_VERIFY", "true"))
+        .requireUsable();
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("FCP_TRANSPORT", "ssh")))
+        .hasMessageContaining("FCP_TRANSPORT").hasMessageContaining("proxy").hasMessageContaining("direct");
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("FCP_NODE_ADDRESS_TYPES", "PodIP")))
+        .hasMessageContaining("FCP_NODE_ADDRESS_TYPES").hasMessageContaining("'PodIP'");
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("FCP_KUBELET_INSECURE_SKIP_VERIFY", "yes")))
+        .hasMessageContaining("FCP_KUBELET_INSECURE_SKIP_VERIFY");
+  }
+
+  @Test
+  void transientFailuresAreRetriedThreeTimesFromOneSecondByDefault() {
+    var retries = OperatorConfig.defaults().retries();
+    assertThat(retries.maxRetries()).isEqualTo(3);
+    assertThat(retries.backoff(1)).isEqualTo(java.time.Duration.ofSeconds(1));
+    assertThat(retries.backoff(3)).isEqualTo(java.time.Duration.ofSeconds(4));
+
+    var off = OperatorConfig.fromEnvironment(Map.of("FCP_RETRY_LIMIT", "0", "FCP_RETRY_BACKOFF_MILLIS", "50"))
+        .retries();
+    assertThat(off.maxRetries()).isZero();
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("FCP_RETRY_LIMIT", "11")))
+        .hasMessageContaining("FCP_RETRY_LIMIT").hasMessageContaining("from 0 to 10");
   }
 }

@@ -1,0 +1,108 @@
+package io.ckpt.forensics.kubelet;
+
+import io.ckpt.forensics.api.CheckpointFailure;
+import io.ckpt.forensics.api.FailureReason;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeAddress;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Finds a node's kubelet endpoint with one GET of the Node (the operator needs {@code get nodes}):
+ * the first address of the preferred types, and the port from status.daemonEndpoints.
+ */
+public final class NodeEndpointResolver {
+
+  /** The kubelet's default port, used when the Node does not report one. */
+  static final int DEFAULT_KUBELET_PORT = 10250;
+
+  private final KubernetesClient client;
+  private final List<String> preferredTypes;
+
+  public NodeEndpointResolver(KubernetesClient client, List<String> preferredTypes) {
+    this.client = client;
+    this.preferredTypes = List.copyOf(preferredTypes);
+  }
+
+  /** Thrown when no endpoint can be found; carries the failure to record. */
+  public static final class Unresolvable extends Exception {
+    private final transient CheckpointFailure failure;
+    private final boolean transientFailure;
+
+    Unresolvable(CheckpointFailure failure) {
+      this(failure, false);
+    }
+
+    Unresolvable(CheckpointFailure failure, boolean transientFailure) {
+      super(failure.getMessage(), null, false, false);
+      this.failure = failure;
+      this.transientFailure = transientFailure;
+    }
+
+    public CheckpointFailure failure() {
+      return failure;
+    }
+
+    /** The API server could not answer the Node GET (down, 5xx): a read, safe to try again. */
+    public boolean isTransient() {
+      return transientFailure;
+    }
+  }
+
+  /** Reads the Node and picks its kubelet endpoint; blocking (one API call). */
+  public KubeletEndpoint resolve(String nodeName) throws Unresolvable {
+    Node node;
+    try {
+      node = client.nodes().withName(nodeName).get();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 401 || e.getCode() == 403) {
+        throw new Unresolvable(new CheckpointFailure(FailureReason.Forbidden, "the operator may not read Node "
+            + nodeName + " (HTTP " + e.getCode() + (e.getStatus() == null ? "" : ": " + e.getStatus().getMessage())
+            + "). The direct transport needs get on nodes to find the kubelet's address (the Helm chart grants it"
+            + " with transport=direct)", e.getCode()));
+      }
+      throw new Unresolvable(new CheckpointFailure(FailureReason.NodeUnreachable, "could not read Node " + nodeName
+          + " to find its kubelet: " + (e.getCode() > 0 ? "HTTP " + e.getCode() + " " : "") + e.getMessage(),
+          e.getCode() > 0 ? e.getCode() : null), e.getCode() == 0 || e.getCode() >= 500);
+    }
+    if (node == null) {
+      throw new Unresolvable(new CheckpointFailure(FailureReason.NodeUnreachable, "Node " + nodeName
+          + " does not exist any more; its kubelet cannot be reached", 404));
+    }
+    return pick(node, preferredTypes).orElseThrow(() -> new Unresolvable(new CheckpointFailure(
+        FailureReason.NodeUnreachable, "Node " + nodeName + " reports no address of the preferred types "
+            + preferredTypes + " (known: " + describe(node) + "); set FCP_NODE_ADDRESS_TYPES (chart value"
+            + " direct.nodeAddressTypes) to types your nodes report", null)));
+  }
+
+  /** The first address of the first preferred type that the node reports, as the API server's proxy picks. */
+  static Optional<KubeletEndpoint> pick(Node node, List<String> preferredTypes) {
+    var status = node.getStatus();
+    List<NodeAddress> addresses = status == null || status.getAddresses() == null ? List.of() : status.getAddresses();
+    Integer reported = status == null || status.getDaemonEndpoints() == null
+        || status.getDaemonEndpoints().getKubeletEndpoint() == null ? null
+        : status.getDaemonEndpoints().getKubeletEndpoint().getPort();
+    int port = reported == null || reported <= 0 ? DEFAULT_KUBELET_PORT : reported;
+    for (String type : preferredTypes) {
+      for (NodeAddress address : addresses) {
+        if (type.equals(address.getType()) && address.getAddress() != null && !address.getAddress().isBlank()) {
+          return Optional.of(new KubeletEndpoint(node.getMetadata().getName(), address.getAddress().strip(), port,
+              type));
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static String describe(Node node) {
+    var status = node.getStatus();
+    if (status == null || status.getAddresses() == null || status.getAddresses().isEmpty()) {
+      return "none";
+    }
+    return status.getAddresses().stream().map(a -> Objects.toString(a.getType()) + "=" + a.getAddress()).toList()
+        .toString();
+  }
+}

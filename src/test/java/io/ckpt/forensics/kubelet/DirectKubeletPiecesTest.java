@@ -1,0 +1,147 @@
+package io.ckpt.forensics.kubelet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ckpt.forensics.api.CheckpointFailure;
+import io.ckpt.forensics.api.FailureReason;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import java.net.ConnectException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertPathBuilderException;
+import java.util.List;
+import javax.net.ssl.SSLHandshakeException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The direct transport's parts that need no kubelet: address choice, token re-reading, answer texts. */
+class DirectKubeletPiecesTest {
+
+  static final CheckpointTarget TARGET = new CheckpointTarget("worker-1", "shop", "web-7d9f8", "app", 300);
+  static final KubeletAnswerClassifier.DirectCall CALL = new KubeletAnswerClassifier.DirectCall(
+      new KubeletEndpoint("worker-1", "10.0.0.5", 10250, "InternalIP"),
+      "the service-account token file /var/run/secrets/kubernetes.io/serviceaccount/token",
+      "the CA bundle FCP_KUBELET_CA_FILE=/etc/kubelet-ca/ca.crt (1 certificate)");
+
+  @TempDir
+  Path dir;
+
+  static Node node(Integer port, String... typeAndAddress) {
+    NodeBuilder b = new NodeBuilder().withNewMetadata().withName("worker-1").endMetadata().withNewStatus()
+        .endStatus();
+    for (int i = 0; i < typeAndAddress.length; i += 2) {
+      b.editStatus().addNewAddress().withType(typeAndAddress[i]).withAddress(typeAndAddress[i + 1]).endAddress()
+          .endStatus();
+    }
+    if (port != null) {
+      b.editStatus().withNewDaemonEndpoints().withNewKubeletEndpoint().withPort(port).endKubeletEndpoint()
+          .endDaemonEndpoints().endStatus();
+    }
+    return b.build();
+  }
+
+  @Test
+  void picksTheFirstAddressOfTheMostPreferredTypeAndTheReportedPort() {
+    Node node = node(10350, "Hostname", "worker-1", "ExternalIP", "203.0.113.7", "InternalIP", "10.0.0.5",
+        "InternalIP", "10.0.0.6");
+
+    assertThat(NodeEndpointResolver.pick(node, List.of("InternalIP", "ExternalIP", "Hostname")))
+        .contains(new KubeletEndpoint("worker-1", "10.0.0.5", 10350, "InternalIP"));
+    assertThat(NodeEndpointResolver.pick(node, List.of("Hostname", "InternalIP")))
+        .contains(new KubeletEndpoint("worker-1", "worker-1", 10350, "Hostname"));
+    assertThat(NodeEndpointResolver.pick(node, List.of("InternalDNS"))).isEmpty();
+  }
+
+  @Test
+  void defaultsTheKubeletPortAndBracketsIpv6() {
+    var endpoint = NodeEndpointResolver.pick(node(null, "InternalIP", "fd00::5"), List.of("InternalIP"))
+        .orElseThrow();
+
+    assertThat(endpoint.port()).isEqualTo(10250);
+    assertThat(endpoint.baseUrl()).isEqualTo("https://[fd00::5]:10250");
+  }
+
+  @Test
+  void theTokenFileIsReadAgainWhenItChanges() throws Exception {
+    Path file = dir.resolve("token");
+    Files.writeString(file, "first-token\n");
+    BearerToken token = new BearerToken(file, () -> "from-config");
+
+    assertThat(token.current()).isEqualTo("first-token");
+    Files.writeString(file, "second-token-longer\n");
+    assertThat(token.current()).isEqualTo("second-token-longer");
+    // same size, same time stamp granularity: invalidate() forces the read
+    Files.writeString(file, "third-token-longer!\n");
+    token.invalidate();
+    assertThat(token.current()).isEqualTo("third-token-longer!");
+    assertThat(token.source()).contains(file.toString()).doesNotContain("token-longer");
+  }
+
+  @Test
+  void withoutATokenFileTheClientConfigurationsTokenIsUsed() {
+    BearerToken token = new BearerToken(dir.resolve("absent"), () -> " kubeconfig-token ");
+
+    assertThat(token.current()).isEqualTo("kubeconfig-token");
+    assertThat(token.source()).contains("client configuration").doesNotContain("kubeconfig-token");
+    assertThat(new BearerToken(dir.resolve("absent"), () -> null).current()).isNull();
+  }
+
+  @Test
+  void aKubeletRefusalNamesTheOperatorsIdentityAndNodesCheckpoint() {
+    CheckpointFailure failure = failure(KubeletAnswerClassifier.classifyDirect(new KubeletAnswer(403, "text/plain",
+        "Forbidden (user=system:serviceaccount:forensics:op, verb=create, resource=nodes,"
+            + " subresource(s)=[checkpoint])\n"), TARGET, CALL));
+
+    assertThat(failure.getReason()).isEqualTo(FailureReason.Forbidden);
+    assertThat(failure.getMessage()).contains("refused the operator's identity system:serviceaccount:forensics:op")
+        .contains("create on nodes/checkpoint").contains("transport=direct").doesNotContain("kubeletClientBinding")
+        .doesNotContain("nodes/proxy");
+  }
+
+  @Test
+  void anUnauthenticatedCallNamesTheTokenSource() {
+    CheckpointFailure failure = failure(KubeletAnswerClassifier.classifyDirect(
+        new KubeletAnswer(401, "text/plain", "Unauthorized"), TARGET, CALL));
+
+    assertThat(failure.getReason()).isEqualTo(FailureReason.Forbidden);
+    assertThat(failure.getMessage()).contains("did not authenticate the operator")
+        .contains("/var/run/secrets/kubernetes.io/serviceaccount/token").contains("expired");
+  }
+
+  @Test
+  void aDirectJsonBodyIsStillTheKubeletsOwn() {
+    CheckpointFailure failure = failure(KubeletAnswerClassifier.classifyDirect(new KubeletAnswer(404,
+        "application/json", "{\"kind\":\"Status\",\"message\":\"nodes \\\"worker-1\\\" not found\"}"), TARGET, CALL));
+
+    assertThat(failure.getReason()).isEqualTo(FailureReason.KubeletError);
+    assertThat(failure.getMessage()).contains("the kubelet on node worker-1 answered 404");
+  }
+
+  @Test
+  void anUntrustedCertificateNamesTheCaBundle() {
+    var handshake = new SSLHandshakeException("PKIX path building failed");
+    handshake.initCause(new CertPathBuilderException("unable to find valid certification path to requested target"));
+
+    CheckpointFailure failure = failure(KubeletAnswerClassifier.classifyDirectError(handshake, TARGET, CALL));
+
+    assertThat(failure.getReason()).isEqualTo(FailureReason.NodeUnreachable);
+    assertThat(failure.getMessage()).contains("not signed by a CA in the CA bundle FCP_KUBELET_CA_FILE=")
+        .contains("unable to find valid certification path").contains("Nothing was sent");
+  }
+
+  @Test
+  void aRefusedConnectionSaysNothingWasSent() {
+    CheckpointFailure failure = failure(KubeletAnswerClassifier.classifyDirectError(
+        new ConnectException("Connection refused"), TARGET, CALL));
+
+    assertThat(failure.getReason()).isEqualTo(FailureReason.NodeUnreachable);
+    assertThat(failure.getMessage()).contains("could not connect to the kubelet at 10.0.0.5:10250")
+        .contains("Nothing was sent");
+  }
+
+  private static CheckpointFailure failure(CheckpointOutcome outcome) {
+    assertThat(outcome).isInstanceOf(CheckpointOutcome.Failure.class);
+    return ((CheckpointOutcome.Failure) outcome).failure();
+  }
+}
