@@ -5,7 +5,7 @@ package io.ckpt.forensics.archive;
  *
  * <p>Memory: a member is held in memory only if it is a metadata file or CRIU image of at most
  * {@code maxMemberBytes} (16 MiB by default); page data and rootfs-diff.tar are never held, they
- * are read through a 64 KiB window. So inspecting an archive needs at most
+ * are read through a window of at most 1 MiB (the search and hex dump). So inspecting needs at most
  * {@code maxMemberBytes} per image being decoded, plus the decoded model of the images (bounded by
  * their size), whatever the archive size. Time: one pass over the archive for the index; a
  * compressed archive stops once its expanded size passes {@code maxExpandedBytes} or

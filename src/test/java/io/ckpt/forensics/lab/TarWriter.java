@@ -29,6 +29,38 @@ public final class TarWriter implements AutoCloseable {
     pad(content.length);
   }
 
+  /** What writes a streamed member's content. */
+  @FunctionalInterface
+  public interface Content {
+    void writeTo(OutputStream out) throws IOException;
+  }
+
+  /**
+   * A regular file whose content is streamed (for members too large to hold in memory); the
+   * content must write exactly {@code size} bytes.
+   */
+  public void file(String name, int mode, long mtimeSeconds, long size, Content content) throws IOException {
+    header(name, mode, size, mtimeSeconds, '0');
+    long[] written = {0};
+    content.writeTo(new OutputStream() {
+      @Override
+      public void write(int b) throws IOException {
+        out.write(b);
+        written[0]++;
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        out.write(b, off, len);
+        written[0] += len;
+      }
+    });
+    if (written[0] != size) {
+      throw new IOException(name + ": content wrote " + written[0] + " bytes, the header says " + size);
+    }
+    pad(size);
+  }
+
   private void header(String name, int mode, long size, long mtime, char type) throws IOException {
     byte[] h = new byte[BLOCK];
     byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
