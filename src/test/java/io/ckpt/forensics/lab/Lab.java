@@ -786,7 +786,7 @@ public final class Lab implements AutoCloseable {
    */
   public Pod createRunningPod(String namespace, String name, SimulatedNode node, String... containers) {
     createPod(podSpec(namespace, name, node, containers).build());
-    return awaitPod(namespace, name, Lab::isRunningAndReady, Duration.ofSeconds(30));
+    return awaitPod(namespace, name, Lab::isRunningAndReady, Duration.ofSeconds(90));
   }
 
   /** A pod builder bound to {@code node}, to adjust before {@link #createPod(Pod)}. */
