@@ -16,6 +16,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
 
@@ -37,6 +38,7 @@ public final class CheckpointMetrics implements AutoCloseable {
   private final Set<String> nodesWithGauges = ConcurrentHashMap.newKeySet();
   private final JvmGcMetrics gcMetrics;
   private volatile ToIntFunction<String> queueDepth = node -> 0;
+  private final AtomicInteger leader = new AtomicInteger();
 
   /**
    * @param transport the kubelet transport's name, a label of the kubelet-call metrics
@@ -46,6 +48,8 @@ public final class CheckpointMetrics implements AutoCloseable {
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     this.transport = transport;
     this.gcMetrics = jvm ? new JvmGcMetrics() : null;
+    Gauge.builder("fcp.leader", leader, AtomicInteger::get)
+        .description("1 while this process leads (reconciles), 0 while it stands by").register(registry);
     if (jvm) {
       new JvmMemoryMetrics().bindTo(registry);
       gcMetrics.bindTo(registry);
@@ -77,6 +81,11 @@ public final class CheckpointMetrics implements AutoCloseable {
     Gauge.builder("fcp.checkpoints.waiting", waiting)
         .description("Containers waiting for a permit (all nodes)").register(registry);
     this.queueDepth = perNodeQueue;
+  }
+
+  /** This process became leader (true) or stopped leading. */
+  void leading(boolean leading) {
+    leader.set(leading ? 1 : 0);
   }
 
   /** A container waits for a permit on {@code node}: its queue-depth gauge exists from then on. */

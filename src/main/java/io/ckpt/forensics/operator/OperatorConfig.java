@@ -19,10 +19,11 @@ import java.util.regex.Pattern;
  * @param watchNamespaces empty means every namespace
  * @param direct settings of the direct kubelet transport; used only when {@code transport} is direct
  * @param retries how calls that failed before reaching the kubelet are sent again
+ * @param leaderElection whether replicas elect a leader on a Lease, and its timing
  */
 public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNode, int maxConcurrent,
     int defaultTimeoutSeconds, LogFormat logFormat, int healthPort, Transport transport, Direct direct,
-    RetryPolicy retries) {
+    RetryPolicy retries, LeaderElection leaderElection) {
 
   /** How log lines are written. */
   public enum LogFormat {
@@ -47,6 +48,20 @@ public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNo
       boolean insecureSkipVerify) {
   }
 
+  /**
+   * Leader election on a coordination.k8s.io Lease: only the leader reconciles; a standby takes over
+   * once the leader has not renewed for {@code leaseDuration}.
+   *
+   * @param leaseName null: no leader election (a single replica)
+   */
+  public record LeaderElection(String leaseName, String leaseNamespace, Duration leaseDuration,
+      Duration renewDeadline, Duration retryPeriod) {
+
+    public boolean enabled() {
+      return leaseName != null;
+    }
+  }
+
   /** The Node address types Kubernetes defines (core/v1 NodeAddressType). */
   public static final List<String> NODE_ADDRESS_TYPES =
       List.of("Hostname", "InternalIP", "ExternalIP", "InternalDNS", "ExternalDNS");
@@ -65,6 +80,13 @@ public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNo
   public static final String KUBELET_INSECURE_SKIP_VERIFY = "FCP_KUBELET_INSECURE_SKIP_VERIFY";
   public static final String RETRY_LIMIT = "FCP_RETRY_LIMIT";
   public static final String RETRY_BACKOFF_MILLIS = "FCP_RETRY_BACKOFF_MILLIS";
+  public static final String LEADER_ELECTION_LEASE = "FCP_LEADER_ELECTION_LEASE";
+  public static final String LEADER_ELECTION_NAMESPACE = "FCP_LEADER_ELECTION_NAMESPACE";
+  public static final String LEASE_DURATION_SECONDS = "FCP_LEASE_DURATION_SECONDS";
+  public static final String LEASE_RENEW_DEADLINE_SECONDS = "FCP_LEASE_RENEW_DEADLINE_SECONDS";
+  public static final String LEASE_RETRY_PERIOD_SECONDS = "FCP_LEASE_RETRY_PERIOD_SECONDS";
+  /** The pod's own namespace, from its ServiceAccount volume. */
+  static final Path POD_NAMESPACE_FILE = Path.of("/var/run/secrets/kubernetes.io/serviceaccount/namespace");
 
   private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
 
@@ -90,7 +112,36 @@ public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNo
         integer(env, HEALTH_PORT, 8080, 0, 65535),
         transport(env.getOrDefault(TRANSPORT, "proxy")),
         direct(env),
-        retryPolicy(env));
+        retryPolicy(env),
+        leaderElection(env));
+  }
+
+  private static LeaderElection leaderElection(Map<String, String> env) {
+    String lease = env.getOrDefault(LEADER_ELECTION_LEASE, "").strip();
+    Duration duration = Duration.ofSeconds(integer(env, LEASE_DURATION_SECONDS, 15, 2, 300));
+    Duration renew = Duration.ofSeconds(integer(env, LEASE_RENEW_DEADLINE_SECONDS, 10, 1, 299));
+    Duration retry = Duration.ofSeconds(integer(env, LEASE_RETRY_PERIOD_SECONDS, 2, 1, 60));
+    if (lease.isEmpty()) {
+      return new LeaderElection(null, null, duration, renew, retry);
+    }
+    if (!NAMESPACE.matcher(lease).matches() || lease.length() > 63) {
+      throw new IllegalArgumentException(LEADER_ELECTION_LEASE + ": '" + lease + "' is not a Lease name");
+    }
+    if (renew.compareTo(duration) >= 0 || retry.compareTo(renew) >= 0) {
+      throw new IllegalArgumentException(LEASE_RETRY_PERIOD_SECONDS + " < " + LEASE_RENEW_DEADLINE_SECONDS + " < "
+          + LEASE_DURATION_SECONDS + " must hold (now " + retry.toSeconds() + ", " + renew.toSeconds() + ", "
+          + duration.toSeconds() + ")");
+    }
+    String namespace = env.getOrDefault(LEADER_ELECTION_NAMESPACE, "").strip();
+    if (namespace.isEmpty()) {
+      try {
+        namespace = java.nio.file.Files.readString(POD_NAMESPACE_FILE).strip();
+      } catch (java.io.IOException | RuntimeException e) {
+        throw new IllegalArgumentException(LEADER_ELECTION_NAMESPACE + " is not set and " + POD_NAMESPACE_FILE
+            + " cannot be read: name the namespace of the Lease " + lease);
+      }
+    }
+    return new LeaderElection(lease, namespace, duration, renew, retry);
   }
 
   private static RetryPolicy retryPolicy(Map<String, String> env) {
@@ -102,7 +153,7 @@ public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNo
   /** A copy with another transport (tests and the benchmark switch it). */
   public OperatorConfig withTransport(Transport other, Direct settings) {
     return new OperatorConfig(watchNamespaces, maxConcurrentPerNode, maxConcurrent, defaultTimeoutSeconds, logFormat,
-        healthPort, other, settings, retries);
+        healthPort, other, settings, retries, leaderElection);
   }
 
   private static Transport transport(String raw) {

@@ -10,7 +10,9 @@ import io.ckpt.forensics.kubelet.RetryingTransport;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -75,8 +77,36 @@ public final class OperatorMain {
     String instance = Optional.ofNullable(System.getenv("HOSTNAME")).orElse("local");
     ForensicCheckpointReconciler reconciler =
         new ForensicCheckpointReconciler(client, transport, config, Clock.systemUTC(), instance, metrics);
-    Operator operator = new Operator(o -> o.withKubernetesClient(client).withStopOnInformerErrorDuringStartup(false)
-        .withCloseClientOnStop(false));
+    OperatorConfig.LeaderElection election = config.leaderElection();
+    // unique per process: two operators on one host (or a restarted container) never share an identity
+    String identity = instance + "-" + ProcessHandle.current().pid();
+    Operator operator = new Operator(o -> {
+      o.withKubernetesClient(client).withStopOnInformerErrorDuringStartup(false).withCloseClientOnStop(false);
+      if (election.enabled()) {
+        o.withLeaderElectionConfiguration(LeaderElectionConfigurationBuilder
+            .aLeaderElectionConfiguration(election.leaseName())
+            .withLeaseNamespace(election.leaseNamespace())
+            .withIdentity(identity)
+            .withLeaseDuration(election.leaseDuration())
+            .withRenewDeadline(election.renewDeadline())
+            .withRetryPeriod(election.retryPeriod())
+            .withLeaderCallbacks(new LeaderCallbacks(() -> {
+              metrics.leading(true);
+              LOG.info("leading lease={}/{} identity={}", election.leaseNamespace(), election.leaseName(), identity);
+            }, () -> {
+              metrics.leading(false);
+              LOG.warn("stopped leading lease={}/{} identity={}; exiting so that only one operator calls kubelets",
+                  election.leaseNamespace(), election.leaseName(), identity);
+            }, leader -> LOG.info("leader lease={}/{} holder={}", election.leaseNamespace(), election.leaseName(),
+                leader)))
+            // a former leader that kept running could start a second call for a container
+            .withExitOnStopLeading(true)
+            .build());
+      }
+    });
+    if (!election.enabled()) {
+      metrics.leading(true);
+    }
     operator.register(reconciler, c -> {
       if (!config.watchNamespaces().isEmpty()) {
         c.settingNamespaces(config.watchNamespaces());
@@ -94,10 +124,11 @@ public final class OperatorMain {
     sweeper.scheduleWithFixedDelay(reconciler::sweep, sweepSeconds, sweepSeconds, TimeUnit.SECONDS);
     operator.start();
     LOG.info("operator started namespaces={} transport={} maxConcurrent={} maxConcurrentPerNode={}"
-            + " defaultTimeoutSeconds={} healthPort={} apiServer={}",
+            + " defaultTimeoutSeconds={} healthPort={} apiServer={} leaderElection={} identity={}",
         config.watchNamespaces().isEmpty() ? "all" : String.join(",", config.watchNamespaces()),
         config.transport(), config.maxConcurrent(), config.maxConcurrentPerNode(), config.defaultTimeoutSeconds(),
-        health.port(), client.getMasterUrl());
+        health.port(), client.getMasterUrl(),
+        election.enabled() ? election.leaseNamespace() + "/" + election.leaseName() : "off", identity);
     return new Running(operator, reconciler, transport, client, health, sweeper, metrics);
   }
 

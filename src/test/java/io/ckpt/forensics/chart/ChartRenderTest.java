@@ -162,10 +162,10 @@ class ChartRenderTest {
     List<Manifest> render = render(null);
 
     assertThat(operatorGrants(render)).containsExactlyInAnyOrderElementsOf(
-        Stream.concat(namespacedGrants("cluster"), Stream.of(new Grant("cluster", "", "nodes/proxy", "create")))
-            .toList());
-    assertThat(kinds(render, "RoleBinding")).isEmpty();
-    assertThat(kinds(render, "Role")).isEmpty();
+        Stream.of(namespacedGrants("cluster"), Stream.of(new Grant("cluster", "", "nodes/proxy", "create")),
+            leaderElectionGrants()).flatMap(s -> s).toList());
+    assertThat(kinds(render, "RoleBinding", "Role")).extracting(Manifest::name)
+        .containsOnly(FULLNAME + "-leader-election").hasSize(2);
     assertThat(kinds(render, "ClusterRoleBinding")).extracting(Manifest::name).containsExactly(FULLNAME);
   }
 
@@ -179,6 +179,9 @@ class ChartRenderTest {
         "ClusterRoleBinding/" + FULLNAME,
         "ClusterRole/" + FULLNAME + "-admin",
         "ClusterRole/" + FULLNAME + "-view",
+        "Role/" + FULLNAME + "-leader-election",
+        "RoleBinding/" + FULLNAME + "-leader-election",
+        "PodDisruptionBudget/" + FULLNAME,
         "Deployment/" + FULLNAME);
     for (Manifest m : render) {
       assertThat(labels(m.node().path("metadata"))).as(m.kind() + "/" + m.name()).containsAllEntriesOf(Map.of(
@@ -282,8 +285,10 @@ class ChartRenderTest {
 
     assertThat(operatorGrants(render)).containsExactlyInAnyOrderElementsOf(
         Stream.of(namespacedGrants("a"), namespacedGrants("b"),
-            Stream.of(new Grant("cluster", "", "nodes/proxy", "create"))).flatMap(s -> s).toList());
-    assertThat(kinds(render, "RoleBinding")).extracting(Manifest::namespace).containsExactlyInAnyOrder("a", "b");
+            Stream.of(new Grant("cluster", "", "nodes/proxy", "create")), leaderElectionGrants())
+            .flatMap(s -> s).toList());
+    assertThat(kinds(render, "RoleBinding")).extracting(Manifest::namespace)
+        .containsExactlyInAnyOrder("a", "b", NAMESPACE);
     List<Manifest> clusterBindings = kinds(render, "ClusterRoleBinding");
     assertThat(clusterBindings).extracting(Manifest::name).containsExactly(FULLNAME + "-node-proxy");
     ClusterRole bound = named(render, "ClusterRole",
@@ -299,7 +304,7 @@ class ChartRenderTest {
     List<Manifest> render = render("transport: direct");
 
     assertThat(operatorGrants(render)).containsExactlyInAnyOrderElementsOf(
-        Stream.concat(namespacedGrants("cluster"), nodeRights.stream()).toList());
+        Stream.of(namespacedGrants("cluster"), nodeRights.stream(), leaderElectionGrants()).flatMap(s -> s).toList());
     assertThat(render).noneMatch(m -> m.text().contains("nodes/proxy"));
     assertThat(env(deployment(render))).containsEntry("FCP_TRANSPORT", "direct")
         .containsEntry("FCP_NODE_ADDRESS_TYPES", "InternalIP,ExternalIP,Hostname")
@@ -311,7 +316,7 @@ class ChartRenderTest {
         watchNamespaces: [a]
         """);
     assertThat(operatorGrants(perNamespace)).containsExactlyInAnyOrderElementsOf(
-        Stream.concat(namespacedGrants("a"), nodeRights.stream()).toList());
+        Stream.of(namespacedGrants("a"), nodeRights.stream(), leaderElectionGrants()).flatMap(s -> s).toList());
     assertThat(kinds(perNamespace, "ClusterRoleBinding")).extracting(Manifest::name)
         .containsExactly(FULLNAME + "-node-checkpoint");
     assertThat(perNamespace).noneMatch(m -> m.text().contains("nodes/proxy"));
@@ -378,6 +383,22 @@ class ChartRenderTest {
   }
 
   @Test
+  void aSingleReplicaHasNoDisruptionBudgetAndLeaseTimingsAreChecked() {
+    List<Manifest> one = render("replicaCount: 1");
+    assertThat(kinds(one, "PodDisruptionBudget")).isEmpty();
+    assertThat(deployment(one).getSpec().getReplicas()).isEqualTo(1);
+    assertThat(env(deployment(one))).containsEntry("FCP_LEADER_ELECTION_LEASE", FULLNAME);
+
+    Manifest pdb = named(render(null), "PodDisruptionBudget", FULLNAME);
+    assertThat(pdb.node().path("spec").path("minAvailable").asInt()).isEqualTo(1);
+    assertThat(pdb.node().path("spec").path("selector").path("matchLabels").path("app.kubernetes.io/instance")
+        .asText()).isEqualTo(RELEASE);
+
+    assertThatThrownBy(() -> render("leaderElection: {leaseDurationSeconds: 10, renewDeadlineSeconds: 10}"))
+        .hasMessageContaining("retryPeriodSeconds < renewDeadlineSeconds < leaseDurationSeconds");
+  }
+
+  @Test
   void kubeletClientBindingIsRefusedWithTheDirectTransport() {
     assertThatThrownBy(() -> render("""
         transport: direct
@@ -414,7 +435,9 @@ class ChartRenderTest {
       serviceAccount: {create: "yes"}                            | serviceAccount.create
       aggregateRoles: "false"                                    | aggregateRoles
       resources: {limits: {memory: lots}}                        | resources.limits.memory
-      replicaCount: 2                                            | replicaCount
+      replicaCount: 0                                            | replicaCount
+      replicaCount: 6                                            | replicaCount
+      leaderElection: {leaseDurationSeconds: 1}                  | leaderElection.leaseDurationSeconds
       """)
   void badValueFailsTheRender(String values, String key) {
     assertThatThrownBy(() -> render(values))
@@ -435,8 +458,9 @@ class ChartRenderTest {
   void deploymentRunsRestrictedWithDefaultSettings() {
     Deployment deployment = deployment(render(null));
     assertThat(deployment.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
-    assertThat(deployment.getSpec().getReplicas()).isEqualTo(1);
-    assertThat(deployment.getSpec().getStrategy().getType()).isEqualTo("Recreate");
+    assertThat(deployment.getSpec().getReplicas()).isEqualTo(2);
+    assertThat(deployment.getSpec().getStrategy().getType()).isEqualTo("RollingUpdate");
+    assertThat(deployment.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable().getIntVal()).isZero();
 
     PodSpec pod = deployment.getSpec().getTemplate().getSpec();
     assertThat(pod.getServiceAccountName()).isEqualTo(FULLNAME);
@@ -470,16 +494,21 @@ class ChartRenderTest {
       assertThat(m.getMountPath()).isEqualTo("/tmp");
     });
 
-    assertThat(env(deployment)).containsExactlyInAnyOrderEntriesOf(Map.of(
-        "FCP_WATCH_NAMESPACES", "",
-        "FCP_MAX_CONCURRENT_PER_NODE", "1",
-        "FCP_MAX_CONCURRENT", "10",
-        "FCP_DEFAULT_TIMEOUT_SECONDS", "300",
-        "FCP_LOG_FORMAT", "text",
-        "FCP_HEALTH_PORT", "8080",
-        "FCP_RETRY_LIMIT", "3",
-        "FCP_RETRY_BACKOFF_MILLIS", "1000",
-        "FCP_TRANSPORT", "proxy"));
+    assertThat(env(deployment)).containsExactlyInAnyOrderEntriesOf(Map.ofEntries(
+        Map.entry("FCP_LEADER_ELECTION_LEASE", FULLNAME),
+        Map.entry("FCP_LEADER_ELECTION_NAMESPACE", NAMESPACE),
+        Map.entry("FCP_LEASE_DURATION_SECONDS", "15"),
+        Map.entry("FCP_LEASE_RENEW_DEADLINE_SECONDS", "10"),
+        Map.entry("FCP_LEASE_RETRY_PERIOD_SECONDS", "2"),
+        Map.entry("FCP_WATCH_NAMESPACES", ""),
+        Map.entry("FCP_MAX_CONCURRENT_PER_NODE", "1"),
+        Map.entry("FCP_MAX_CONCURRENT", "10"),
+        Map.entry("FCP_DEFAULT_TIMEOUT_SECONDS", "300"),
+        Map.entry("FCP_LOG_FORMAT", "text"),
+        Map.entry("FCP_HEALTH_PORT", "8080"),
+        Map.entry("FCP_RETRY_LIMIT", "3"),
+        Map.entry("FCP_RETRY_BACKOFF_MILLIS", "1000"),
+        Map.entry("FCP_TRANSPORT", "proxy")));
     assertThat(operator.getPorts()).singleElement().satisfies(p -> {
       assertThat(p.getName()).isEqualTo("health");
       assertThat(p.getContainerPort()).isEqualTo(8080);
@@ -504,6 +533,7 @@ class ChartRenderTest {
         concurrency: {perNode: 2, global: 20}
         defaultTimeoutSeconds: 600
         retries: {limit: 0}
+        leaderElection: {leaseDurationSeconds: 30, renewDeadlineSeconds: 20, retryPeriodSeconds: 5}
         logFormat: json
         healthPort: 9090
         extraEnv:
@@ -520,17 +550,22 @@ class ChartRenderTest {
     PodSpec pod = deployment.getSpec().getTemplate().getSpec();
     Container operator = pod.getContainers().get(0);
 
-    assertThat(env(deployment)).containsExactlyInAnyOrderEntriesOf(Map.of(
-        "FCP_WATCH_NAMESPACES", "dev,prod",
-        "FCP_MAX_CONCURRENT_PER_NODE", "2",
-        "FCP_MAX_CONCURRENT", "20",
-        "FCP_DEFAULT_TIMEOUT_SECONDS", "600",
-        "FCP_LOG_FORMAT", "json",
-        "FCP_HEALTH_PORT", "9090",
-        "FCP_RETRY_LIMIT", "0",
-        "FCP_RETRY_BACKOFF_MILLIS", "1000",
-        "FCP_TRANSPORT", "proxy",
-        "JAVA_TOOL_OPTIONS", "-XX:MaxRAMPercentage=60"));
+    assertThat(env(deployment)).containsExactlyInAnyOrderEntriesOf(Map.ofEntries(
+        Map.entry("FCP_WATCH_NAMESPACES", "dev,prod"),
+        Map.entry("FCP_MAX_CONCURRENT_PER_NODE", "2"),
+        Map.entry("FCP_MAX_CONCURRENT", "20"),
+        Map.entry("FCP_DEFAULT_TIMEOUT_SECONDS", "600"),
+        Map.entry("FCP_LOG_FORMAT", "json"),
+        Map.entry("FCP_HEALTH_PORT", "9090"),
+        Map.entry("FCP_RETRY_LIMIT", "0"),
+        Map.entry("FCP_RETRY_BACKOFF_MILLIS", "1000"),
+        Map.entry("FCP_TRANSPORT", "proxy"),
+        Map.entry("FCP_LEADER_ELECTION_LEASE", FULLNAME),
+        Map.entry("FCP_LEADER_ELECTION_NAMESPACE", NAMESPACE),
+        Map.entry("FCP_LEASE_DURATION_SECONDS", "30"),
+        Map.entry("FCP_LEASE_RENEW_DEADLINE_SECONDS", "20"),
+        Map.entry("FCP_LEASE_RETRY_PERIOD_SECONDS", "5"),
+        Map.entry("JAVA_TOOL_OPTIONS", "-XX:MaxRAMPercentage=60")));
     assertThat(operator.getImage()).isEqualTo("registry.example/fcp:9.9.9");
     assertThat(operator.getImagePullPolicy()).isEqualTo("Always");
     assertThat(pod.getImagePullSecrets()).extracting(s -> s.getName()).containsExactly("regcred");
@@ -880,6 +915,12 @@ class ChartRenderTest {
         continue;
       }
       assertThat(subjects).as("%s %s binds only the operator", m.kind(), m.name()).containsExactly(operator);
+      if (roleRef.getKind().equals("Role")) {
+        Manifest role = named(render, "Role", roleRef.getName());
+        assertThat(role.namespace()).as("Role %s is in the binding's namespace", role.name()).isEqualTo(scope);
+        grants.addAll(grants(role.as(ClusterRole.class).getRules(), scope));
+        continue;
+      }
       assertThat(roleRef.getKind()).as("%s %s refers to a ClusterRole", m.kind(), m.name()).isEqualTo("ClusterRole");
       grants.addAll(grants(named(render, "ClusterRole", roleRef.getName()).as(ClusterRole.class).getRules(), scope));
     }
@@ -889,9 +930,19 @@ class ChartRenderTest {
   static Set<Grant> grants(List<PolicyRule> rules, String scope) {
     Set<Grant> grants = new LinkedHashSet<>();
     for (PolicyRule rule : rules) {
-      assertThat(rule.getResourceNames()).as("rule %s names no objects", rule).isNullOrEmpty();
+      List<String> names = rule.getResourceNames() == null ? List.of() : rule.getResourceNames();
+      if (!names.isEmpty()) {
+        assertThat(rule.getResources()).as("only the leader-election Lease is granted by name: %s", rule)
+            .containsExactly("leases");
+      }
       for (String group : rule.getApiGroups()) {
         for (String resource : rule.getResources()) {
+          if (!names.isEmpty()) {
+            for (String verb : rule.getVerbs()) {
+              names.forEach(name -> grants.add(new Grant(scope, group, resource + "[" + name + "]", verb)));
+            }
+            continue;
+          }
           for (String verb : rule.getVerbs()) {
             grants.add(new Grant(scope, group, resource, verb));
           }
@@ -911,6 +962,14 @@ class ChartRenderTest {
         new Grant(scope, "forensics.ckpt.io", "forensiccheckpoints/status", "get"),
         new Grant(scope, "forensics.ckpt.io", "forensiccheckpoints/status", "update"),
         new Grant(scope, "forensics.ckpt.io", "forensiccheckpoints/status", "patch"));
+  }
+
+  /** Create leases, and read and renew the one Lease, in the release namespace. */
+  static Stream<Grant> leaderElectionGrants() {
+    return Stream.of(new Grant(NAMESPACE, "coordination.k8s.io", "leases", "create"),
+            new Grant(NAMESPACE, "coordination.k8s.io", "leases[" + FULLNAME + "]", "get"),
+            new Grant(NAMESPACE, "coordination.k8s.io", "leases[" + FULLNAME + "]", "update"),
+            new Grant(NAMESPACE, "coordination.k8s.io", "leases[" + FULLNAME + "]", "patch"));
   }
 
   static List<Grant> crGrants(String... verbs) {

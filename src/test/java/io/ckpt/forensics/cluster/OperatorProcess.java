@@ -25,9 +25,14 @@ public final class OperatorProcess implements AutoCloseable {
   }
 
   public static OperatorProcess start(Path kubeconfig, Path log, Map<String, String> env) {
+    return start(kubeconfig, log, env, List.of("-Xmx256m"));
+  }
+
+  /** As {@link #start(Path, Path, Map)}, with these JVM options instead of -Xmx256m. */
+  public static OperatorProcess start(Path kubeconfig, Path log, Map<String, String> env, List<String> jvmOptions) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Xmx256m");
+    command.addAll(jvmOptions);
     command.add("-cp");
     command.add(classpath());
     command.add(OperatorMain.class.getName());
@@ -55,6 +60,31 @@ public final class OperatorProcess implements AutoCloseable {
 
   public boolean isAlive() {
     return process.isAlive();
+  }
+
+  /** The health port the operator logged at start (it was started with FCP_HEALTH_PORT=0). */
+  public int healthPort(java.time.Duration timeout) throws InterruptedException {
+    java.util.regex.Pattern port = java.util.regex.Pattern.compile("operator started .*healthPort=(\\d+)");
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      java.util.regex.Matcher m = port.matcher(log());
+      if (m.find()) {
+        return Integer.parseInt(m.group(1));
+      }
+      if (!process.isAlive()) {
+        break;
+      }
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException("operator " + process.pid() + " did not log its start:\n" + log());
+  }
+
+  /** GET http://127.0.0.1:port/path on the operator's health server: status and body. */
+  public static java.util.Map.Entry<Integer, String> get(int port, String path) throws Exception {
+    var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create("http://127.0.0.1:" + port + path)).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    return java.util.Map.entry(response.statusCode(), response.body());
   }
 
   public String log() {

@@ -153,4 +153,24 @@ class OperatorRestartIT {
           .isEqualTo(CheckpointPhase.Succeeded);
     }
   }
+
+  @Test
+  void readinessFollowsTheInformersThroughAnApiServerOutage() throws Exception {
+    try (OperatorMain.Running operator = chart.startOperator(ChartRelease.testConfig())) {
+      int port = operator.healthPort();
+      Awaitility.await("ready").atMost(Duration.ofSeconds(30))
+          .until(() -> OperatorProcess.get(port, "/readyz").getKey() == 200);
+
+      lab.stopApiServer();
+      try {
+        Awaitility.await("not ready while the API server is down").atMost(Duration.ofSeconds(60))
+            .until(() -> OperatorProcess.get(port, "/readyz").getKey() == 503);
+        assertThat(OperatorProcess.get(port, "/healthz").getKey()).as("alive all the same").isEqualTo(200);
+      } finally {
+        lab.startApiServer();
+      }
+      Awaitility.await("ready again without a restart").atMost(Duration.ofSeconds(60))
+          .until(() -> OperatorProcess.get(port, "/readyz").getKey() == 200);
+    }
+  }
 }

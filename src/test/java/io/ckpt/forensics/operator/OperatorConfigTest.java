@@ -104,4 +104,23 @@ class OperatorConfigTest {
     assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("FCP_RETRY_LIMIT", "11")))
         .hasMessageContaining("FCP_RETRY_LIMIT").hasMessageContaining("from 0 to 10");
   }
+
+  @Test
+  void leaderElectionIsOffUnlessALeaseIsNamed() {
+    assertThat(OperatorConfig.defaults().leaderElection().enabled()).isFalse();
+
+    var election = OperatorConfig.fromEnvironment(Map.of("FCP_LEADER_ELECTION_LEASE", "fcp",
+        "FCP_LEADER_ELECTION_NAMESPACE", "ops", "FCP_LEASE_DURATION_SECONDS", "20")).leaderElection();
+    assertThat(election.enabled()).isTrue();
+    assertThat(election.leaseNamespace()).isEqualTo("ops");
+    assertThat(election.leaseDuration()).isEqualTo(java.time.Duration.ofSeconds(20));
+    assertThat(election.renewDeadline()).isEqualTo(java.time.Duration.ofSeconds(10));
+    assertThat(election.retryPeriod()).isEqualTo(java.time.Duration.ofSeconds(2));
+
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("FCP_LEADER_ELECTION_LEASE", "fcp",
+        "FCP_LEADER_ELECTION_NAMESPACE", "ops", "FCP_LEASE_DURATION_SECONDS", "10")))
+        .hasMessageContaining("FCP_LEASE_RENEW_DEADLINE_SECONDS").hasMessageContaining("FCP_LEASE_DURATION_SECONDS");
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("FCP_LEADER_ELECTION_LEASE", "Bad_Lease",
+        "FCP_LEADER_ELECTION_NAMESPACE", "ops"))).hasMessageContaining("FCP_LEADER_ELECTION_LEASE");
+  }
 }
