@@ -29,9 +29,9 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -42,36 +42,30 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class CheckpointIT {
 
-  static final Duration WAIT = Duration.ofSeconds(60);
+  @RegisterExtension
+  static final ChartedLab CLUSTER = new ChartedLab(LabOptions.defaults().name("checkpoint-it").nodes(3), Map.of());
   static Lab lab;
   static ChartRelease chart;
-  static OperatorMain.Running operator;
   static Checkpoints fcps;
-  static int counter;
 
   @BeforeAll
-  static void startLabAndOperator() {
-    Lab.assumeAvailable();
-    lab = Lab.start(LabOptions.defaults().name("checkpoint-it").nodes(3));
-    chart = ChartRelease.install(lab, Map.of());
-    operator = chart.startOperator(ChartRelease.testConfig());
-    fcps = new Checkpoints(lab.adminClient());
+  static void startOperator() {
+    lab = CLUSTER.lab();
+    chart = CLUSTER.chart();
+    fcps = CLUSTER.fcps();
+    if (lab != null) {
+      operator = chart.startOperator(ChartRelease.testConfig());
+    }
   }
+
+  static final Duration WAIT = Duration.ofSeconds(60);
+  static OperatorMain.Running operator;
+  static int counter;
 
   @AfterAll
   static void stop() {
     if (operator != null) {
       operator.close();
-    }
-    if (lab != null) {
-      lab.close();
-    }
-  }
-
-  @AfterEach
-  void healNodes() {
-    if (lab != null) {
-      lab.nodes().forEach(SimulatedNode::reset);
     }
   }
 

@@ -25,11 +25,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The direct kubelet transport against real RBAC: the chart installed with transport=direct grants
@@ -38,46 +36,31 @@ import org.junit.jupiter.api.Test;
  */
 class DirectTransportIT {
 
-  static final Duration WAIT = Duration.ofSeconds(60);
-  static final String OPERATOR_USER = "system:serviceaccount:" + ChartRelease.NAMESPACE + ":"
-      + ChartRelease.SERVICE_ACCOUNT;
+  @RegisterExtension
+  static final ChartedLab CLUSTER = new ChartedLab(LabOptions.defaults().name("direct-it").nodes(2),
+      Map.of("transport", "direct"));
   static Lab lab;
   static ChartRelease chart;
   static Checkpoints fcps;
-  static Path kubeletCa;
-  static Path tokenFile;
 
   @BeforeAll
-  static void startLab() throws IOException {
-    if (!Lab.isAvailable()) {
+  static void useCluster() throws IOException {
+    lab = CLUSTER.lab();
+    chart = CLUSTER.chart();
+    fcps = CLUSTER.fcps();
+    if (lab == null) {
       return;
     }
-    lab = Lab.start(LabOptions.defaults().name("direct-it").nodes(2));
-    chart = ChartRelease.install(lab, Map.of("transport", "direct"));
-    fcps = new Checkpoints(lab.adminClient());
     kubeletCa = Files.writeString(lab.runDir().resolve("kubelet-ca.crt"), lab.kubeletCaPem());
     tokenFile = lab.runDir().resolve("operator-token");
     Files.writeString(tokenFile, lab.mintToken(ChartRelease.NAMESPACE, ChartRelease.SERVICE_ACCOUNT));
   }
 
-  @AfterAll
-  static void stop() {
-    if (lab != null) {
-      lab.close();
-    }
-  }
-
-  @BeforeEach
-  void labAvailable() {
-    Lab.assumeAvailable();
-  }
-
-  @AfterEach
-  void healNodes() {
-    if (lab != null) {
-      lab.nodes().forEach(SimulatedNode::reset);
-    }
-  }
+  static final Duration WAIT = Duration.ofSeconds(60);
+  static final String OPERATOR_USER = "system:serviceaccount:" + ChartRelease.NAMESPACE + ":"
+      + ChartRelease.SERVICE_ACCOUNT;
+  static Path kubeletCa;
+  static Path tokenFile;
 
   /** Operator settings for one namespace (each test runs its own operator on its own namespace). */
   static OperatorConfig settings(String namespace, String transport, Map<String, String> extra) {

@@ -15,10 +15,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two operator processes as the chart's ServiceAccount electing a leader on a Lease: the leader is
@@ -28,36 +27,24 @@ import org.junit.jupiter.api.Test;
  */
 class LeaderElectionIT {
 
-  static final String LEASE = "forensic-checkpoint-operator";
-  static final int LEASE_SECONDS = 6;
-  static final Map<String, String> ELECTION = Map.of("FCP_LEADER_ELECTION_LEASE", LEASE,
-      "FCP_LEADER_ELECTION_NAMESPACE", ChartRelease.NAMESPACE, "FCP_LEASE_DURATION_SECONDS", "" + LEASE_SECONDS,
-      "FCP_LEASE_RENEW_DEADLINE_SECONDS", "4", "FCP_LEASE_RETRY_PERIOD_SECONDS", "1");
+  @RegisterExtension
+  static final ChartedLab CLUSTER = new ChartedLab(LabOptions.defaults().name("leader-it").nodes(2), Map.of());
   static Lab lab;
   static ChartRelease chart;
   static Checkpoints fcps;
 
   @BeforeAll
-  static void startLab() {
-    if (!Lab.isAvailable()) {
-      return;
-    }
-    lab = Lab.start(LabOptions.defaults().name("leader-it").nodes(2));
-    chart = ChartRelease.install(lab, Map.of());
-    fcps = new Checkpoints(lab.adminClient());
+  static void useCluster() {
+    lab = CLUSTER.lab();
+    chart = CLUSTER.chart();
+    fcps = CLUSTER.fcps();
   }
 
-  @AfterAll
-  static void stop() {
-    if (lab != null) {
-      lab.close();
-    }
-  }
-
-  @BeforeEach
-  void labAvailable() {
-    Lab.assumeAvailable();
-  }
+  static final String LEASE = "forensic-checkpoint-operator";
+  static final int LEASE_SECONDS = 6;
+  static final Map<String, String> ELECTION = Map.of("FCP_LEADER_ELECTION_LEASE", LEASE,
+      "FCP_LEADER_ELECTION_NAMESPACE", ChartRelease.NAMESPACE, "FCP_LEASE_DURATION_SECONDS", "" + LEASE_SECONDS,
+      "FCP_LEASE_RENEW_DEADLINE_SECONDS", "4", "FCP_LEASE_RETRY_PERIOD_SECONDS", "1");
 
   static String holder() {
     Lease lease = lab.adminClient().resources(Lease.class).inNamespace(ChartRelease.NAMESPACE).withName(LEASE).get();

@@ -17,40 +17,27 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Scrapes the operator's /metrics after a success, a CRIU failure and a retried unreachable node. */
 class MetricsIT {
 
-  static final Duration WAIT = Duration.ofSeconds(60);
+  @RegisterExtension
+  static final ChartedLab CLUSTER = new ChartedLab(LabOptions.defaults().name("metrics-it").nodes(2), Map.of());
   static Lab lab;
   static ChartRelease chart;
   static Checkpoints fcps;
 
   @BeforeAll
-  static void startLab() {
-    if (!Lab.isAvailable()) {
-      return;
-    }
-    lab = Lab.start(LabOptions.defaults().name("metrics-it").nodes(2));
-    chart = ChartRelease.install(lab, Map.of());
-    fcps = new Checkpoints(lab.adminClient());
+  static void useCluster() {
+    lab = CLUSTER.lab();
+    chart = CLUSTER.chart();
+    fcps = CLUSTER.fcps();
   }
 
-  @AfterAll
-  static void stop() {
-    if (lab != null) {
-      lab.close();
-    }
-  }
-
-  @BeforeEach
-  void labAvailable() {
-    Lab.assumeAvailable();
-  }
+  static final Duration WAIT = Duration.ofSeconds(60);
 
   @Test
   void countersAndHistogramsAfterASuccessAFailureAndARetry() throws Exception {

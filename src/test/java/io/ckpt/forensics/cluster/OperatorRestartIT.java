@@ -15,9 +15,9 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Map;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Restart safety with real processes: the operator killed with SIGKILL in the middle of a kubelet
@@ -25,24 +25,19 @@ import org.junit.jupiter.api.Test;
  */
 class OperatorRestartIT {
 
+  @RegisterExtension
+  static final ChartedLab CLUSTER = new ChartedLab(LabOptions.defaults().name("restart-it").nodes(2), Map.of());
   static Lab lab;
   static ChartRelease chart;
   static Checkpoints fcps;
 
   @BeforeAll
-  static void startLab() {
-    Lab.assumeAvailable();
-    lab = Lab.start(LabOptions.defaults().name("restart-it").nodes(2));
-    chart = ChartRelease.install(lab, Map.of());
-    fcps = new Checkpoints(lab.adminClient());
+  static void useCluster() {
+    lab = CLUSTER.lab();
+    chart = CLUSTER.chart();
+    fcps = CLUSTER.fcps();
   }
 
-  @AfterAll
-  static void stop() {
-    if (lab != null) {
-      lab.close();
-    }
-  }
 
   @Test
   void operatorKilledMidCheckpointRetriesOnceAndRecordsIt() throws Exception {

@@ -16,9 +16,9 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Who needs which permission, against real RBAC: the API server's kubelet-client identity without
@@ -27,25 +27,21 @@ import org.junit.jupiter.api.Test;
  */
 class PermissionsIT {
 
-  static final Duration WAIT = Duration.ofSeconds(60);
+  @RegisterExtension
+  static final ChartedLab CLUSTER = new ChartedLab(
+      LabOptions.defaults().name("permissions-it").nodes(1).apiServerKubeletClientWithoutGroups(), Map.of());
   static Lab lab;
   static ChartRelease chart;
   static Checkpoints fcps;
 
   @BeforeAll
-  static void startLab() {
-    Lab.assumeAvailable();
-    lab = Lab.start(LabOptions.defaults().name("permissions-it").nodes(1).apiServerKubeletClientWithoutGroups());
-    chart = ChartRelease.install(lab, Map.of());
-    fcps = new Checkpoints(lab.adminClient());
+  static void useCluster() {
+    lab = CLUSTER.lab();
+    chart = CLUSTER.chart();
+    fcps = CLUSTER.fcps();
   }
 
-  @AfterAll
-  static void stop() {
-    if (lab != null) {
-      lab.close();
-    }
-  }
+  static final Duration WAIT = Duration.ofSeconds(60);
 
   @Test
   void kubeletRefusesTheApiServersIdentityUntilTheChartBindsIt() {

@@ -15,11 +15,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A kubelet that refuses connections for a moment: the call never reached it, so the operator
@@ -27,44 +25,28 @@ import org.junit.jupiter.api.Test;
  */
 class TransientFailuresIT {
 
-  static final Duration WAIT = Duration.ofSeconds(60);
+  @RegisterExtension
+  static final ChartedLab CLUSTER = new ChartedLab(LabOptions.defaults().name("transient-it").nodes(1), Map.of());
   static Lab lab;
   static ChartRelease chart;
   static Checkpoints fcps;
-  static Path kubeletCa;
-  static Path tokenFile;
 
   @BeforeAll
-  static void startLab() throws IOException {
-    if (!Lab.isAvailable()) {
+  static void useCluster() throws IOException {
+    lab = CLUSTER.lab();
+    chart = CLUSTER.chart();
+    fcps = CLUSTER.fcps();
+    if (lab == null) {
       return;
     }
-    lab = Lab.start(LabOptions.defaults().name("transient-it").nodes(1));
-    chart = ChartRelease.install(lab, Map.of());
-    fcps = new Checkpoints(lab.adminClient());
     kubeletCa = Files.writeString(lab.runDir().resolve("kubelet-ca.crt"), lab.kubeletCaPem());
     tokenFile = Files.writeString(lab.runDir().resolve("operator-token"),
         lab.mintToken(ChartRelease.NAMESPACE, ChartRelease.SERVICE_ACCOUNT));
   }
 
-  @AfterAll
-  static void stop() {
-    if (lab != null) {
-      lab.close();
-    }
-  }
-
-  @BeforeEach
-  void labAvailable() {
-    Lab.assumeAvailable();
-  }
-
-  @AfterEach
-  void healNodes() {
-    if (lab != null) {
-      lab.nodes().forEach(SimulatedNode::reset);
-    }
-  }
+  static final Duration WAIT = Duration.ofSeconds(60);
+  static Path kubeletCa;
+  static Path tokenFile;
 
   @Test
   void throughTheProxyARefusedDialIsRetriedUntilTheKubeletAnswers() throws Exception {

@@ -1,0 +1,72 @@
+package io.ckpt.forensics.cluster;
+
+import io.ckpt.forensics.lab.Lab;
+import io.ckpt.forensics.lab.LabOptions;
+import io.ckpt.forensics.lab.SimulatedNode;
+import java.util.Map;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * A lab with the Helm chart installed, for one test class: started before its first test, nodes
+ * healed after each test, stopped after the last. Where no lab can run, every test is skipped
+ * with the reason (so the report shows the tests, not an empty class).
+ */
+public final class ChartedLab implements BeforeAllCallback, BeforeEachCallback, AfterEachCallback, AfterAllCallback {
+
+  private final LabOptions options;
+  private final Map<String, Object> chartValues;
+  private Lab lab;
+  private ChartRelease chart;
+  private Checkpoints fcps;
+
+  public ChartedLab(LabOptions options, Map<String, Object> chartValues) {
+    this.options = options;
+    this.chartValues = chartValues;
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) {
+    if (!Lab.isAvailable()) {
+      return;
+    }
+    lab = Lab.start(options);
+    chart = ChartRelease.install(lab, chartValues);
+    fcps = new Checkpoints(lab.adminClient());
+  }
+
+  @Override
+  public void beforeEach(ExtensionContext context) {
+    Lab.assumeAvailable();
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) {
+    if (lab != null) {
+      lab.nodes().forEach(SimulatedNode::reset);
+    }
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    if (lab != null) {
+      lab.close();
+    }
+  }
+
+  /** The lab; null where none could start (tests are skipped then). */
+  public Lab lab() {
+    return lab;
+  }
+
+  public ChartRelease chart() {
+    return chart;
+  }
+
+  public Checkpoints fcps() {
+    return fcps;
+  }
+}
