@@ -35,7 +35,18 @@ public final class NodeProxyTransport implements CheckpointTransport, AutoClosea
    * retries.
    */
   public NodeProxyTransport(Config config) {
-    Config noRetry = new ConfigBuilder(config).withRequestRetryBackoffLimit(0).build();
+    this(config, 10);
+  }
+
+  /**
+   * As {@link #NodeProxyTransport(Config)}, for up to {@code maxCalls} calls at once. Every call goes
+   * to the one API server host, and Fabric8 allows only 5 requests per host by default: further
+   * calls would wait unseen in the HTTP client's queue, so the limits follow {@code maxCalls}.
+   */
+  public NodeProxyTransport(Config config, int maxCalls) {
+    Config noRetry = new ConfigBuilder(config).withRequestRetryBackoffLimit(0)
+        .withMaxConcurrentRequests(Math.max(config.getMaxConcurrentRequests(), maxCalls))
+        .withMaxConcurrentRequestsPerHost(Math.max(config.getMaxConcurrentRequestsPerHost(), maxCalls)).build();
     this.client = new KubernetesClientBuilder().withConfig(noRetry).withHttpClientFactory(new NoResendFactory()).build();
     String master = client.getMasterUrl().toString();
     this.apiRoot = master.endsWith("/") ? master : master + "/";

@@ -7,12 +7,20 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Emits core/v1 Events on a ForensicCheckpoint, as {@code kubectl describe fcp} shows them. An event
- * that cannot be written is logged and dropped: events are a courtesy, status is the record.
+ * that cannot be written is logged and dropped: events are a courtesy, status is the record. The
+ * event is built at once and written by {@code writer}: in the operator a thread of its own, so that
+ * API calls for events never delay a checkpoint.
  */
 final class CheckpointEvents {
 
@@ -22,11 +30,25 @@ final class CheckpointEvents {
   private final KubernetesClient client;
   private final Clock clock;
   private final String instance;
+  private final Executor writer;
 
-  CheckpointEvents(KubernetesClient client, Clock clock, String instance) {
+  CheckpointEvents(KubernetesClient client, Clock clock, String instance, Executor writer) {
     this.client = client;
     this.clock = clock;
     this.instance = instance;
+    this.writer = writer;
+  }
+
+  /**
+   * One thread, events in order, at most {@code capacity} waiting: when the API server is slow or
+   * away, the oldest waiting events are dropped rather than held in memory.
+   */
+  static ExecutorService asyncWriter(int capacity) {
+    return new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(capacity), r -> {
+      Thread t = new Thread(r, "events");
+      t.setDaemon(true);
+      return t;
+    }, new ThreadPoolExecutor.DiscardOldestPolicy());
   }
 
   void normal(ForensicCheckpoint fcp, String reason, String message) {
@@ -51,10 +73,16 @@ final class CheckpointEvents {
         .withReportingComponent(COMPONENT).withReportingInstance(instance)
         .build();
     try {
-      client.v1().events().inNamespace(meta.getNamespace()).resource(event).create();
-    } catch (KubernetesClientException e) {
-      LOG.warn("event not recorded fcp={}/{} reason={} code={} error={}", meta.getNamespace(), meta.getName(),
-          reason, e.getCode(), e.getStatus() == null ? e.getClass().getSimpleName() : e.getStatus().getReason());
+      writer.execute(() -> {
+        try {
+          client.v1().events().inNamespace(meta.getNamespace()).resource(event).create();
+        } catch (KubernetesClientException e) {
+          LOG.warn("event not recorded fcp={}/{} reason={} code={} error={}", meta.getNamespace(), meta.getName(),
+              reason, e.getCode(), e.getStatus() == null ? e.getClass().getSimpleName() : e.getStatus().getReason());
+        }
+      });
+    } catch (RejectedExecutionException stopping) {
+      LOG.debug("event not recorded (stopping) fcp={}/{} reason={}", meta.getNamespace(), meta.getName(), reason);
     }
   }
 }

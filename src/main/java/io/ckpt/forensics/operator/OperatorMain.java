@@ -8,6 +8,7 @@ import io.ckpt.forensics.kubelet.NodeEndpointResolver;
 import io.ckpt.forensics.kubelet.NodeProxyTransport;
 import io.ckpt.forensics.kubelet.RetryingTransport;
 import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
@@ -16,6 +17,7 @@ import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder
 import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -64,7 +66,12 @@ public final class OperatorMain {
   /** Starts everything and returns a handle that stops it; used by main and by in-process tests. */
   public static Running start(OperatorConfig config, Config clientConfig) throws Exception {
     config.requireUsable();
-    KubernetesClient client = new KubernetesClientBuilder().withConfig(clientConfig).build();
+    // Fabric8 allows 5 requests at once per host by default; a burst of checkpoints needs a few
+    // status writes each, so allow more (the API server's priority and fairness still applies)
+    Config apiConfig = new ConfigBuilder(clientConfig)
+        .withMaxConcurrentRequests(Math.max(clientConfig.getMaxConcurrentRequests(), 64))
+        .withMaxConcurrentRequestsPerHost(Math.max(clientConfig.getMaxConcurrentRequestsPerHost(), 32)).build();
+    KubernetesClient client = new KubernetesClientBuilder().withConfig(apiConfig).build();
     CheckpointMetrics metrics = new CheckpointMetrics(config.transport().name(), true);
     CheckpointTransport transport;
     try {
@@ -75,8 +82,9 @@ public final class OperatorMain {
       throw e;
     }
     String instance = Optional.ofNullable(System.getenv("HOSTNAME")).orElse("local");
+    ExecutorService eventWriter = CheckpointEvents.asyncWriter(1000);
     ForensicCheckpointReconciler reconciler =
-        new ForensicCheckpointReconciler(client, transport, config, Clock.systemUTC(), instance, metrics);
+        new ForensicCheckpointReconciler(client, transport, config, Clock.systemUTC(), instance, metrics, eventWriter);
     OperatorConfig.LeaderElection election = config.leaderElection();
     // unique per process: two operators on one host (or a restarted container) never share an identity
     String identity = instance + "-" + ProcessHandle.current().pid();
@@ -129,7 +137,7 @@ public final class OperatorMain {
         config.transport(), config.maxConcurrent(), config.maxConcurrentPerNode(), config.defaultTimeoutSeconds(),
         health.port(), client.getMasterUrl(),
         election.enabled() ? election.leaseNamespace() + "/" + election.leaseName() : "off", identity);
-    return new Running(operator, reconciler, transport, client, health, sweeper, metrics);
+    return new Running(operator, reconciler, transport, client, health, sweeper, metrics, eventWriter);
   }
 
   /**
@@ -139,7 +147,7 @@ public final class OperatorMain {
    */
   static CheckpointTransport transport(OperatorConfig config, Config clientConfig, KubernetesClient client) {
     if (config.transport() == OperatorConfig.Transport.proxy) {
-      return new NodeProxyTransport(clientConfig);
+      return new NodeProxyTransport(clientConfig, config.maxConcurrent());
     }
     OperatorConfig.Direct direct = config.direct();
     KubeletTrust trust;
@@ -170,8 +178,8 @@ public final class OperatorMain {
 
   /** A started operator; {@link #close()} stops it and releases its connections. */
   public record Running(Operator operator, ForensicCheckpointReconciler reconciler, CheckpointTransport transport,
-      KubernetesClient client, HealthServer health, ScheduledExecutorService sweeper, CheckpointMetrics metrics)
-      implements AutoCloseable {
+      KubernetesClient client, HealthServer health, ScheduledExecutorService sweeper, CheckpointMetrics metrics,
+      ExecutorService eventWriter) implements AutoCloseable {
 
     public int healthPort() {
       return health.port();
@@ -184,6 +192,13 @@ public final class OperatorMain {
       reconciler.close();
       transport.close();
       health.close();
+      eventWriter.shutdown();
+      try {
+        // events already queued are still written, briefly
+        eventWriter.awaitTermination(2, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       metrics.close();
       client.close();
     }

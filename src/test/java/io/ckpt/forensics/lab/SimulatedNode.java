@@ -788,13 +788,32 @@ public final class SimulatedNode implements AutoCloseable {
     patch.put("metadata", Map.of("uid", rt.uid));
     patch.put("status", built);
     String json = client.getKubernetesSerialization().asJson(patch);
-    try {
-      client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
-          .subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), json);
-    } catch (KubernetesClientException e) {
-      if (e.getCode() != 404 && e.getCode() != 409) {
-        throw e;
+    // The Node authorizer learns of a pod's binding from its own watch: a node that sees a pod
+    // created a moment ago may be refused (403 "no relationship found") for a short while. A real
+    // kubelet retries its status sync; so does this one, briefly.
+    for (int attempt = 1; ; attempt++) {
+      try {
+        client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
+            .subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), json);
+        return;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() == 404 || e.getCode() == 409) {
+          return;
+        }
+        if (e.getCode() != 403 || attempt >= 20) {
+          throw e;
+        }
+        sleepQuietly(100L * attempt);
       }
+    }
+  }
+
+  private static void sleepQuietly(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
     }
   }
 

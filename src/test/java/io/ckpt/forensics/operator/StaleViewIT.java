@@ -72,18 +72,13 @@ class StaleViewIT {
 
     ForensicCheckpointReconciler lagging = new ForensicCheckpointReconciler(client, kubelet,
         OperatorConfig.defaults(), Clock.systemUTC(), "lagging");
-    int refused = 0;
+    // Its write before the call is refused (409); it then decides again from the API server's
+    // current object, which is terminal: nothing more to do.
     for (int i = 0; i < 3; i++) {
-      try {
-        lagging.reconcile(outdated, null);
-      } catch (KubernetesClientException e) {
-        assertThat(e.getCode()).isEqualTo(409);
-        refused++;
-      }
+      lagging.reconcile(outdated, null);
     }
 
-    assertThat(refused).as("the lagging reconciler's write before its call was refused").isPositive();
-    assertThat(kubelet.callCount()).isEqualTo(1);
+    assertThat(kubelet.callCount()).as("the lagging reconciler never called the kubelet").isEqualTo(1);
     assertThat(fcps.get("dev", "stale").getStatus().getPhase()).isEqualTo(CheckpointPhase.Succeeded);
   }
 }

@@ -1,0 +1,510 @@
+package io.ckpt.forensics.bench;
+
+import io.ckpt.forensics.api.CheckpointPhase;
+import io.ckpt.forensics.api.ForensicCheckpoint;
+import io.ckpt.forensics.cluster.ChartRelease;
+import io.ckpt.forensics.cluster.Checkpoints;
+import io.ckpt.forensics.cluster.OperatorProcess;
+import io.ckpt.forensics.lab.ExecResult;
+import io.ckpt.forensics.lab.HttpResult;
+import io.ckpt.forensics.lab.Lab;
+import io.ckpt.forensics.lab.LabOptions;
+import io.ckpt.forensics.lab.SimulatedNode;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The benchmark of issue 5 (operator/bench runs it inside the lab's network namespace): (a) overhead
+ * of a ForensicCheckpoint over the same kubelet call made by hand through the node proxy, (b)
+ * throughput across 50 nodes against the ideal makespan, (c) operator memory with 1000 nodes and 1k
+ * vs 10k pods, (d) start-up time to ready. The operator runs in a JVM of its own, as the chart's
+ * ServiceAccount, with the JVM settings the image gets in the chart's pod: MaxRAMPercentage=75 of
+ * the 512Mi limit is -Xmx384m, and below 1792 MB the JVM picks the serial collector. Every loop is
+ * bounded in count and time; all traffic stays in the lab's namespace. Prints a Markdown table and
+ * writes it to BUILD_DIR/bench/results.md.
+ *
+ * <pre>operator/bench [--only=a,b,c,d] [--objects=200] [--throughput-objects=1000] [--operator-jvm='...']</pre>
+ */
+public final class Bench {
+
+  static final List<String> IMAGE_JVM = List.of("-Xmx384m", "-XX:+UseSerialGC");
+  static List<String> operatorJvm = IMAGE_JVM;
+  static final Duration WAIT = Duration.ofMinutes(5);
+
+  /** One line of the results table. */
+  record Row(String scenario, String measure, String value, String reference, String target, String met) {
+  }
+
+  private final List<Row> rows = new ArrayList<>();
+  private final Path buildDir;
+
+  private Bench(Path buildDir) {
+    this.buildDir = buildDir;
+  }
+
+  public static void main(String[] args) throws Exception {
+    Set<String> only = new LinkedHashSet<>(List.of("a", "b", "c", "d"));
+    int objects = 200;
+    int throughputObjects = 1000;
+    for (String arg : args) {
+      if (arg.startsWith("--only=")) {
+        only = new LinkedHashSet<>(List.of(arg.substring(7).split(",")));
+      } else if (arg.startsWith("--objects=")) {
+        objects = Integer.parseInt(arg.substring(10));
+      } else if (arg.startsWith("--operator-jvm=")) {
+        operatorJvm = List.of(arg.substring(15).split(" "));
+      } else if (arg.startsWith("--throughput-objects=")) {
+        throughputObjects = Integer.parseInt(arg.substring(21));
+      } else {
+        System.err.println("usage: operator/bench [--only=a,b,c,d] [--objects=200] [--throughput-objects=1000]"
+            + " [--operator-jvm='-Xmx384m -XX:+UseSerialGC']");
+        System.exit(2);
+      }
+    }
+    Lab.unavailableReason().ifPresent(reason -> {
+      System.err.println("bench: cannot start the lab: " + reason);
+      System.exit(3);
+    });
+    Path buildDir = Path.of(System.getProperty("operator.build.dir", "target"));
+    Bench bench = new Bench(buildDir);
+    long t0 = System.nanoTime();
+    if (only.contains("a") || only.contains("d")) {
+      try (Lab lab = Lab.start(LabOptions.defaults().name("bench-overhead").nodes(1))) {
+        ChartRelease chart = ChartRelease.install(lab, Map.of());
+        if (only.contains("a")) {
+          bench.overhead(lab, chart, objects);
+        }
+        if (only.contains("d")) {
+          bench.startup(lab, chart, 5);
+        }
+      }
+    }
+    if (only.contains("b") || only.contains("c")) {
+      try (Lab lab = Lab.start(LabOptions.defaults().name("bench-scale").nodes(50))) {
+        ChartRelease chart = ChartRelease.install(lab, Map.of());
+        bench.throughputAndMemory(lab, chart, throughputObjects, only.contains("c"));
+      }
+    }
+    String table = bench.table(Duration.ofNanos(System.nanoTime() - t0));
+    System.out.println(table);
+    Path out = buildDir.resolve("bench/results.md");
+    Files.createDirectories(out.getParent());
+    Files.writeString(out, table);
+    System.err.println("bench: written to " + out);
+    System.exit(0);
+  }
+
+  // ---------------------------------------------------------------- (a) overhead
+
+  private void overhead(Lab lab, ChartRelease chart, int objects) throws Exception {
+    say("(a) overhead: " + objects + " objects vs " + objects + " raw proxy calls, instant kubelet");
+    SimulatedNode node = lab.node(1);
+    String ns = "bench-a";
+    int pods = 20;
+    for (int i = 0; i < pods; i++) {
+      lab.createRunningPod(ns, "p-" + i, node, "app");
+    }
+    KubernetesClient admin = lab.adminClient();
+    try (Completions done = new Completions(admin, ns);
+        OperatorProcess operator = startOperator(lab, chart, "bench-a", Map.of("FCP_WATCH_NAMESPACES", ns))) {
+      awaitReady(operator.healthPort(Duration.ofSeconds(60)), Duration.ofSeconds(60));
+      Checkpoints fcps = new Checkpoints(admin);
+      List<Long> fcpMillis = new ArrayList<>();
+      for (int i = -20; i < objects; i++) { // 20 warm-up objects are not counted
+        String name = "a-" + (i + 20);
+        long start = System.nanoTime();
+        CompletableFuture<Long> end = done.expect(name);
+        fcps.create(ns, name, "p-" + Math.floorMod(i, pods), "app");
+        long finished = end.get(60, TimeUnit.SECONDS);
+        if (done.phase(name) != CheckpointPhase.Succeeded) {
+          throw new IllegalStateException(name + " ended " + done.phase(name));
+        }
+        if (i >= 0) {
+          fcpMillis.add(finished - start);
+        }
+      }
+      // the same kubelet call by hand: POST through the node proxy with a client that never retries
+      KubernetesClient raw = lab.client(lab.adminConfig().withRequestRetryBackoffLimit(0).build());
+      List<Long> rawMillis = new ArrayList<>();
+      for (int i = -20; i < objects; i++) {
+        long start = System.nanoTime();
+        HttpResult r = lab.proxyCheckpoint(raw, node.name(), ns, "p-" + Math.floorMod(i, pods), "app", 60);
+        long took = System.nanoTime() - start;
+        if (r.status() != 200) {
+          throw new IllegalStateException("raw call answered " + r);
+        }
+        if (i >= 0) {
+          rawMillis.add(took);
+        }
+      }
+      List<Long> kubectlMillis = new ArrayList<>();
+      Path empty = Files.createTempFile("empty", ".json");
+      for (int i = 0; i < 20; i++) {
+        long start = System.nanoTime();
+        ExecResult r = lab.kubectl("create", "--raw", "/api/v1/nodes/" + node.name() + "/proxy/checkpoint/" + ns
+            + "/p-" + i + "/app?timeout=60", "-f", empty.toString());
+        long took = System.nanoTime() - start;
+        if (r.exitCode() != 0) {
+          say("kubectl create --raw failed: " + r);
+          break;
+        }
+        kubectlMillis.add(took);
+      }
+      double fcp50 = percentile(fcpMillis, 50);
+      double fcp99 = percentile(fcpMillis, 99);
+      double raw50 = percentile(rawMillis, 50);
+      double raw99 = percentile(rawMillis, 99);
+      rows.add(new Row("a", "create-to-Succeeded, p50 / p99 (" + objects + " objects)", ms(fcp50) + " / " + ms(fcp99),
+          "raw proxy POST p50 / p99: " + ms(raw50) + " / " + ms(raw99), "", ""));
+      rows.add(new Row("a", "overhead p50 (object minus raw call)", ms(fcp50 - raw50), "", "<= 50 ms",
+          met(fcp50 - raw50 <= 50)));
+      rows.add(new Row("a", "overhead p99 (object minus raw call)", ms(fcp99 - raw99), "", "<= 200 ms",
+          met(fcp99 - raw99 <= 200)));
+      if (!kubectlMillis.isEmpty()) {
+        rows.add(new Row("a", "`kubectl create --raw` by hand, p50 (" + kubectlMillis.size() + " calls)",
+            ms(percentile(kubectlMillis, 50)), "includes kubectl's process start", "", "info"));
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- (d) startup
+
+  private void startup(Lab lab, ChartRelease chart, int runs) throws Exception {
+    say("(d) startup: process start to /readyz 200, " + runs + " runs");
+    List<Long> nanos = new ArrayList<>();
+    for (int i = 0; i < runs; i++) {
+      int port = freePort();
+      long start = System.nanoTime();
+      try (OperatorProcess operator = startOperator(lab, chart, "bench-d-" + i,
+          Map.of("FCP_HEALTH_PORT", "" + port, "FCP_WATCH_NAMESPACES", "bench-d"))) {
+        awaitReady(port, Duration.ofSeconds(60));
+        nanos.add(System.nanoTime() - start);
+      }
+    }
+    double median = percentile(nanos, 50);
+    rows.add(new Row("d", "process start to ready, median / max (" + runs + " runs)",
+        ms(median) + " / " + ms(Collections.max(nanos) / 1e6), "", "<= 3 s", met(median <= 3000)));
+  }
+
+  // ---------------------------------------------------------------- (b) throughput, (c) memory
+
+  private void throughputAndMemory(Lab lab, ChartRelease chart, int objects, boolean memory) throws Exception {
+    List<SimulatedNode> nodes = lab.nodes();
+    int perNode = (objects + nodes.size() - 1) / nodes.size();
+    String ns = "bench-b";
+    say("(b) throughput: " + objects + " objects on " + nodes.size() + " nodes, 200 ms per kubelet call, per-node"
+        + " limit 1; creating " + perNode * nodes.size() + " pods");
+    nodes.forEach(n -> n.setLatency(Duration.ofMillis(200)));
+    List<String> targets = new ArrayList<>();
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try {
+      List<Future<?>> creating = new ArrayList<>();
+      lab.createNamespace(ns);
+      for (SimulatedNode node : nodes) {
+        for (int i = 0; i < perNode; i++) {
+          String pod = node.name() + "-p" + i;
+          targets.add(pod);
+          creating.add(pool.submit(() -> lab.createPod(lab.podSpec(ns, pod, node, "app").build())));
+        }
+      }
+      for (Future<?> f : creating) {
+        f.get(5, TimeUnit.MINUTES);
+      }
+      awaitRunningPods(lab, ns, targets.size(), Duration.ofMinutes(5));
+      KubernetesClient admin = lab.adminClient();
+      Map<String, String> env = Map.of("FCP_WATCH_NAMESPACES", ns, "FCP_MAX_CONCURRENT", "100");
+      try (Completions done = new Completions(admin, ns);
+          OperatorProcess operator = startOperator(lab, chart, "bench-b", env)) {
+        int port = operator.healthPort(Duration.ofSeconds(60));
+        awaitReady(port, Duration.ofSeconds(60));
+        Duration makespan = createAll(admin, done, ns, "b", targets.subList(0, objects), pool);
+        double ideal = objects * 0.2 / nodes.size();
+        double ratio = makespan.toMillis() / 1000.0 / ideal;
+        rows.add(new Row("b", "makespan, " + objects + " objects on " + nodes.size() + " nodes (200 ms calls, 1 per"
+            + " node)", String.format(Locale.ROOT, "%.2f s", makespan.toMillis() / 1000.0),
+            String.format(Locale.ROOT, "ideal %.2f s; ratio %.2fx", ideal, ratio), "<= 1.25x ideal",
+            met(ratio <= 1.25)));
+        if (memory) {
+          memory(lab, admin, done, operator, port, ns, targets.subList(0, objects), pool);
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private void memory(Lab lab, KubernetesClient admin, Completions done, OperatorProcess operator, int port,
+      String ns, List<String> targets, ExecutorService pool) throws Exception {
+    int realNodes = lab.nodes().size();
+    say("(c) memory: adding " + (1000 - realNodes) + " Node objects (1000 nodes in all)");
+    List<Future<?>> creating = new ArrayList<>();
+    for (int i = realNodes + 1; i <= 1000; i++) {
+      String name = "idle-" + i;
+      creating.add(pool.submit(() -> admin.nodes().resource(new NodeBuilder().withNewMetadata().withName(name)
+          .addToLabels("kubernetes.io/hostname", name).endMetadata().build()).create()));
+    }
+    for (Future<?> f : creating) {
+      f.get(5, TimeUnit.MINUTES);
+    }
+    long pods1k = admin.pods().inAnyNamespace().list().getItems().size();
+    Memory at1k = memory(operator, port);
+    say("(c) " + pods1k + " pods: " + at1k);
+
+    int extra = 10_000 - (int) pods1k;
+    say("(c) adding " + extra + " pods on idle nodes, then " + targets.size() + " more objects");
+    creating.clear();
+    String idleNs = "bench-idle";
+    lab.createNamespace(idleNs);
+    for (int i = 0; i < extra; i++) {
+      String pod = "idle-" + i;
+      String node = "idle-" + (realNodes + 1 + i % (1000 - realNodes));
+      creating.add(pool.submit(() -> admin.pods().inNamespace(idleNs).resource(new io.fabric8.kubernetes.api.model
+          .PodBuilder().withNewMetadata().withName(pod).endMetadata().withNewSpec().withNodeName(node)
+          .addNewContainer().withName("app").withImage(Lab.DEFAULT_IMAGE).endContainer().endSpec().build()).create()));
+    }
+    for (Future<?> f : creating) {
+      f.get(10, TimeUnit.MINUTES);
+    }
+    long pods10k = admin.pods().inAnyNamespace().list().getItems().size();
+    Memory at10k = memory(operator, port);
+    say("(c) " + pods10k + " pods, same " + targets.size() + " objects: " + at10k);
+    createAll(admin, done, ns, "c", targets, pool);
+    Memory moreObjects = memory(operator, port);
+    say("(c) " + pods10k + " pods, " + 2 * targets.size() + " objects: " + moreObjects);
+    rows.add(new Row("c", "heap after GC, 1000 nodes and " + targets.size() + " objects: " + pods1k + " vs "
+        + pods10k + " pods", mib(at1k.heapAfterGc()) + " / " + mib(at10k.heapAfterGc()),
+        "with " + 2 * targets.size() + " objects: " + mib(moreObjects.heapAfterGc()), "not growing with pods",
+        met(at10k.heapAfterGc() < at1k.heapAfterGc() * 1.1 + 4L * 1024 * 1024)));
+    rows.add(new Row("c", "RSS, 1000 nodes: " + pods1k + " vs " + pods10k + " pods", mib(at1k.rss()) + " / "
+        + mib(at10k.rss()), "peak RSS " + mib(moreObjects.peakRss()) + " (VmHWM, after " + 2 * targets.size()
+        + " objects)", "<= 256 MiB", met(moreObjects.peakRss() <= 256L * 1024 * 1024)));
+  }
+
+  /** Creates one object per target pod from a pool; returns first create to last terminal. */
+  private static Duration createAll(KubernetesClient admin, Completions done, String ns, String prefix,
+      List<String> targets, ExecutorService pool) throws Exception {
+    Checkpoints fcps = new Checkpoints(admin);
+    List<CompletableFuture<Long>> ends = new ArrayList<>();
+    List<Future<?>> creating = new ArrayList<>();
+    long start = System.nanoTime();
+    for (String pod : targets) {
+      String name = prefix + "-" + pod;
+      ends.add(done.expect(name));
+      creating.add(pool.submit(() -> fcps.create(ns, name, pod, "app")));
+    }
+    for (Future<?> f : creating) {
+      f.get(5, TimeUnit.MINUTES);
+    }
+    long last = start;
+    for (CompletableFuture<Long> end : ends) {
+      last = Math.max(last, end.get(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+    }
+    long failed = targets.stream().filter(p -> done.phase(prefix + "-" + p) != CheckpointPhase.Succeeded).count();
+    if (failed > 0) {
+      say(failed + " of " + targets.size() + " objects did not succeed");
+    }
+    return Duration.ofNanos(last - start);
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /** Peak and current RSS of the operator process and its heap after a full GC, in bytes. */
+  record Memory(long rss, long peakRss, long heapAfterGc) {
+    @Override
+    public String toString() {
+      return "RSS " + mib(rss) + ", peak " + mib(peakRss) + ", heap after GC " + mib(heapAfterGc);
+    }
+  }
+
+  private static Memory memory(OperatorProcess operator, int port) throws Exception {
+    ExecResultLike gc = jcmd(operator.pid(), "GC.run");
+    if (!gc.ok()) {
+      say("jcmd GC.run failed (" + gc.text() + "); heap is measured without a forced GC");
+    }
+    Thread.sleep(500);
+    String metrics = OperatorProcess.get(port, "/metrics").getValue();
+    long heap = 0;
+    Matcher m = Pattern.compile("(?m)^jvm_memory_used_bytes\\{area=\"heap\",[^}]*\\} ([0-9.eE+-]+)$").matcher(metrics);
+    while (m.find()) {
+      heap += (long) Double.parseDouble(m.group(1));
+    }
+    String status = Files.readString(Path.of("/proc/" + operator.pid() + "/status"));
+    return new Memory(kib(status, "VmRSS") * 1024, kib(status, "VmHWM") * 1024, heap);
+  }
+
+  record ExecResultLike(boolean ok, String text) {
+  }
+
+  private static ExecResultLike jcmd(long pid, String command) {
+    try {
+      Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), "" + pid,
+          command).redirectErrorStream(true).start();
+      boolean finished = p.waitFor(60, TimeUnit.SECONDS);
+      String out = new String(p.getInputStream().readAllBytes());
+      return new ExecResultLike(finished && p.exitValue() == 0, out.strip());
+    } catch (IOException e) {
+      return new ExecResultLike(false, e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new ExecResultLike(false, e.toString());
+    }
+  }
+
+  private static long kib(String procStatus, String key) {
+    Matcher m = Pattern.compile("(?m)^" + key + ":\\s+(\\d+) kB").matcher(procStatus);
+    return m.find() ? Long.parseLong(m.group(1)) : -1;
+  }
+
+  private OperatorProcess startOperator(Lab lab, ChartRelease chart, String name, Map<String, String> env) {
+    Path kubeconfig = chart.operatorKubeconfig(lab.runDir().resolve("operator-sa.kubeconfig"));
+    Map<String, String> all = new java.util.HashMap<>(Map.of("FCP_DEFAULT_TIMEOUT_SECONDS", "60"));
+    all.putAll(env);
+    return OperatorProcess.start(kubeconfig, lab.runDir().resolve(name + ".log"), all, operatorJvm);
+  }
+
+  private static void awaitReady(int port, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      try {
+        if (OperatorProcess.get(port, "/readyz").getKey() == 200) {
+          return;
+        }
+      } catch (IOException notListening) {
+        // not yet
+      }
+      Thread.sleep(20);
+    }
+    throw new IllegalStateException("operator on port " + port + " not ready within " + timeout);
+  }
+
+  private static void awaitRunningPods(Lab lab, String ns, int count, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    long running = 0;
+    while (System.nanoTime() < deadline) {
+      running = lab.adminClient().pods().inNamespace(ns).list().getItems().stream().filter(Lab::isRunningAndReady)
+          .count();
+      if (running >= count) {
+        return;
+      }
+      Thread.sleep(500);
+    }
+    throw new IllegalStateException(running + " of " + count + " pods running after " + timeout);
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** Nanosecond samples in; the percentile in milliseconds out (nearest rank). */
+  static double percentile(List<Long> nanos, int p) {
+    List<Long> sorted = new ArrayList<>(nanos);
+    Collections.sort(sorted);
+    int rank = (int) Math.ceil(p / 100.0 * sorted.size());
+    return sorted.get(Math.max(0, rank - 1)) / 1e6;
+  }
+
+  private static String ms(double millis) {
+    return millis >= 1000 ? String.format(Locale.ROOT, "%.2f s", millis / 1000)
+        : String.format(Locale.ROOT, "%.1f ms", millis);
+  }
+
+  private static String mib(long bytes) {
+    return String.format(Locale.ROOT, "%.0f MiB", bytes / 1024.0 / 1024.0);
+  }
+
+  private static String met(boolean met) {
+    return met ? "met" : "NOT met";
+  }
+
+  private String table(Duration took) {
+    StringBuilder b = new StringBuilder();
+    b.append("## ForensicCheckpoint benchmark (operator/bench)\n\n");
+    b.append("Lab on this machine: real kube-apiserver and etcd, simulated kubelets, operator in its own JVM (")
+        .append(String.join(" ", operatorJvm)).append(", transport proxy) as the chart's ServiceAccount; ")
+        .append(Runtime.getRuntime().availableProcessors()).append(" CPUs shared by everything; run took ")
+        .append(took.toSeconds()).append(" s.\n\n");
+    b.append("| scenario | measure | value | reference | target | |\n|---|---|---|---|---|---|\n");
+    for (Row r : rows) {
+      b.append("| ").append(r.scenario()).append(" | ").append(r.measure()).append(" | ").append(r.value())
+          .append(" | ").append(r.reference()).append(" | ").append(r.target()).append(" | ").append(r.met())
+          .append(" |\n");
+    }
+    return b.toString();
+  }
+
+  static void say(String line) {
+    System.err.println("bench: " + line);
+  }
+
+  /** Watches ForensicCheckpoints of a namespace and completes a future when each reaches a terminal phase. */
+  static final class Completions implements AutoCloseable {
+    private final Map<String, CompletableFuture<Long>> ends = new ConcurrentHashMap<>();
+    private final Map<String, CheckpointPhase> phases = new ConcurrentHashMap<>();
+    private final SharedIndexInformer<ForensicCheckpoint> informer;
+
+    Completions(KubernetesClient client, String namespace) {
+      informer = client.resources(ForensicCheckpoint.class).inNamespace(namespace).inform(new ResourceEventHandler<>() {
+        @Override
+        public void onAdd(ForensicCheckpoint fcp) {
+          seen(fcp);
+        }
+
+        @Override
+        public void onUpdate(ForensicCheckpoint old, ForensicCheckpoint fcp) {
+          seen(fcp);
+        }
+
+        @Override
+        public void onDelete(ForensicCheckpoint fcp, boolean unknown) {
+          // nothing
+        }
+      }, 0);
+    }
+
+    private void seen(ForensicCheckpoint fcp) {
+      long now = System.nanoTime();
+      if (fcp.getStatus() != null && fcp.getStatus().getPhase() != null && fcp.getStatus().getPhase().isTerminal()) {
+        String name = fcp.getMetadata().getName();
+        phases.putIfAbsent(name, fcp.getStatus().getPhase());
+        expect(name).complete(now);
+      }
+    }
+
+    CompletableFuture<Long> expect(String name) {
+      return ends.computeIfAbsent(name, n -> new CompletableFuture<>());
+    }
+
+    CheckpointPhase phase(String name) {
+      return phases.get(name);
+    }
+
+    @Override
+    public void close() {
+      informer.close();
+    }
+  }
+}
