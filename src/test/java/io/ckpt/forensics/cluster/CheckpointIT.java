@@ -7,6 +7,7 @@ import io.ckpt.forensics.api.CheckpointPhase;
 import io.ckpt.forensics.archive.CheckpointImages;
 import io.ckpt.forensics.archive.CheckpointTar;
 import io.ckpt.forensics.archive.CheckpointedProcess;
+import io.ckpt.forensics.cli.FcpMain;
 import io.ckpt.forensics.api.Conditions;
 import io.ckpt.forensics.api.ContainerCheckpointStatus;
 import io.ckpt.forensics.api.ContainerPhase;
@@ -99,6 +100,7 @@ class CheckpointIT {
           .as("what the inspector reads from the archive the lab's kubelet wrote")
           .containsExactly(tuple(2956, "loop2"));
     }
+    assertEveryFcpCommandReads(node, node.archiveFile(c.getArchivePath()));
 
     List<CheckpointCall> calls = callsFor(node, pod);
     assertThat(calls).hasSize(1);
@@ -272,6 +274,30 @@ class CheckpointIT {
     assertThat(Checkpoints.container(done, "app").getFailure().getReason()).isEqualTo(FailureReason.PodReplaced);
     assertThat(callsFor(node, target)).isEmpty();
     assertThat(fcps.awaitTerminal("dev", first, WAIT).getStatus().getPhase()).isEqualTo(CheckpointPhase.Succeeded);
+  }
+
+  /** The inspector's commands on an archive as the lab's kubelet wrote it (issue 6: "archives the lab produces"). */
+  static void assertEveryFcpCommandReads(SimulatedNode node, java.nio.file.Path archive) {
+    String file = archive.toString();
+    String[][] commands = {
+        {"list", node.checkpointDir().toString()},
+        {"inspect", "--all", file},
+        {"inspect", "--all", "--format", "json", file},
+        {"memparse", file},
+        {"memparse", "--pid", "2956", "--search", "ANDROID_ROOT", file},
+        {"summary", file},
+        {"diff", file, file}};
+    for (String[] command : commands) {
+      java.io.StringWriter out = new java.io.StringWriter();
+      java.io.StringWriter err = new java.io.StringWriter();
+      int code = FcpMain.run(command, new java.io.PrintWriter(out), new java.io.PrintWriter(err));
+      assertThat(code).as("fcp " + String.join(" ", command) + ": " + err).isZero();
+      assertThat(out.toString()).as("fcp " + command[0]).isNotBlank();
+    }
+    java.io.StringWriter summary = new java.io.StringWriter();
+    FcpMain.run(new String[] {"summary", file}, new java.io.PrintWriter(summary), new java.io.PrintWriter(
+        new java.io.StringWriter()));
+    assertThat(summary.toString()).contains("loop2").contains("AARCH64");
   }
 
   private String fcpFor(String pod) {
