@@ -10,6 +10,7 @@ import io.ckpt.forensics.archive.criu.Fdinfo.file_entry;
 import io.ckpt.forensics.archive.criu.Fs.fs_entry;
 import io.ckpt.forensics.archive.criu.Inventory.inventory_entry;
 import io.ckpt.forensics.archive.criu.Mm.mm_entry;
+import io.ckpt.forensics.archive.criu.Mnt.mnt_entry;
 import io.ckpt.forensics.archive.criu.Pagemap.pagemap_entry;
 import io.ckpt.forensics.archive.criu.Pagemap.pagemap_head;
 import io.ckpt.forensics.archive.criu.Pstree.pstree_entry;
@@ -125,6 +126,22 @@ public final class CheckpointImages {
     }
     return CriuImageDecoder.entries(m.get().name(), tar.readAll(m.get()), CriuMagic.TTY_INFO,
         tty_info_entry.parser());
+  }
+
+  /**
+   * The mount points CRIU recorded, from every {@code mountpoints-<id>.img} (one per mount
+   * namespace), in image order.
+   */
+  public List<mnt_entry> mountpoints() throws IOException {
+    List<mnt_entry> mounts = new ArrayList<>();
+    for (TarMember m : tar.members()) {
+      String name = m.name();
+      if (name.startsWith(prefix + "mountpoints-") && name.endsWith(".img")
+          && name.indexOf('/', prefix.length()) < 0) {
+        mounts.addAll(CriuImageDecoder.entries(name, tar.readAll(m), CriuMagic.MNTS, mnt_entry.parser()));
+      }
+    }
+    return mounts;
   }
 
   /** The processes in pstree order (the root first). */

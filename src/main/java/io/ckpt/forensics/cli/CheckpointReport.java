@@ -21,7 +21,12 @@ import java.util.Optional;
  * environment (raw here; the views redact).
  */
 record CheckpointReport(Path archive, long archiveBytes, ContainerMetadata container, Sizes sizes,
-    Optional<DumpStatistics> statistics, List<Process> processes, List<String> members) {
+    Optional<DumpStatistics> statistics, List<Process> processes, List<CriuMount> criuMounts, List<String> members) {
+
+  /** A mount point as CRIU recorded it in mountpoints-*.img (what the container really had mounted). */
+  record CriuMount(int id, int parentId, String mountpoint, String root, String source, String fsname,
+      String options) {
+  }
 
   /** Byte counts by kind of content, as checkpointctl groups them. */
   record Sizes(long checkpoint, long memoryPages, long rootFsDiff, long deletedFiles, long dumpLog,
@@ -64,8 +69,11 @@ record CheckpointReport(Path archive, long archiveBytes, ContainerMetadata conta
       }
     }
     List<Process> processes = new ArrayList<>();
+    List<CriuMount> mounts = new ArrayList<>();
     Optional<CheckpointImages> images = CheckpointImages.of(tar);
     if (images.isPresent()) {
+      images.get().mountpoints().forEach(m -> mounts.add(new CriuMount(m.getMntId(), m.getParentMntId(),
+          m.getMountpoint(), m.getRoot(), m.getSource(), m.hasFsname() ? m.getFsname() : "", m.getOptions())));
       for (CheckpointedProcess p : images.get().processes()) {
         if (p.state().hasResources() && images.get().mm(p.pid()).isPresent()) {
           ProcessMemory mem = images.get().memory(p.pid());
@@ -78,7 +86,7 @@ record CheckpointReport(Path archive, long archiveBytes, ContainerMetadata conta
     }
     return new CheckpointReport(tar.path(), tar.fileSize(), meta,
         new Sizes(checkpoint, pages, rootfs, deleted, dumpLog, containerLog), CheckpointImages.statistics(tar),
-        List.copyOf(processes), List.copyOf(names));
+        List.copyOf(processes), List.copyOf(mounts), List.copyOf(names));
   }
 
   Optional<Process> process(int pid) {

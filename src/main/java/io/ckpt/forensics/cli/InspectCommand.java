@@ -167,6 +167,15 @@ final class InspectCommand implements Callable<Integer> {
         d.add("Source: " + mount.source());
       }
     }
+    if (mounts && !r.criuMounts().isEmpty()) {
+      TextTree m = root.add("Mount points recorded by CRIU");
+      for (CheckpointReport.CriuMount mount : r.criuMounts()) {
+        TextTree d = m.add("[" + mount.id() + "] " + mount.mountpoint());
+        d.add("Source: " + mount.source() + (mount.fsname().isEmpty() ? "" : " (" + mount.fsname() + ")"));
+        d.add("Root: " + mount.root());
+        d.add("Options: " + mount.options());
+      }
+    }
     return root;
   }
 
@@ -270,6 +279,12 @@ final class InspectCommand implements Callable<Integer> {
       ArrayNode ms = o.putArray("mounts");
       for (ContainerMetadata.Mount mount : c.mounts()) {
         ms.addObject().put("destination", mount.destination()).put("type", mount.type()).put("source", mount.source());
+      }
+      ArrayNode criu = o.putArray("criuMounts");
+      for (CheckpointReport.CriuMount mount : r.criuMounts()) {
+        criu.addObject().put("id", mount.id()).put("parentId", mount.parentId()).put("mountpoint", mount.mountpoint())
+            .put("root", mount.root()).put("source", mount.source()).put("fsname", mount.fsname())
+            .put("options", mount.options());
       }
     }
     if (psTree) {
