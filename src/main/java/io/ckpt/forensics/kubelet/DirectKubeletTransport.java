@@ -36,8 +36,6 @@ import okhttp3.ResponseBody;
  */
 public final class DirectKubeletTransport implements CheckpointTransport {
 
-  /** Time beyond the kubelet's own deadline before the operator stops waiting for an answer. */
-  static final long GRACE_SECONDS = 30;
   static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
   private final NodeEndpointResolver resolver;
@@ -83,7 +81,7 @@ public final class DirectKubeletTransport implements CheckpointTransport {
 
   @Override
   public CompletableFuture<CheckpointOutcome> checkpoint(CheckpointTarget target) {
-    long waitSeconds = target.kubeletDeadlineSeconds() + GRACE_SECONDS;
+    long waitSeconds = target.answerWaitSeconds();
     CompletableFuture<KubeletEndpoint> endpoint = CompletableFuture.supplyAsync(() -> {
       try {
         return resolver.resolve(target.node());
@@ -92,7 +90,7 @@ public final class DirectKubeletTransport implements CheckpointTransport {
       }
     }, lookups);
     return endpoint.thenCompose(at -> send(at, target, waitSeconds, false))
-        .orTimeout(waitSeconds + CONNECT_TIMEOUT.toSeconds() + GRACE_SECONDS, TimeUnit.SECONDS)
+        .orTimeout(waitSeconds + CONNECT_TIMEOUT.toSeconds() + CheckpointTarget.ANSWER_GRACE_SECONDS, TimeUnit.SECONDS)
         .exceptionally(error -> {
           Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
           if (cause instanceof NodeEndpointResolver.Unresolvable unresolvable) {

@@ -23,9 +23,6 @@ import okhttp3.OkHttpClient;
  */
 public final class NodeProxyTransport implements CheckpointTransport, AutoCloseable {
 
-  /** Time beyond the kubelet's own deadline before the operator stops waiting for an answer. */
-  static final long GRACE_SECONDS = 30;
-
   private final KubernetesClient client;
   private final String apiRoot;
 
@@ -55,7 +52,7 @@ public final class NodeProxyTransport implements CheckpointTransport, AutoClosea
   @Override
   public CompletableFuture<CheckpointOutcome> checkpoint(CheckpointTarget target) {
     HttpClient http = client.getHttpClient();
-    long waitSeconds = target.kubeletDeadlineSeconds() + GRACE_SECONDS;
+    long waitSeconds = target.answerWaitSeconds();
     HttpRequest request = http.newHttpRequestBuilder()
         .uri(apiRoot + "api/v1/nodes/" + segment(target.node()) + "/proxy/checkpoint/" + segment(target.namespace())
             + "/" + segment(target.pod()) + "/" + segment(target.container()) + "?timeout=" + target.timeoutSeconds())
@@ -76,7 +73,7 @@ public final class NodeProxyTransport implements CheckpointTransport, AutoClosea
       outcome = CompletableFuture.failedFuture(e);
     }
     return outcome
-        .orTimeout(waitSeconds + GRACE_SECONDS, TimeUnit.SECONDS)
+        .orTimeout(waitSeconds + CheckpointTarget.ANSWER_GRACE_SECONDS, TimeUnit.SECONDS)
         .exceptionally(error -> KubeletAnswerClassifier.classifyError(error, target));
   }
 
