@@ -1,5 +1,6 @@
 package io.ckpt.forensics.operator;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -7,15 +8,20 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 
 /**
  * Decides when each container's kubelet call may start. A permit is held from grant to release and
  * counts against three limits: the global one, the per-node one (CRIU freezes the container and
- * writes its memory to the node's disk), and one call at a time per target container (two calls in
- * the same second would write the same archive name). Requests wait in arrival order; a grant is
- * announced to the listener, which starts the call from a reconcile.
+ * writes its memory to the node's disk), and one call at a time per target container. A container's
+ * next call also waits until {@code sameTargetGap} has passed since its previous call ended: the
+ * kubelet names the archive after the container and the time in whole seconds, and CRI-O and
+ * containerd open that file without truncating it, so a second checkpoint in the same second would
+ * overwrite the first one's evidence in place (research: kubelet internals). Requests wait in arrival
+ * order; a grant is announced to the listener, which starts the call from a reconcile.
  */
 final class CheckpointScheduler {
 
@@ -23,20 +29,42 @@ final class CheckpointScheduler {
   record Request(CheckpointKey key, String node, String target) {
   }
 
+  /** Runs a task once after a delay: the operator's is a daemon timer thread, tests run it by hand. */
+  interface Timer extends BiConsumer<Duration, Runnable> {
+  }
+
   private final int maxConcurrent;
   private final int maxPerNode;
+  private final Duration sameTargetGap;
+  private final LongSupplier nanoTime;
+  private final Timer timer;
   private final Consumer<CheckpointKey> onGrant;
   private final LinkedHashMap<CheckpointKey, Request> waiting = new LinkedHashMap<>();
   private final Map<CheckpointKey, Request> granted = new HashMap<>();
   private final Map<String, Integer> grantedPerNode = new HashMap<>();
   private final Set<String> grantedTargets = new HashSet<>();
+  /** Targets whose last call ended less than {@code sameTargetGap} ago, with the nanoTime they are free again. */
+  private final Map<String, Long> coolingUntil = new HashMap<>();
+  /** When the timer set for the next cooled-down target fires, or null if none is set. */
+  private Long timerAt;
 
+  /** A scheduler without the gap between calls to one container (unit tests of the limits). */
   CheckpointScheduler(int maxConcurrent, int maxPerNode, Consumer<CheckpointKey> onGrant) {
+    this(maxConcurrent, maxPerNode, Duration.ZERO, System::nanoTime, (delay, task) -> {
+      throw new IllegalStateException("no gap, no timer");
+    }, onGrant);
+  }
+
+  CheckpointScheduler(int maxConcurrent, int maxPerNode, Duration sameTargetGap, LongSupplier nanoTime, Timer timer,
+      Consumer<CheckpointKey> onGrant) {
     if (maxConcurrent < 1 || maxPerNode < 1) {
       throw new IllegalArgumentException("concurrency limits must be at least 1");
     }
     this.maxConcurrent = maxConcurrent;
     this.maxPerNode = maxPerNode;
+    this.sameTargetGap = sameTargetGap;
+    this.nanoTime = nanoTime;
+    this.timer = timer;
     this.onGrant = onGrant;
   }
 
@@ -68,6 +96,9 @@ final class CheckpointScheduler {
       }
       grantedPerNode.computeIfPresent(held.node(), (node, count) -> count > 1 ? count - 1 : null);
       grantedTargets.remove(held.target());
+      if (!sameTargetGap.isZero()) {
+        coolingUntil.put(held.target(), nanoTime.getAsLong() + sameTargetGap.toNanos());
+      }
       grants = dispatch();
     }
     announce(grants);
@@ -103,18 +134,41 @@ final class CheckpointScheduler {
     return granted.size();
   }
 
+  /** The timer's task: grants what waited only for a target's gap to pass. */
+  private void gapPassed() {
+    List<CheckpointKey> grants;
+    synchronized (this) {
+      timerAt = null;
+      grants = dispatch();
+    }
+    announce(grants);
+  }
+
   private List<CheckpointKey> dispatch() {
+    long now = nanoTime.getAsLong();
+    coolingUntil.values().removeIf(until -> until - now <= 0);
     List<CheckpointKey> grants = new ArrayList<>();
+    Long nextFree = null;
     var it = waiting.values().iterator();
     while (it.hasNext() && granted.size() < maxConcurrent) {
       Request next = it.next();
-      if (grantedPerNode.getOrDefault(next.node(), 0) < maxPerNode && !grantedTargets.contains(next.target())) {
-        it.remove();
-        granted.put(next.key(), next);
-        grantedPerNode.merge(next.node(), 1, Integer::sum);
-        grantedTargets.add(next.target());
-        grants.add(next.key());
+      if (grantedPerNode.getOrDefault(next.node(), 0) >= maxPerNode || grantedTargets.contains(next.target())) {
+        continue;
       }
+      Long until = coolingUntil.get(next.target());
+      if (until != null) {
+        nextFree = nextFree == null || until - nextFree < 0 ? until : nextFree;
+        continue;
+      }
+      it.remove();
+      granted.put(next.key(), next);
+      grantedPerNode.merge(next.node(), 1, Integer::sum);
+      grantedTargets.add(next.target());
+      grants.add(next.key());
+    }
+    if (nextFree != null && (timerAt == null || nextFree - timerAt < 0)) {
+      timerAt = nextFree;
+      timer.accept(Duration.ofNanos(Math.max(0, nextFree - now)), this::gapPassed);
     }
     return grants;
   }

@@ -31,6 +31,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,10 +60,19 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
   private final StatusRecorder recorder;
   private final CheckpointEvents events;
   private final CheckpointScheduler scheduler;
+  private final ScheduledExecutorService gapTimer;
   private final CheckpointMetrics metrics;
   private final Map<CheckpointKey, KubeletCall> calls = new ConcurrentHashMap<>();
   private final SimpleInboundEventSource<ForensicCheckpoint> wakeUps = new SimpleInboundEventSource<>("wake-ups");
   private volatile IndexerResourceCache<ForensicCheckpoint> primaryCache;
+
+  /**
+   * How long after a call to a container ends the next call to the same container may start. The
+   * kubelet names archives with whole seconds, computed before it calls the runtime and so before
+   * its answer: a call sent at least a second after the previous answer gets a later second. The
+   * extra 100 ms absorbs the kubelet's clock being slewed by NTP.
+   */
+  static final Duration SAME_CONTAINER_GAP = Duration.ofMillis(1100);
 
   /** A kubelet call in flight or finished but not yet recorded in status. */
   private record KubeletCall(CompletableFuture<CheckpointOutcome> outcome, long startNanos) {
@@ -84,8 +95,14 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
     this.clock = clock;
     this.recorder = new StatusRecorder(client, clock);
     this.events = new CheckpointEvents(client, clock, instance, eventWriter);
+    this.gapTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "same-container-gap");
+      t.setDaemon(true);
+      return t;
+    });
     this.scheduler = new CheckpointScheduler(config.maxConcurrent(), config.maxConcurrentPerNode(),
-        key -> wake(key.resource()));
+        SAME_CONTAINER_GAP, System::nanoTime,
+        (delay, task) -> gapTimer.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS), key -> wake(key.resource()));
     metrics.watch(this::callsInFlight, scheduler::waitingCount, scheduler::waitingOn);
   }
 
@@ -420,12 +437,17 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
   }
 
   /**
-   * Releases permits and results held for objects that were deleted; called periodically, since
-   * deletions reach no reconcile (the operator puts no finalizer on evidence records).
+   * Releases permits and results held for objects that were deleted (deletions reach no reconcile:
+   * the operator puts no finalizer on evidence records) and wakes objects whose finished call is
+   * not recorded yet; called periodically.
    */
   void sweep() {
     scheduler.releaseAll(key -> !stillWanted(key));
     calls.entrySet().removeIf(e -> e.getValue().outcome().isDone() && !stillWanted(e.getKey()));
+    // A result whose status write failed (API server unavailable longer than the framework retried)
+    // must not wait in memory for an event that may never come: offer it again.
+    calls.entrySet().stream().filter(e -> e.getValue().outcome().isDone())
+        .map(e -> e.getKey().resource()).distinct().forEach(this::wake);
   }
 
   private boolean stillWanted(CheckpointKey key) {
@@ -484,6 +506,7 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
 
   @Override
   public void close() {
+    gapTimer.shutdownNow();
     calls.values().forEach(c -> c.outcome().cancel(false));
   }
 

@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -62,6 +63,15 @@ public final class OperatorMain {
     }, "shutdown"));
     stopped.await();
   }
+
+  /**
+   * A reconcile fails only when the API server does not take a read or a status write (everything
+   * the kubelet says becomes status). The framework's default gives up after 5 tries, about 20 s;
+   * an object in the middle of a checkpoint must instead be decided again until the API server is
+   * back, however long that takes, so this retries without limit, at most every 30 s.
+   */
+  static final GenericRetry RECONCILE_RETRY = new GenericRetry().withoutMaxAttempts().setInitialInterval(1000)
+      .setIntervalMultiplier(2).setMaxInterval(30_000);
 
   /** Starts everything and returns a handle that stops it; used by main and by in-process tests. */
   public static Running start(OperatorConfig config, Config clientConfig) throws Exception {
@@ -116,6 +126,7 @@ public final class OperatorMain {
       metrics.leading(true);
     }
     operator.register(reconciler, c -> {
+      c.withRetry(RECONCILE_RETRY);
       if (!config.watchNamespaces().isEmpty()) {
         c.settingNamespaces(config.watchNamespaces());
       }

@@ -46,6 +46,18 @@ public final class Checkpoints {
         .until(() -> get(namespace, name), f -> f != null && condition.test(f));
   }
 
+  public List<ForensicCheckpoint> list(String namespace) {
+    return client.resources(ForensicCheckpoint.class).inNamespace(namespace).list().getItems();
+  }
+
+  /** Waits until {@code count} objects exist in {@code namespace} and every one is Succeeded or Failed. */
+  public List<ForensicCheckpoint> awaitAllTerminal(String namespace, int count, Duration timeout) {
+    return Awaitility.await(count + " objects in " + namespace + " terminal").atMost(timeout)
+        .pollInterval(Duration.ofMillis(500))
+        .until(() -> list(namespace), all -> all.size() == count && all.stream().allMatch(f -> f.getStatus() != null
+            && f.getStatus().getPhase() != null && f.getStatus().getPhase().isTerminal()));
+  }
+
   public static ContainerCheckpointStatus container(ForensicCheckpoint fcp, String name) {
     return fcp.getStatus().container(name).orElseThrow(() -> new AssertionError("no status for container " + name
         + " in " + fcp.getStatus().getContainers()));

@@ -10,9 +10,14 @@ import io.ckpt.forensics.api.ForensicCheckpoint;
 import io.ckpt.forensics.lab.Lab;
 import io.ckpt.forensics.lab.LabOptions;
 import io.ckpt.forensics.lab.SimulatedNode;
+import io.ckpt.forensics.operator.OperatorConfig;
 import io.ckpt.forensics.operator.OperatorMain;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeAll;
@@ -146,6 +151,73 @@ class OperatorRestartIT {
       node.setLatency(Duration.ZERO);
       assertThat(fcps.awaitTerminal("shop", "after-restart", Duration.ofSeconds(90)).getStatus().getPhase())
           .isEqualTo(CheckpointPhase.Succeeded);
+    }
+  }
+
+  /**
+   * Direct transport, so that calls in flight finish while the API server is away: their results
+   * can only be written 30 s later, and objects queued behind them can only start then. Nothing may
+   * be lost, repeated or left unfinished, and the operator is not restarted.
+   */
+  @Test
+  void apiServerAwayForThirtySecondsLosesNothingAndRepeatsNothing() throws Exception {
+    SimulatedNode first = lab.node(1);
+    SimulatedNode second = lab.node(2);
+    lab.createRunningPod("outage", "one", first, "app");
+    lab.createRunningPod("outage", "two", second, "app", "sidecar");
+    Path kubeletCa = Files.writeString(lab.runDir().resolve("outage-kubelet-ca.crt"), lab.kubeletCaPem());
+    Path token = Files.writeString(lab.runDir().resolve("outage-token"),
+        lab.mintToken(ChartRelease.NAMESPACE, ChartRelease.SERVICE_ACCOUNT));
+    OperatorConfig direct = OperatorConfig.fromEnvironment(Map.of(OperatorConfig.WATCH_NAMESPACES, "outage",
+        OperatorConfig.HEALTH_PORT, "0", OperatorConfig.TRANSPORT, "direct",
+        OperatorConfig.KUBELET_CA_FILE, kubeletCa.toString(), OperatorConfig.TOKEN_FILE, token.toString()));
+    chart.upgrade(Map.of("transport", "direct"));
+    first.setLatency(Duration.ofSeconds(6));
+    second.setLatency(Duration.ofSeconds(6));
+    // Fabric8 re-sends a failed request for about 20 s by default; without that, what carries the
+    // objects through the outage is the operator's own retry and sweep, which is what is tested
+    Config noClientRetries = new ConfigBuilder(chart.operatorClientConfig()).withRequestRetryBackoffLimit(0).build();
+    try (OperatorMain.Running operator = OperatorMain.start(direct, noClientRetries)) {
+      fcps.create("outage", "in-flight", "one", "app");
+      // two containers on one node, one call per node at a time: "sidecar" waits behind "app"
+      fcps.create("outage", "queued", "two");
+      fcps.await("outage", "in-flight", Duration.ofSeconds(60), f -> f.getStatus() != null
+          && f.getStatus().container("app").map(c -> c.getPhase() == ContainerPhase.Running).orElse(false));
+      fcps.await("outage", "queued", Duration.ofSeconds(60), f -> f.getStatus() != null
+          && f.getStatus().getContainers().stream().anyMatch(c -> c.getPhase() == ContainerPhase.Running));
+      fcps.create("outage", "unseen", "one", "app");
+
+      lab.stopApiServer();
+      long stopped = System.nanoTime();
+      try {
+        Awaitility.await("the calls in flight finish on the kubelets during the outage")
+            .atMost(Duration.ofSeconds(20)).until(() -> CheckpointIT.callsFor(first, "one").size() == 1
+                && CheckpointIT.callsFor(second, "two").size() == 1);
+        Thread.sleep(Math.max(0, Duration.ofSeconds(30).toMillis() - (System.nanoTime() - stopped) / 1_000_000));
+      } finally {
+        lab.startApiServer();
+      }
+      first.setLatency(Duration.ZERO);
+      second.setLatency(Duration.ZERO);
+
+      for (String name : List.of("in-flight", "queued", "unseen")) {
+        ForensicCheckpoint done = fcps.awaitTerminal("outage", name, Duration.ofSeconds(120));
+        assertThat(done.getStatus().getPhase()).as(name + ": " + done.getStatus().getMessage())
+            .isEqualTo(CheckpointPhase.Succeeded);
+        assertThat(done.getStatus().getContainers()).as(name).allSatisfy(c -> {
+          assertThat(c.getAttempts()).as(name + "/" + c.getName() + " attempts").isEqualTo(1);
+          assertThat(c.getNote()).as(name + "/" + c.getName() + " note").isNull();
+        });
+      }
+      assertThat(CheckpointIT.callsFor(first, "one")).as("in-flight and unseen, once each").hasSize(2);
+      assertThat(CheckpointIT.callsFor(second, "two")).as("app and sidecar, once each").hasSize(2);
+      String recorded = Checkpoints.container(fcps.get("outage", "in-flight"), "app").getArchivePath();
+      assertThat(Files.exists(first.archiveFile(recorded))).as("the archive the kubelet wrote during the outage")
+          .isTrue();
+    } finally {
+      first.setLatency(Duration.ZERO);
+      second.setLatency(Duration.ZERO);
+      chart.upgrade(Map.of("transport", "proxy"));
     }
   }
 

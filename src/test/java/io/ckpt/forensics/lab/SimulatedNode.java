@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -153,6 +154,8 @@ public final class SimulatedNode implements AutoCloseable {
   private final Map<String, AtomicInteger> inFlightByContainer = new ConcurrentHashMap<>();
   private final AtomicInteger sameContainerOverlaps = new AtomicInteger();
   private final AtomicLong checkpointsWritten = new AtomicLong();
+  private final Set<String> archiveNames = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger archiveNameCollisions = new AtomicInteger();
   private final Path callLog;
 
   private volatile boolean checkpointGate;
@@ -384,6 +387,14 @@ public final class SimulatedNode implements AutoCloseable {
 
   public long checkpointsWritten() {
     return checkpointsWritten.get();
+  }
+
+  /**
+   * How often a checkpoint got the archive path of an earlier one (same container, same second): on a
+   * real node CRI-O and containerd then write into the earlier archive without truncating it.
+   */
+  public int archiveNameCollisions() {
+    return archiveNameCollisions.get();
   }
 
   // ---------------------------------------------------------------- pods (test controls)
@@ -1043,6 +1054,9 @@ public final class SimulatedNode implements AutoCloseable {
             prefix + "rpc error: code = Unknown desc = " + containerdCriuFailure(c.id) + ")");
       }
       Path file = checkpointDir().resolve(fileName);
+      if (!archiveNames.add(fileName)) {
+        archiveNameCollisions.incrementAndGet();
+      }
       CheckpointArchive.write(file);
       checkpointsWritten.incrementAndGet();
       archiveOut[0] = location;

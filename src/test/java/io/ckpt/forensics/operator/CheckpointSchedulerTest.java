@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class CheckpointSchedulerTest {
@@ -79,6 +81,64 @@ class CheckpointSchedulerTest {
     scheduler.releaseAll(key -> key.uid().startsWith("gone"));
 
     assertThat(granted).containsExactly(gone.key(), next.key());
+  }
+
+  /** A clock and a timer moved by hand. */
+  static final class ManualTime implements CheckpointScheduler.Timer {
+    long now = 1_000_000_000L;
+    final List<Map.Entry<Long, Runnable>> due = new ArrayList<>();
+
+    @Override
+    public void accept(Duration delay, Runnable task) {
+      due.add(Map.entry(now + delay.toNanos(), task));
+    }
+
+    void advance(Duration by) {
+      now += by.toNanos();
+      List<Map.Entry<Long, Runnable>> fire = due.stream().filter(e -> e.getKey() - now <= 0).toList();
+      due.removeAll(fire);
+      fire.forEach(e -> e.getValue().run());
+    }
+  }
+
+  @Test
+  void aContainersNextCallWaitsForTheGapWhileOtherContainersGoOn() {
+    ManualTime time = new ManualTime();
+    CheckpointScheduler scheduler = new CheckpointScheduler(10, 10, Duration.ofMillis(1100), () -> time.now, time,
+        granted::add);
+    var first = request("first", "n1", "dev/web/app");
+    var second = request("second", "n1", "dev/web/app");
+    var other = request("other", "n1", "dev/db/app");
+    scheduler.request(first);
+    scheduler.request(second);
+    scheduler.release(first.key());
+    assertThat(granted).as("the same container, in the same second").containsExactly(first.key());
+
+    scheduler.request(other);
+    assertThat(granted).as("another container need not wait").containsExactly(first.key(), other.key());
+
+    time.advance(Duration.ofMillis(1000));
+    assertThat(granted).hasSize(2);
+    time.advance(Duration.ofMillis(100));
+    assertThat(granted).containsExactly(first.key(), other.key(), second.key());
+    assertThat(time.due).isEmpty();
+  }
+
+  @Test
+  void theGapStartsWhenTheCallEndsNotWhenItStarted() {
+    ManualTime time = new ManualTime();
+    CheckpointScheduler scheduler = new CheckpointScheduler(10, 10, Duration.ofMillis(1100), () -> time.now, time,
+        granted::add);
+    var first = request("first", "n1", "dev/web/app");
+    var second = request("second", "n1", "dev/web/app");
+    scheduler.request(first);
+    scheduler.request(second);
+    time.advance(Duration.ofSeconds(5));
+    scheduler.release(first.key());
+    time.advance(Duration.ofMillis(1099));
+    assertThat(granted).containsExactly(first.key());
+    time.advance(Duration.ofMillis(1));
+    assertThat(granted).containsExactly(first.key(), second.key());
   }
 
   @Test
