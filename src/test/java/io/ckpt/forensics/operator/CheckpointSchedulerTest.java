@@ -101,11 +101,14 @@ class CheckpointSchedulerTest {
     }
   }
 
+  CheckpointScheduler withGap(ManualTime time) {
+    return new CheckpointScheduler(10, 10, Duration.ofMillis(1100), () -> time.now, time, granted::add);
+  }
+
   @Test
   void aContainersNextCallWaitsForTheGapWhileOtherContainersGoOn() {
     ManualTime time = new ManualTime();
-    CheckpointScheduler scheduler = new CheckpointScheduler(10, 10, Duration.ofMillis(1100), () -> time.now, time,
-        granted::add);
+    CheckpointScheduler scheduler = withGap(time);
     var first = request("first", "n1", "dev/web/app");
     var second = request("second", "n1", "dev/web/app");
     var other = request("other", "n1", "dev/db/app");
@@ -127,8 +130,7 @@ class CheckpointSchedulerTest {
   @Test
   void theGapStartsWhenTheCallEndsNotWhenItStarted() {
     ManualTime time = new ManualTime();
-    CheckpointScheduler scheduler = new CheckpointScheduler(10, 10, Duration.ofMillis(1100), () -> time.now, time,
-        granted::add);
+    CheckpointScheduler scheduler = withGap(time);
     var first = request("first", "n1", "dev/web/app");
     var second = request("second", "n1", "dev/web/app");
     scheduler.request(first);
