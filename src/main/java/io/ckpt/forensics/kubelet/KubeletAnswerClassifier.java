@@ -31,7 +31,7 @@ public final class KubeletAnswerClassifier {
   public static final int MAX_MESSAGE_CHARS = 1024;
 
   /** How much of a malformed body a message quotes. */
-  static final int SNIPPET_CHARS = 160;
+  static final int SNIPPET_CHARS = 300;
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern KUBELET_FORBIDDEN_USER = Pattern.compile("^Forbidden \\(user=([^,]*),");
@@ -114,8 +114,7 @@ public final class KubeletAnswerClassifier {
     int status = answer.status();
     String body = answer.body() == null ? "" : answer.body().strip();
     if (answer.ending() != KubeletAnswer.Ending.COMPLETE) {
-      return unfinished(answer, "the answer from node " + target.node() + " through the API server's node proxy",
-          target);
+      return unfinished(answer, "the kubelet on node " + target.node() + " (via the API server's node proxy)", target);
     }
     if (status == 200) {
       return parseSuccess(body, answer.contentType(), target);
@@ -147,6 +146,13 @@ public final class KubeletAnswerClassifier {
       return CheckpointOutcome.Failure.notSent(failure(FailureReason.NodeUnreachable, "the operator could not"
           + " connect to the API server to proxy the checkpoint of " + target + ": " + text + ". Nothing was sent",
           null).failure());
+    }
+    if (String.valueOf(cause.getMessage()).startsWith("stream was reset")) {
+      // The API server answers 503 when the kubelet fails before its status line; it resets the
+      // stream only when copying an answer already under way fails, so the kubelet was done.
+      return failure(FailureReason.NodeUnreachable, "the API server reset the stream of the checkpoint of " + target
+          + " while relaying the kubelet's answer (" + text + "): the connection to the kubelet was reset"
+          + " mid-answer" + mayHaveWritten(target), null);
     }
     // Anything else the HTTP stack throws means no answer arrived: the connection failed or broke.
     return failure(FailureReason.NodeUnreachable, "the connection to the API server failed while proxying the"

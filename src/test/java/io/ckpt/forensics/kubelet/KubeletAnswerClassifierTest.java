@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ckpt.forensics.api.CheckpointFailure;
 import io.ckpt.forensics.api.FailureReason;
+import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.util.Map;
@@ -182,10 +183,10 @@ class KubeletAnswerClassifierTest {
     String start = "{\"items\":[\"/var/lib/kubelet/checkpoints/" + "x".repeat(1000);
     var huge = failureOf(new KubeletAnswer(200, JSON, start, KubeletAnswer.Ending.OVER_LIMIT, 10 << 20, null));
     assertThat(huge.getReason()).isEqualTo(FailureReason.KubeletError);
-    assertThat(huge.getMessage()).startsWith("the answer from node worker-1 through the API server's node proxy"
+    assertThat(huge.getMessage()).startsWith("the kubelet on node worker-1 (via the API server's node proxy)"
         + " answered 200 with a body over 64 KiB").contains("may have written an archive on node worker-1")
         .contains("Body starts: {\"items\":[\"/var/lib/kubelet/checkpoints/xxx").endsWith(" [...]")
-        .hasSizeLessThan(600);
+        .hasSizeLessThan(800);
 
     var slow = failureOf(new KubeletAnswer(200, JSON, "{\"it", KubeletAnswer.Ending.TOO_SLOW, 4, null));
     assertThat(slow.getReason()).isEqualTo(FailureReason.KubeletError);
@@ -256,6 +257,16 @@ class KubeletAnswerClassifierTest {
         .isEqualTo(FailureReason.NodeUnreachable);
     assertThat(errorOf(new IllegalStateException("Connection was closed")).getReason())
         .isEqualTo(FailureReason.NodeUnreachable);
+  }
+
+  @Test
+  void aStreamTheApiServerResetCameFromAKubeletAnswerThatBrokeOff() {
+    var failure = errorOf(new CompletionException(new IOException("stream was reset: INTERNAL_ERROR")));
+
+    assertThat(failure.getReason()).isEqualTo(FailureReason.NodeUnreachable);
+    assertThat(failure.getMessage()).contains("while relaying the kubelet's answer (IOException: stream was reset:"
+        + " INTERNAL_ERROR): the connection to the kubelet was reset mid-answer")
+        .contains("may have written an archive on node worker-1");
   }
 
   private static CheckpointFailure failureOf(int code, String type, String body) {
