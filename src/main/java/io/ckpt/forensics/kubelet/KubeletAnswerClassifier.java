@@ -147,9 +147,10 @@ public final class KubeletAnswerClassifier {
           + " connect to the API server to proxy the checkpoint of " + target + ": " + text + ". Nothing was sent",
           null).failure());
     }
-    if (String.valueOf(cause.getMessage()).startsWith("stream was reset")) {
-      // The API server answers 503 when the kubelet fails before its status line; it resets the
-      // stream only when copying an answer already under way fails, so the kubelet was done.
+    if (String.valueOf(cause.getMessage()).equals("stream was reset: INTERNAL_ERROR")) {
+      // The API server answers 503 when the kubelet fails before its status line; it aborts the
+      // stream (INTERNAL_ERROR) when copying an answer already under way fails, so the kubelet was
+      // done. An API server that goes away ends its streams with CANCEL instead.
       return failure(FailureReason.NodeUnreachable, "the API server reset the stream of the checkpoint of " + target
           + " while relaying the kubelet's answer (" + text + "): the connection to the kubelet was reset"
           + " mid-answer" + mayHaveWritten(target), null);

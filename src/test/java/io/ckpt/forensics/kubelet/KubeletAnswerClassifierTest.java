@@ -267,6 +267,9 @@ class KubeletAnswerClassifierTest {
     assertThat(failure.getMessage()).contains("while relaying the kubelet's answer (IOException: stream was reset:"
         + " INTERNAL_ERROR): the connection to the kubelet was reset mid-answer")
         .contains("may have written an archive on node worker-1");
+    assertThat(errorOf(new IOException("stream was reset: CANCEL")).getMessage())
+        .as("an API server that goes away says nothing about the kubelet's answer")
+        .startsWith("the connection to the API server failed while proxying");
   }
 
   private static CheckpointFailure failureOf(int code, String type, String body) {
