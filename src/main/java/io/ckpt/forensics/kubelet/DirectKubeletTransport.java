@@ -133,8 +133,8 @@ public final class DirectKubeletTransport implements CheckpointTransport {
       @Override
       public void onResponse(Call c, Response response) {
         try (response) {
-          answer.complete(new KubeletAnswer(response.code(), response.header("Content-Type"), bounded(response.body())));
-        } catch (IOException | RuntimeException e) {
+          answer.complete(read(c, response));
+        } catch (RuntimeException e) {
           answer.completeExceptionally(e);
         }
       }
@@ -167,12 +167,40 @@ public final class DirectKubeletTransport implements CheckpointTransport {
         .connectionPool(new ConnectionPool(4, 2, TimeUnit.MINUTES)).build());
   }
 
-  private static String bounded(ResponseBody body) throws IOException {
-    if (body == null) {
-      return "";
+  /**
+   * Reads the body within {@link KubeletAnswer#BODY_DEADLINE} of the status line and at most
+   * {@link KubeletAnswer#MAX_BODY_BYTES} of it. Cancelling the call closes the connection, which
+   * ends a blocked read at once and keeps OkHttp from draining the rest of a huge body.
+   */
+  static KubeletAnswer read(Call call, Response response) {
+    int status = response.code();
+    String contentType = response.header("Content-Type");
+    AnswerBody body = new AnswerBody();
+    ResponseBody responseBody = response.body();
+    if (responseBody == null) {
+      return body.complete(status, contentType);
     }
-    try (InputStream in = body.byteStream()) {
-      return new String(in.readNBytes(KubeletAnswer.MAX_BODY_BYTES), StandardCharsets.UTF_8);
+    CompletableFuture<Void> deadline = new CompletableFuture<Void>()
+        .orTimeout(KubeletAnswer.BODY_DEADLINE.toSeconds(), TimeUnit.SECONDS);
+    deadline.whenComplete((ok, late) -> {
+      if (late != null) {
+        call.cancel();
+      }
+    });
+    try (InputStream in = responseBody.byteStream()) {
+      byte[] buffer = new byte[8192];
+      for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+        if (!body.add(buffer, 0, n)) {
+          call.cancel();
+          break;
+        }
+      }
+      return body.complete(status, contentType);
+    } catch (IOException e) {
+      return deadline.isCompletedExceptionally() ? body.tooSlow(status, contentType)
+          : body.broken(status, contentType, e);
+    } finally {
+      deadline.complete(null);
     }
   }
 

@@ -30,6 +30,9 @@ public final class KubeletAnswerClassifier {
   /** Longest server text kept in status; CRIU errors can carry whole command lines. */
   public static final int MAX_MESSAGE_CHARS = 1024;
 
+  /** How much of a malformed body a message quotes. */
+  static final int SNIPPET_CHARS = 300;
+
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern KUBELET_FORBIDDEN_USER = Pattern.compile("^Forbidden \\(user=([^,]*),");
   private static final Pattern CHECKPOINT_FAILED =
@@ -51,8 +54,11 @@ public final class KubeletAnswerClassifier {
   /** Classifies the kubelet's answer to a direct call. */
   public static CheckpointOutcome classifyDirect(KubeletAnswer answer, CheckpointTarget target, DirectCall call) {
     String body = answer.body() == null ? "" : answer.body().strip();
+    if (answer.ending() != KubeletAnswer.Ending.COMPLETE) {
+      return unfinished(answer, "the kubelet at " + call.endpoint(), target);
+    }
     if (answer.status() == 200) {
-      return parseSuccess(body, target);
+      return parseSuccess(body, answer.contentType(), target);
     }
     return fromKubelet(answer.status(), body, target, call);
   }
@@ -107,8 +113,11 @@ public final class KubeletAnswerClassifier {
   public static CheckpointOutcome classify(KubeletAnswer answer, CheckpointTarget target) {
     int status = answer.status();
     String body = answer.body() == null ? "" : answer.body().strip();
+    if (answer.ending() != KubeletAnswer.Ending.COMPLETE) {
+      return unfinished(answer, "the kubelet on node " + target.node() + " (via the API server's node proxy)", target);
+    }
     if (status == 200) {
-      return parseSuccess(body, target);
+      return parseSuccess(body, answer.contentType(), target);
     }
     JsonNode apiStatus = apiServerStatus(answer.contentType(), body);
     if (apiStatus != null) {
@@ -138,23 +147,82 @@ public final class KubeletAnswerClassifier {
           + " connect to the API server to proxy the checkpoint of " + target + ": " + text + ". Nothing was sent",
           null).failure());
     }
+    if (String.valueOf(cause.getMessage()).equals("stream was reset: INTERNAL_ERROR")) {
+      // The API server answers 503 when the kubelet fails before its status line; it aborts the
+      // stream (INTERNAL_ERROR) when copying an answer already under way fails, so the kubelet was
+      // done. An API server that goes away ends its streams with CANCEL instead.
+      return failure(FailureReason.NodeUnreachable, "the API server reset the stream of the checkpoint of " + target
+          + " while relaying the kubelet's answer (" + text + "): the connection to the kubelet was reset"
+          + " mid-answer" + mayHaveWritten(target), null);
+    }
     // Anything else the HTTP stack throws means no answer arrived: the connection failed or broke.
     return failure(FailureReason.NodeUnreachable, "the connection to the API server failed while proxying the"
         + " checkpoint of " + target + ": " + text + ". If the request had reached the kubelet, the checkpoint may"
         + " still complete and leave an archive in the node's checkpoint directory", null);
   }
 
-  private static CheckpointOutcome parseSuccess(String body, CheckpointTarget target) {
+  private static CheckpointOutcome parseSuccess(String body, String contentType, CheckpointTarget target) {
+    JsonNode json;
     try {
-      JsonNode items = JSON.readTree(body).path("items");
+      json = JSON.readTree(body);
+    } catch (IOException | RuntimeException notJson) {
+      json = null;
+    }
+    String what;
+    if (json == null || json.isMissingNode()) {
+      what = "answered 200 but its body is not JSON (Content-Type " + (contentType == null ? "none" : contentType)
+          + ")";
+    } else {
+      JsonNode items = json.path("items");
       if (items.isArray() && items.size() == 1 && items.get(0).isTextual() && !items.get(0).asText().isBlank()) {
         return new CheckpointOutcome.Success(items.get(0).asText());
       }
-    } catch (IOException | RuntimeException notJson) {
-      // reported below with the body
+      what = !items.isArray() ? "answered 200 without the list {\"items\":[...]}"
+          : items.isEmpty() ? "answered 200 with no archive path ({\"items\":[]})"
+          : items.size() > 1 ? "answered 200 with " + items.size() + " archive paths instead of one"
+          : "answered 200 with an item that is not an archive path";
     }
-    return failure(FailureReason.KubeletError, "the kubelet on node " + target.node()
-        + " answered 200 but not with exactly one archive path in {\"items\":[...]}: " + body, 200);
+    return failure(FailureReason.KubeletError, "the kubelet on node " + target.node() + " " + what
+        + mayHaveWritten(target) + ". Body: " + snippet(body), 200);
+  }
+
+  /**
+   * An answer whose body was not read to its end. Reading stopped for a reason the peer caused (too
+   * long, too slow, connection broken), so the status line is all the operator can trust.
+   */
+  private static CheckpointOutcome unfinished(KubeletAnswer answer, String peer, CheckpointTarget target) {
+    int status = answer.status();
+    String archive = status == 200 ? mayHaveWritten(target) : "";
+    String starts = ". Body starts: " + snippet(answer.body() == null ? "" : answer.body());
+    return switch (answer.ending()) {
+      case OVER_LIMIT -> failure(FailureReason.KubeletError, peer + " answered " + status + " with a body over "
+          + KubeletAnswer.MAX_BODY_BYTES / 1024 + " KiB (a real answer is one archive path or one line of text);"
+          + " the operator stopped reading it" + archive + starts, status);
+      case TOO_SLOW -> failure(FailureReason.KubeletError, peer + " answered " + status + " but its body did not"
+          + " finish within " + KubeletAnswer.BODY_DEADLINE.toSeconds() + " s (" + answer.bytesRead() + " bytes"
+          + " arrived; a real answer arrives at once); the operator stopped reading it" + archive + starts, status);
+      case BROKEN -> failure(FailureReason.NodeUnreachable, peer + " answered " + status + " but the connection"
+          + " was reset mid-answer after " + answer.bytesRead() + " body bytes (" + answer.error() + ")" + archive,
+          status);
+      case COMPLETE -> throw new IllegalArgumentException("a complete answer is classified by its body");
+    };
+  }
+
+  /**
+   * After a 200 the kubelet has run the checkpoint, whatever became of its answer. Sending it again
+   * would freeze the container a second time, so this says where the evidence may be instead.
+   */
+  private static String mayHaveWritten(CheckpointTarget target) {
+    return ". The kubelet may have written an archive on node " + target.node() + " (look in its checkpoint"
+        + " directory, evidence may exist there); not retried automatically, as each checkpoint freezes the"
+        + " container";
+  }
+
+  /** The start of a body for a message: enough to recognise it, never the whole of a huge one. */
+  private static String snippet(String body) {
+    String flat = body.replaceAll("\\s+", " ").strip();
+    return flat.isEmpty() ? "(empty)"
+        : flat.length() <= SNIPPET_CHARS ? flat : flat.substring(0, SNIPPET_CHARS) + " [...]";
   }
 
   /** The API server's own errors are metav1.Status JSON; relayed kubelet answers never are. */
@@ -311,6 +379,11 @@ public final class KubeletAnswerClassifier {
     int head = (MAX_MESSAGE_CHARS - gap.length()) * 2 / 5;
     int tail = MAX_MESSAGE_CHARS - gap.length() - head;
     return flat.substring(0, head) + gap + flat.substring(flat.length() - tail);
+  }
+
+  /** The innermost cause of {@code error}, as "Type: message". */
+  static String describeCause(Throwable error) {
+    return describe(rootCause(error));
   }
 
   private static String describe(Throwable cause) {

@@ -7,14 +7,13 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.http.AsyncBody;
 import io.fabric8.kubernetes.client.http.HttpClient;
 import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.http.HttpResponse;
 import io.fabric8.kubernetes.client.okhttp.OkHttpClientFactory;
-import java.io.ByteArrayOutputStream;
 import java.net.URLEncoder;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import okhttp3.OkHttpClient;
 
 /**
@@ -60,21 +59,42 @@ public final class NodeProxyTransport implements CheckpointTransport, AutoClosea
         .post("application/json", new byte[0])
         .timeout(waitSeconds, TimeUnit.SECONDS)
         .build();
-    BoundedBody body = new BoundedBody();
+    AnswerBody body = new AnswerBody();
     CompletableFuture<CheckpointOutcome> outcome;
     try {
-      outcome = http.consumeBytes(request, body)
-          .thenCompose(response -> {
-            response.body().consume();
-            return response.body().done().thenApply(done -> KubeletAnswerClassifier.classify(
-                new KubeletAnswer(response.code(), response.header("Content-Type"), body.text()), target));
-          });
+      outcome = http.consumeBytes(request, (buffers, asyncBody) -> {
+        if (body.add(buffers)) {
+          asyncBody.consume();
+        } else {
+          asyncBody.cancel();
+        }
+      }).thenCompose(response -> read(response, body))
+          .thenApply(answer -> KubeletAnswerClassifier.classify(answer, target));
     } catch (RuntimeException e) {
       outcome = CompletableFuture.failedFuture(e);
     }
     return outcome
         .orTimeout(waitSeconds + CheckpointTarget.ANSWER_GRACE_SECONDS, TimeUnit.SECONDS)
         .exceptionally(error -> KubeletAnswerClassifier.classifyError(error, target));
+  }
+
+  /**
+   * Reads the body within {@link KubeletAnswer#BODY_DEADLINE} of the status line. Cancelling the
+   * body closes its stream, which ends a slow or oversized answer without reading the rest.
+   */
+  private static CompletableFuture<KubeletAnswer> read(HttpResponse<AsyncBody> response, AnswerBody body) {
+    int status = response.code();
+    String contentType = response.header("Content-Type");
+    CompletableFuture<Void> done = response.body().done();
+    response.body().consume();
+    return done.orTimeout(KubeletAnswer.BODY_DEADLINE.toSeconds(), TimeUnit.SECONDS).handle((ok, error) -> {
+      if (error == null || body.overLimit()) {
+        return body.complete(status, contentType);
+      }
+      response.body().cancel();
+      return error instanceof TimeoutException ? body.tooSlow(status, contentType)
+          : body.broken(status, contentType, error);
+    });
   }
 
   private static String segment(String value) {
@@ -94,29 +114,6 @@ public final class NodeProxyTransport implements CheckpointTransport, AutoClosea
     @Override
     protected void additionalConfig(OkHttpClient.Builder builder) {
       builder.retryOnConnectionFailure(false);
-    }
-  }
-
-  /** Keeps the first {@link KubeletAnswer#MAX_BODY_BYTES} bytes and drops the rest. */
-  private static final class BoundedBody implements AsyncBody.Consumer<List<ByteBuffer>> {
-    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-
-    @Override
-    public synchronized void consume(List<ByteBuffer> buffers, AsyncBody asyncBody) {
-      for (ByteBuffer buffer : buffers) {
-        int room = KubeletAnswer.MAX_BODY_BYTES - bytes.size();
-        if (room <= 0) {
-          break;
-        }
-        byte[] chunk = new byte[Math.min(room, buffer.remaining())];
-        buffer.get(chunk);
-        bytes.write(chunk, 0, chunk.length);
-      }
-      asyncBody.consume();
-    }
-
-    synchronized String text() {
-      return bytes.toString(StandardCharsets.UTF_8);
     }
   }
 }

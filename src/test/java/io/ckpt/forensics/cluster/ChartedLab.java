@@ -3,6 +3,10 @@ package io.ckpt.forensics.cluster;
 import io.ckpt.forensics.lab.Lab;
 import io.ckpt.forensics.lab.LabOptions;
 import io.ckpt.forensics.lab.SimulatedNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
@@ -22,6 +26,8 @@ public final class ChartedLab implements BeforeAllCallback, BeforeEachCallback, 
   private Lab lab;
   private ChartRelease chart;
   private Checkpoints fcps;
+  private Path kubeletCaFile;
+  private Path tokenFile;
 
   public ChartedLab(LabOptions options, Map<String, Object> chartValues) {
     this.options = options;
@@ -36,6 +42,13 @@ public final class ChartedLab implements BeforeAllCallback, BeforeEachCallback, 
     lab = Lab.start(options);
     chart = ChartRelease.install(lab, chartValues);
     fcps = new Checkpoints(lab.adminClient());
+    try {
+      kubeletCaFile = Files.writeString(lab.runDir().resolve("kubelet-ca.crt"), lab.kubeletCaPem());
+      tokenFile = Files.writeString(lab.runDir().resolve("operator-token"),
+          lab.mintToken(ChartRelease.NAMESPACE, ChartRelease.SERVICE_ACCOUNT));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   @Override
@@ -68,5 +81,15 @@ public final class ChartedLab implements BeforeAllCallback, BeforeEachCallback, 
 
   public Checkpoints fcps() {
     return fcps;
+  }
+
+  /** The CA of the kubelets' serving certificates, as PEM: FCP_KUBELET_CA_FILE for the direct transport. */
+  public Path kubeletCaFile() {
+    return kubeletCaFile;
+  }
+
+  /** A token of the chart's ServiceAccount in a file: FCP_TOKEN_FILE for the direct transport. */
+  public Path tokenFile() {
+    return tokenFile;
   }
 }

@@ -44,16 +44,12 @@ class DirectTransportIT {
   static Checkpoints fcps;
 
   @BeforeAll
-  static void useCluster() throws IOException {
+  static void useCluster() {
     lab = CLUSTER.lab();
     chart = CLUSTER.chart();
     fcps = CLUSTER.fcps();
-    if (lab == null) {
-      return;
-    }
-    kubeletCa = Files.writeString(lab.runDir().resolve("kubelet-ca.crt"), lab.kubeletCaPem());
-    tokenFile = lab.runDir().resolve("operator-token");
-    Files.writeString(tokenFile, lab.mintToken(ChartRelease.NAMESPACE, ChartRelease.SERVICE_ACCOUNT));
+    kubeletCa = CLUSTER.kubeletCaFile();
+    tokenFile = CLUSTER.tokenFile();
   }
 
   static final Duration WAIT = Duration.ofSeconds(60);

@@ -10,8 +10,6 @@ import io.ckpt.forensics.lab.LabOptions;
 import io.ckpt.forensics.lab.SimulatedNode;
 import io.ckpt.forensics.operator.OperatorConfig;
 import io.ckpt.forensics.operator.OperatorMain;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -32,16 +30,12 @@ class TransientFailuresIT {
   static Checkpoints fcps;
 
   @BeforeAll
-  static void useCluster() throws IOException {
+  static void useCluster() {
     lab = CLUSTER.lab();
     chart = CLUSTER.chart();
     fcps = CLUSTER.fcps();
-    if (lab == null) {
-      return;
-    }
-    kubeletCa = Files.writeString(lab.runDir().resolve("kubelet-ca.crt"), lab.kubeletCaPem());
-    tokenFile = Files.writeString(lab.runDir().resolve("operator-token"),
-        lab.mintToken(ChartRelease.NAMESPACE, ChartRelease.SERVICE_ACCOUNT));
+    kubeletCa = CLUSTER.kubeletCaFile();
+    tokenFile = CLUSTER.tokenFile();
   }
 
   static final Duration WAIT = Duration.ofSeconds(60);

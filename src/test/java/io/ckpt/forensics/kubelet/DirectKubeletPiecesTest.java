@@ -7,15 +7,25 @@ import io.ckpt.forensics.api.FailureReason;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import java.net.ConnectException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.CertPathBuilderException;
+import java.time.Duration;
 import java.util.List;
 import javax.net.ssl.SSLHandshakeException;
+import okhttp3.Call;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The direct transport's parts that need no kubelet: address choice, token re-reading, answer texts. */
+/**
+ * The direct transport's parts that need no kubelet: address choice, token re-reading, answer texts,
+ * and how it reads a body that is huge, dripping or broken off.
+ */
 class DirectKubeletPiecesTest {
 
   static final CheckpointTarget TARGET = new CheckpointTarget("worker-1", "shop", "web-7d9f8", "app", 300);
@@ -138,6 +148,70 @@ class DirectKubeletPiecesTest {
     assertThat(failure.getReason()).isEqualTo(FailureReason.NodeUnreachable);
     assertThat(failure.getMessage()).contains("could not connect to the kubelet at 10.0.0.5:10250")
         .contains("Nothing was sent");
+  }
+
+  @Test
+  void aHugeBodyIsReadOnlyUpToTheBoundAndThenTheConnectionIsClosed() throws Exception {
+    byte[] huge = ("{\"items\":[\"/var/lib/kubelet/checkpoints/x.tar\"]}" + " ".repeat(10 << 20))
+        .getBytes(StandardCharsets.UTF_8);
+    try (ScriptedPeer peer = ScriptedPeer.answering(200, "application/json", huge)) {
+      long start = System.nanoTime();
+      KubeletAnswer answer = readFrom(peer);
+
+      assertThat(answer.ending()).isEqualTo(KubeletAnswer.Ending.OVER_LIMIT);
+      assertThat(answer.body()).hasSize(KubeletAnswer.MAX_BODY_BYTES).startsWith("{\"items\":[");
+      assertThat(answer.bytesRead()).isGreaterThan(KubeletAnswer.MAX_BODY_BYTES).isLessThan(huge.length);
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(KubeletAnswer.BODY_DEADLINE);
+      assertThat(failure(KubeletAnswerClassifier.classifyDirect(answer, TARGET, CALL)).getMessage())
+          .startsWith("the kubelet at 10.0.0.5:10250 (InternalIP of node worker-1) answered 200 with a body over"
+              + " 64 KiB")
+          .contains("may have written an archive on node worker-1");
+    }
+  }
+
+  @Test
+  void aDrippingBodyStopsAtTheBodyDeadline() throws Exception {
+    try (ScriptedPeer peer = new ScriptedPeer(200, "application/json", "{".getBytes(StandardCharsets.UTF_8), 500,
+        ScriptedPeer.Then.DRIP)) {
+      long start = System.nanoTime();
+      KubeletAnswer answer = readFrom(peer);
+
+      assertThat(answer.ending()).isEqualTo(KubeletAnswer.Ending.TOO_SLOW);
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(KubeletAnswer.BODY_DEADLINE,
+          KubeletAnswer.BODY_DEADLINE.plusSeconds(5));
+      assertThat(answer.bytesRead()).isBetween(30L, 60L);
+      CheckpointFailure failure = failure(KubeletAnswerClassifier.classifyDirect(answer, TARGET, CALL));
+      assertThat(failure.getReason()).isEqualTo(FailureReason.KubeletError);
+      assertThat(failure.getMessage()).contains("answered 200 but its body did not finish within 10 s");
+    }
+  }
+
+  @Test
+  void aResetMidAnswerIsABrokenAnswer() throws Exception {
+    try (ScriptedPeer peer = new ScriptedPeer(200, "application/json", "{\"items\":[\"/var".getBytes(
+        StandardCharsets.UTF_8), 80, ScriptedPeer.Then.RESET)) {
+      KubeletAnswer answer = readFrom(peer);
+
+      assertThat(answer.ending()).isEqualTo(KubeletAnswer.Ending.BROKEN);
+      assertThat(answer.bytesRead()).isEqualTo(15);
+      CheckpointFailure failure = failure(KubeletAnswerClassifier.classifyDirect(answer, TARGET, CALL));
+      assertThat(failure.getReason()).isEqualTo(FailureReason.NodeUnreachable);
+      assertThat(failure.getMessage()).contains("the connection was reset mid-answer after 15 body bytes (")
+          .contains("may have written an archive on node worker-1");
+    }
+  }
+
+  /** The direct transport's body reading, over plain HTTP (the TLS around it changes nothing here). */
+  private static KubeletAnswer readFrom(ScriptedPeer peer) throws Exception {
+    OkHttpClient client = new OkHttpClient.Builder().retryOnConnectionFailure(false).build();
+    Call call = client.newCall(new Request.Builder().url("http://127.0.0.1:" + peer.port() + "/checkpoint/a/b/c")
+        .post(RequestBody.create(new byte[0], null)).build());
+    try (Response response = call.execute()) {
+      return DirectKubeletTransport.read(call, response);
+    } finally {
+      client.dispatcher().executorService().shutdown();
+      client.connectionPool().evictAll();
+    }
   }
 
   private static CheckpointFailure failure(CheckpointOutcome outcome) {

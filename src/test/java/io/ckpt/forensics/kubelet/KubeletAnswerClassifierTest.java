@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ckpt.forensics.api.CheckpointFailure;
 import io.ckpt.forensics.api.FailureReason;
+import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
+import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLHandshakeException;
@@ -156,6 +158,55 @@ class KubeletAnswerClassifierTest {
   }
 
   @Test
+  void aBad200SaysWhatWasWrongAndThatAnArchiveMayExist() {
+    Map<String, String> bodies = Map.of(
+        "<html><head><title>Gateway</title></head></html>", "answered 200 but its body is not JSON (Content-Type"
+            + " text/html)",
+        "", "answered 200 but its body is not JSON",
+        "{\"items\":[]}", "answered 200 with no archive path ({\"items\":[]})",
+        "{\"items\":[\"/a.tar\",\"/b.tar\",\"/c.tar\"]}", "answered 200 with 3 archive paths instead of one",
+        "{\"paths\":[\"/a.tar\"]}", "answered 200 without the list {\"items\":[...]}",
+        "{\"items\":[42]}", "answered 200 with an item that is not an archive path");
+    bodies.forEach((body, what) -> {
+      var failure = failureOf(200, "text/html", body);
+
+      assertThat(failure.getReason()).as(body).isEqualTo(FailureReason.KubeletError);
+      assertThat(failure.getHttpStatus()).isEqualTo(200);
+      assertThat(failure.getMessage()).as(body).startsWith("the kubelet on node worker-1 " + what)
+          .contains("The kubelet may have written an archive on node worker-1").contains("not retried automatically")
+          .endsWith("Body: " + (body.isEmpty() ? "(empty)" : body));
+    });
+  }
+
+  @Test
+  void anUnfinishedBodyNamesWhyReadingStopped() {
+    String start = "{\"items\":[\"/var/lib/kubelet/checkpoints/" + "x".repeat(1000);
+    var huge = failureOf(new KubeletAnswer(200, JSON, start, KubeletAnswer.Ending.OVER_LIMIT, 10 << 20, null));
+    assertThat(huge.getReason()).isEqualTo(FailureReason.KubeletError);
+    assertThat(huge.getMessage()).startsWith("the kubelet on node worker-1 (via the API server's node proxy)"
+        + " answered 200 with a body over 64 KiB").contains("may have written an archive on node worker-1")
+        .contains("Body starts: {\"items\":[\"/var/lib/kubelet/checkpoints/xxx").endsWith(" [...]")
+        .hasSizeLessThan(800);
+
+    var slow = failureOf(new KubeletAnswer(200, JSON, "{\"it", KubeletAnswer.Ending.TOO_SLOW, 4, null));
+    assertThat(slow.getReason()).isEqualTo(FailureReason.KubeletError);
+    assertThat(slow.getMessage()).contains("answered 200 but its body did not finish within 10 s (4 bytes arrived")
+        .contains("may have written an archive on node worker-1");
+
+    var reset = failureOf(new KubeletAnswer(200, JSON, "{\"it", KubeletAnswer.Ending.BROKEN, 4,
+        "StreamResetException: stream was reset: INTERNAL_ERROR"));
+    assertThat(reset.getReason()).isEqualTo(FailureReason.NodeUnreachable);
+    assertThat(reset.getMessage()).contains("answered 200 but the connection was reset mid-answer after 4 body bytes"
+        + " (StreamResetException: stream was reset: INTERNAL_ERROR)").contains("may have written an archive");
+
+    var errorText = failureOf(new KubeletAnswer(500, TEXT, "x".repeat(KubeletAnswer.MAX_BODY_BYTES),
+        KubeletAnswer.Ending.OVER_LIMIT, 10 << 20, null));
+    assertThat(errorText.getReason()).isEqualTo(FailureReason.KubeletError);
+    assertThat(errorText.getMessage()).contains("answered 500 with a body over 64 KiB")
+        .doesNotContain("may have written an archive");
+  }
+
+  @Test
   void forbiddenByTheKubeletNamesTheIdentityAndTheFix() {
     var failure = failureOf(403, TEXT, "Forbidden (user=kube-apiserver-kubelet-client, verb=create, resource=nodes,"
         + " subresource(s)=[checkpoint])\n");
@@ -208,9 +259,28 @@ class KubeletAnswerClassifierTest {
         .isEqualTo(FailureReason.NodeUnreachable);
   }
 
+  @Test
+  void aStreamTheApiServerResetCameFromAKubeletAnswerThatBrokeOff() {
+    var failure = errorOf(new CompletionException(new IOException("stream was reset: INTERNAL_ERROR")));
+
+    assertThat(failure.getReason()).isEqualTo(FailureReason.NodeUnreachable);
+    assertThat(failure.getMessage()).contains("while relaying the kubelet's answer (IOException: stream was reset:"
+        + " INTERNAL_ERROR): the connection to the kubelet was reset mid-answer")
+        .contains("may have written an archive on node worker-1");
+    assertThat(errorOf(new IOException("stream was reset: CANCEL")).getMessage())
+        .as("an API server that goes away says nothing about the kubelet's answer")
+        .startsWith("the connection to the API server failed while proxying");
+  }
+
   private static CheckpointFailure failureOf(int code, String type, String body) {
-    return ((CheckpointOutcome.Failure) KubeletAnswerClassifier.classify(new KubeletAnswer(code, type, body), TARGET))
-        .failure();
+    return failureOf(new KubeletAnswer(code, type, body));
+  }
+
+  private static CheckpointFailure failureOf(KubeletAnswer answer) {
+    CheckpointOutcome outcome = KubeletAnswerClassifier.classify(answer, TARGET);
+    assertThat(outcome).isInstanceOf(CheckpointOutcome.Failure.class);
+    assertThat(((CheckpointOutcome.Failure) outcome).notSent()).as("never sent again by itself").isFalse();
+    return ((CheckpointOutcome.Failure) outcome).failure();
   }
 
   private static CheckpointFailure errorOf(Throwable error) {

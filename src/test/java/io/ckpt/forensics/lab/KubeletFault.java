@@ -21,5 +21,20 @@ public enum KubeletFault {
   /** Status line, headers and half of a 200 body, then a TCP reset. */
   RESET_MID_RESPONSE,
   /** The connection is reset after the request was read, before any answer (kubelet crash mid-call) [A13]. */
-  RESET_BEFORE_RESPONSE
+  RESET_BEFORE_RESPONSE,
+  /*
+   * Bad peers: the archive is written, then the 200 answer is mangled on its way out, as by a broken
+   * kubelet or something in between. The operator must end each with a clear reason, read little,
+   * and never send the call again.
+   */
+  /** 200 with a 10 MiB body: the real {"items":[path]} followed by whitespace. */
+  HUGE_BODY,
+  /** 200 with an HTML page instead of JSON. */
+  NOT_JSON,
+  /** 200 with {"items":[]}. */
+  NO_ITEMS,
+  /** 200 with two paths in items. */
+  SEVERAL_ITEMS,
+  /** 200 and headers at once, then the body a few bytes every half second (the connection ends after 60 s at most). */
+  SLOW_DRIP
 }

@@ -14,6 +14,7 @@ import java.net.SocketException;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -53,7 +54,12 @@ final class KubeletHttpServer {
     }
   }
 
-  enum Kind { NORMAL, HANG, RESET_MID_RESPONSE, RESET_BEFORE_RESPONSE }
+  enum Kind { NORMAL, HANG, RESET_MID_RESPONSE, RESET_BEFORE_RESPONSE, SLOW_DRIP }
+
+  /** SLOW_DRIP: this many body bytes per interval, and the connection ends after the limit whatever happens. */
+  static final int DRIP_BYTES = 2;
+  static final Duration DRIP_INTERVAL = Duration.ofMillis(500);
+  static final Duration DRIP_LIMIT = Duration.ofSeconds(60);
 
   record Response(Kind kind, int status, Map<String, String> headers, byte[] body) {
 
@@ -218,6 +224,12 @@ final class KubeletHttpServer {
             reset(raw);
             return;
           }
+          case SLOW_DRIP -> {
+            writeHead(out, response, response.body().length);
+            out.flush();
+            drip(out, response.body());
+            return;
+          }
           case NORMAL -> {
             boolean close = "close".equalsIgnoreCase(request.header("connection"));
             write(out, response, close);
@@ -230,6 +242,24 @@ final class KubeletHttpServer {
       }
     } catch (IOException e) {
       // TLS failure, client went away, reset: nothing to answer
+    }
+  }
+
+  /**
+   * Writes {@code body} a few bytes at a time. Ends when the body is out, when the client has hung up
+   * (a write fails), or at {@link #DRIP_LIMIT}, so no connection thread is left behind.
+   */
+  private static void drip(OutputStream out, byte[] body) throws IOException {
+    long end = System.nanoTime() + DRIP_LIMIT.toNanos();
+    for (int sent = 0; sent < body.length && System.nanoTime() < end; sent += DRIP_BYTES) {
+      try {
+        Thread.sleep(DRIP_INTERVAL.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      out.write(body, sent, Math.min(DRIP_BYTES, body.length - sent));
+      out.flush();
     }
   }
 

@@ -887,13 +887,19 @@ public final class SimulatedNode implements AutoCloseable {
     if (checkpointPath) {
       CheckpointCall call = new CheckpointCall(start, Instant.now(), request.method(), request.target(), user[0],
           List.copyOf(groups), response.kind() == KubeletHttpServer.Kind.NORMAL ? response.status() : 0,
-          response.kind() == KubeletHttpServer.Kind.NORMAL ? new String(response.body(), StandardCharsets.UTF_8)
-              : response.kind().name(),
+          response.kind() == KubeletHttpServer.Kind.NORMAL ? recorded(response.body()) : response.kind().name(),
           archive[0]);
       calls.add(call);
       appendCallLog(call);
     }
     return response;
+  }
+
+  /** A body as kept in {@link #calls()} and the call log: whole unless huge ({@link KubeletFault#HUGE_BODY}). */
+  private static String recorded(byte[] body) {
+    int keep = Math.min(body.length, 4096);
+    String text = new String(body, 0, keep, StandardCharsets.UTF_8);
+    return keep == body.length ? text : text.strip() + " [... " + body.length + " bytes]";
   }
 
   private void appendCallLog(CheckpointCall call) {
@@ -1060,15 +1066,39 @@ public final class SimulatedNode implements AutoCloseable {
       CheckpointArchive.write(file);
       checkpointsWritten.incrementAndGet();
       archiveOut[0] = location;
-      byte[] body = ("{\"items\":[" + goJsonString(location) + "]}").getBytes(StandardCharsets.UTF_8);
-      KubeletHttpServer.Kind kind = fault == KubeletFault.RESET_MID_RESPONSE
-          ? KubeletHttpServer.Kind.RESET_MID_RESPONSE : KubeletHttpServer.Kind.NORMAL;
-      return new KubeletHttpServer.Response(kind, 200, Map.of("Content-Type", "application/json"), body);
+      return checkpointed(location, fault);
     } finally {
       perContainer.decrementAndGet();
       inFlight.decrementAndGet();
     }
   }
+
+  /** The 200 for an archive written at {@code location} [K1], as {@code fault} (null: none) mangles it on its way out. */
+  private static KubeletHttpServer.Response checkpointed(String location, KubeletFault fault) {
+    String items = "{\"items\":[" + goJsonString(location) + "]}";
+    Map<String, String> json = Map.of("Content-Type", "application/json");
+    KubeletHttpServer.Kind kind = KubeletHttpServer.Kind.NORMAL;
+    String body = items;
+    if (fault == KubeletFault.RESET_MID_RESPONSE) {
+      kind = KubeletHttpServer.Kind.RESET_MID_RESPONSE;
+    } else if (fault == KubeletFault.SLOW_DRIP) {
+      kind = KubeletHttpServer.Kind.SLOW_DRIP;
+    } else if (fault == KubeletFault.HUGE_BODY) {
+      body = items + " ".repeat(HUGE_BODY_BYTES - items.length());
+    } else if (fault == KubeletFault.NOT_JSON) {
+      return new KubeletHttpServer.Response(kind, 200, Map.of("Content-Type", "text/html; charset=utf-8"),
+          "<html><head><title>Checkpoint</title></head><body>Checkpoint done.</body></html>"
+              .getBytes(StandardCharsets.UTF_8));
+    } else if (fault == KubeletFault.NO_ITEMS) {
+      body = "{\"items\":[]}";
+    } else if (fault == KubeletFault.SEVERAL_ITEMS) {
+      body = "{\"items\":[" + goJsonString(location) + "," + goJsonString(location.replace(".tar", "-1.tar")) + "]}";
+    }
+    return new KubeletHttpServer.Response(kind, 200, json, body.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Size of the {@link KubeletFault#HUGE_BODY} answer. */
+  static final int HUGE_BODY_BYTES = 10 << 20;
 
   private KubeletFault nextFault(String container) {
     for (FaultRule rule : faults) {
