@@ -239,13 +239,29 @@ public final class Bench {
           OperatorProcess operator = startOperator(lab, chart, "bench-b", env)) {
         int port = operator.healthPort(Duration.ofSeconds(60));
         awaitReady(port, Duration.ofSeconds(60));
+        Map<String, Long> pids = new java.util.LinkedHashMap<>(new java.util.TreeMap<>(lab.controlPlanePids()));
+        pids.put("operator JVM", operator.pid());
+        pids.put("bench JVM (kubelets, client)", ProcessHandle.current().pid());
+        ApiRequestCounts requestsBefore = apiRequests(admin);
+        CpuSeconds cpuBefore = CpuSeconds.sample(pids);
+        long windowStart = System.nanoTime();
         Duration makespan = createAll(admin, done, ns, "b", targets.subList(0, objects), pool);
+        CpuSeconds cpu = CpuSeconds.sample(pids).since(cpuBefore);
+        double window = (System.nanoTime() - windowStart) / 1e9;
+        ApiRequestCounts requests = apiRequests(admin).since(requestsBefore);
         double ideal = objects * 0.2 / nodes.size();
         double ratio = makespan.toMillis() / 1000.0 / ideal;
         rows.add(new Row("b", "makespan, " + objects + " objects on " + nodes.size() + " nodes (200 ms calls, 1 per"
             + " node)", String.format(Locale.ROOT, "%.2f s", makespan.toMillis() / 1000.0),
             String.format(Locale.ROOT, "ideal %.2f s; ratio %.2fx", ideal, ratio), "<= 1.25x ideal",
             met(ratio <= 1.25)));
+        int cpus = Runtime.getRuntime().availableProcessors();
+        rows.add(new Row("b", "CPU seconds used during the makespan, by process", cpu.describe() + String.format(
+            Locale.ROOT, "; lab total %.1f", cpu.total()), String.format(Locale.ROOT, "machine busy %.1f of %.1f"
+            + " available (%d CPUs x %.2f s); not the lab: %.1f", cpu.machineBusy(), cpus * window, cpus, window,
+            cpu.machineBusy() - cpu.total()), "", "info"));
+        rows.add(new Row("b", "API server requests per object (all clients)", String.format(Locale.ROOT, "%.1f",
+            requests.total() / objects), requests.perObject(objects, 8), "", "info"));
         if (memory) {
           memory(lab, admin, done, operator, port, ns, targets.subList(0, objects), pool);
         }
@@ -329,6 +345,10 @@ public final class Bench {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  private static ApiRequestCounts apiRequests(KubernetesClient admin) {
+    return ApiRequestCounts.parse(Lab.request(admin, "GET", "/metrics", Duration.ofSeconds(30)).body());
+  }
 
   /** Peak and current RSS of the operator process and its heap after a full GC, in bytes. */
   record Memory(long rss, long peakRss, long heapAfterGc) {
