@@ -285,7 +285,7 @@ public final class Bench {
       f.get(5, TimeUnit.MINUTES);
     }
     long pods1k = admin.pods().inAnyNamespace().list().getItems().size();
-    Memory at1k = memory(operator, port);
+    Memory at1k = memory(operator, port, "1k-pods");
     say("(c) " + pods1k + " pods: " + at1k);
 
     int extra = 10_000 - (int) pods1k;
@@ -304,10 +304,10 @@ public final class Bench {
       f.get(10, TimeUnit.MINUTES);
     }
     long pods10k = admin.pods().inAnyNamespace().list().getItems().size();
-    Memory at10k = memory(operator, port);
+    Memory at10k = memory(operator, port, "10k-pods");
     say("(c) " + pods10k + " pods, same " + targets.size() + " objects: " + at10k);
     createAll(admin, done, ns, "c", targets, pool);
-    Memory moreObjects = memory(operator, port);
+    Memory moreObjects = memory(operator, port, "10k-pods-more-objects");
     say("(c) " + pods10k + " pods, " + 2 * targets.size() + " objects: " + moreObjects);
     rows.add(new Row("c", "heap after GC, 1000 nodes and " + targets.size() + " objects: " + pods1k + " vs "
         + pods10k + " pods", mib(at1k.heapAfterGc()) + " / " + mib(at10k.heapAfterGc()),
@@ -358,7 +358,7 @@ public final class Bench {
     }
   }
 
-  private static Memory memory(OperatorProcess operator, int port) throws Exception {
+  private Memory memory(OperatorProcess operator, int port, String label) throws Exception {
     ExecResultLike gc = jcmd(operator.pid(), "GC.run");
     if (!gc.ok()) {
       say("jcmd GC.run failed (" + gc.text() + "); heap is measured without a forced GC");
@@ -371,7 +371,43 @@ public final class Bench {
       heap += (long) Double.parseDouble(m.group(1));
     }
     String status = Files.readString(Path.of("/proc/" + operator.pid() + "/status"));
-    return new Memory(kib(status, "VmRSS") * 1024, kib(status, "VmHWM") * 1024, heap);
+    nativeMemory(operator, label, statusField(status, "Threads"));
+    return new Memory(statusField(status, "VmRSS") * 1024, statusField(status, "VmHWM") * 1024, heap);
+  }
+
+  /**
+   * When the operator JVM runs with -XX:NativeMemoryTracking, writes what its memory is made of to
+   * BUILD_DIR/bench/nmt-LABEL.txt (threads by name, the NMT summary, the largest heap classes) and
+   * logs the committed total: that says where RSS goes.
+   */
+  private void nativeMemory(OperatorProcess operator, String label, long threads) throws IOException {
+    if (operatorJvm.stream().noneMatch(o -> o.startsWith("-XX:NativeMemoryTracking="))) {
+      return;
+    }
+    ExecResultLike nmt = jcmd(operator.pid(), "VM.native_memory summary");
+    String histogram = jcmd(operator.pid(), "GC.class_histogram").text().lines().limit(25)
+        .collect(java.util.stream.Collectors.joining("\n"));
+    Path out = buildDir.resolve("bench/nmt-" + label + ".txt");
+    Files.createDirectories(out.getParent());
+    Files.writeString(out, "threads: " + threads + " " + threadNames(operator.pid()) + "\n" + nmt.text() + "\n\n"
+        + histogram + "\n");
+    Matcher total = Pattern.compile("Total: reserved=\\d+KB, committed=(\\d+)KB").matcher(nmt.text());
+    say("(c) NMT " + label + ": committed " + (total.find() ? total.group(1) + " KB" : "?") + ", " + threads
+        + " threads; summary in " + out);
+  }
+
+  /** Thread counts by name with digits dropped ("pool-#-thread-#"), from /proc/PID/task/{@literal *}/comm. */
+  private static Map<String, Long> threadNames(long pid) throws IOException {
+    try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+      return tasks.map(t -> {
+        try {
+          return Files.readString(t.resolve("comm")).strip().replaceAll("\\d+", "#");
+        } catch (IOException gone) {
+          return "(exited)";
+        }
+      }).collect(java.util.stream.Collectors.groupingBy(n -> n, java.util.TreeMap::new,
+          java.util.stream.Collectors.counting()));
+    }
   }
 
   record ExecResultLike(boolean ok, String text) {
@@ -392,8 +428,9 @@ public final class Bench {
     }
   }
 
-  private static long kib(String procStatus, String key) {
-    Matcher m = Pattern.compile("(?m)^" + key + ":\\s+(\\d+) kB").matcher(procStatus);
+  /** A number from /proc/PID/status (the Vm* fields are in kB). */
+  private static long statusField(String procStatus, String key) {
+    Matcher m = Pattern.compile("(?m)^" + key + ":\\s+(\\d+)").matcher(procStatus);
     return m.find() ? Long.parseLong(m.group(1)) : -1;
   }
 
