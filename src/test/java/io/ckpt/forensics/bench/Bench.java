@@ -40,16 +40,21 @@ import java.util.regex.Pattern;
  * of a ForensicCheckpoint over the same kubelet call made by hand through the node proxy, (b)
  * throughput across 50 nodes against the ideal makespan, (c) operator memory with 1000 nodes and 1k
  * vs 10k pods, (d) start-up time to ready. The operator runs in a JVM of its own, as the chart's
- * ServiceAccount, with the JVM settings the image gets in the chart's pod: MaxRAMPercentage=75 of
- * the 512Mi limit is -Xmx384m, and below 1792 MB the JVM picks the serial collector. Every loop is
- * bounded in count and time; all traffic stays in the lab's namespace. Prints a Markdown table and
+ * ServiceAccount, with the JVM settings the image gets in the chart's pod ({@link #IMAGE_JVM}).
+ * Every loop is bounded in count and time; all traffic stays in the lab's namespace. Prints a Markdown table and
  * writes it to BUILD_DIR/bench/results.md.
  *
  * <pre>operator/bench [--only=a,b,c,d] [--objects=200] [--throughput-objects=1000] [--operator-jvm='...']</pre>
  */
 public final class Bench {
 
-  static final List<String> IMAGE_JVM = List.of("-Xmx384m", "-XX:+UseSerialGC");
+  /**
+   * The image's JVM flags (pom.xml, Jib jvmFlags) as in the chart's pod: -XX:MaxRAM stands for the
+   * container's memory limit (helm/values.yaml), which sizes the heap there. OperatorJvmFlagsTest
+   * checks that these are the shipped ones.
+   */
+  static final List<String> IMAGE_JVM = List.of("-XX:MaxRAM=320m", "-XX:MaxRAMPercentage=40", "-XX:+UseSerialGC",
+      "-XX:TieredStopAtLevel=1", "-XX:ReservedCodeCacheSize=32m", "-XX:MaxMetaspaceSize=96m");
   static List<String> operatorJvm = IMAGE_JVM;
   static final Duration WAIT = Duration.ofMinutes(5);
 
@@ -79,7 +84,7 @@ public final class Bench {
         throughputObjects = Integer.parseInt(arg.substring(21));
       } else {
         System.err.println("usage: operator/bench [--only=a,b,c,d] [--objects=200] [--throughput-objects=1000]"
-            + " [--operator-jvm='-Xmx384m -XX:+UseSerialGC']");
+            + " [--operator-jvm='-XX:MaxRAM=320m -XX:MaxRAMPercentage=40 ...']");
         System.exit(2);
       }
     }
