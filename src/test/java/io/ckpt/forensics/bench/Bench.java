@@ -40,16 +40,21 @@ import java.util.regex.Pattern;
  * of a ForensicCheckpoint over the same kubelet call made by hand through the node proxy, (b)
  * throughput across 50 nodes against the ideal makespan, (c) operator memory with 1000 nodes and 1k
  * vs 10k pods, (d) start-up time to ready. The operator runs in a JVM of its own, as the chart's
- * ServiceAccount, with the JVM settings the image gets in the chart's pod: MaxRAMPercentage=75 of
- * the 512Mi limit is -Xmx384m, and below 1792 MB the JVM picks the serial collector. Every loop is
- * bounded in count and time; all traffic stays in the lab's namespace. Prints a Markdown table and
+ * ServiceAccount, with the JVM settings the image gets in the chart's pod ({@link #IMAGE_JVM}).
+ * Every loop is bounded in count and time; all traffic stays in the lab's namespace. Prints a Markdown table and
  * writes it to BUILD_DIR/bench/results.md.
  *
  * <pre>operator/bench [--only=a,b,c,d] [--objects=200] [--throughput-objects=1000] [--operator-jvm='...']</pre>
  */
 public final class Bench {
 
-  static final List<String> IMAGE_JVM = List.of("-Xmx384m", "-XX:+UseSerialGC");
+  /**
+   * The image's JVM flags (pom.xml, Jib jvmFlags) as in the chart's pod: -XX:MaxRAM stands for the
+   * container's memory limit (helm/values.yaml), which sizes the heap there. OperatorJvmFlagsTest
+   * checks that these are the shipped ones.
+   */
+  static final List<String> IMAGE_JVM = List.of("-XX:MaxRAM=320m", "-XX:MaxRAMPercentage=40", "-XX:+UseSerialGC",
+      "-XX:TieredStopAtLevel=1", "-XX:ReservedCodeCacheSize=32m", "-XX:MaxMetaspaceSize=96m");
   static List<String> operatorJvm = IMAGE_JVM;
   static final Duration WAIT = Duration.ofMinutes(5);
 
@@ -79,7 +84,7 @@ public final class Bench {
         throughputObjects = Integer.parseInt(arg.substring(21));
       } else {
         System.err.println("usage: operator/bench [--only=a,b,c,d] [--objects=200] [--throughput-objects=1000]"
-            + " [--operator-jvm='-Xmx384m -XX:+UseSerialGC']");
+            + " [--operator-jvm='-XX:MaxRAM=320m -XX:MaxRAMPercentage=40 ...']");
         System.exit(2);
       }
     }
@@ -239,13 +244,29 @@ public final class Bench {
           OperatorProcess operator = startOperator(lab, chart, "bench-b", env)) {
         int port = operator.healthPort(Duration.ofSeconds(60));
         awaitReady(port, Duration.ofSeconds(60));
+        Map<String, Long> pids = new java.util.LinkedHashMap<>(new java.util.TreeMap<>(lab.controlPlanePids()));
+        pids.put("operator JVM", operator.pid());
+        pids.put("bench JVM (kubelets, client)", ProcessHandle.current().pid());
+        ApiRequestCounts requestsBefore = apiRequests(admin);
+        CpuSeconds cpuBefore = CpuSeconds.sample(pids);
+        long windowStart = System.nanoTime();
         Duration makespan = createAll(admin, done, ns, "b", targets.subList(0, objects), pool);
+        CpuSeconds cpu = CpuSeconds.sample(pids).since(cpuBefore);
+        double window = (System.nanoTime() - windowStart) / 1e9;
+        ApiRequestCounts requests = apiRequests(admin).since(requestsBefore);
         double ideal = objects * 0.2 / nodes.size();
         double ratio = makespan.toMillis() / 1000.0 / ideal;
         rows.add(new Row("b", "makespan, " + objects + " objects on " + nodes.size() + " nodes (200 ms calls, 1 per"
             + " node)", String.format(Locale.ROOT, "%.2f s", makespan.toMillis() / 1000.0),
             String.format(Locale.ROOT, "ideal %.2f s; ratio %.2fx", ideal, ratio), "<= 1.25x ideal",
             met(ratio <= 1.25)));
+        int cpus = Runtime.getRuntime().availableProcessors();
+        rows.add(new Row("b", "CPU seconds used during the makespan, by process", cpu.describe() + String.format(
+            Locale.ROOT, "; lab total %.1f", cpu.total()), String.format(Locale.ROOT, "machine busy %.1f of %.1f"
+            + " available (%d CPUs x %.2f s); not the lab: %.1f", cpu.machineBusy(), cpus * window, cpus, window,
+            cpu.machineBusy() - cpu.total()), "", "info"));
+        rows.add(new Row("b", "API server requests per object (all clients)", String.format(Locale.ROOT, "%.1f",
+            requests.total() / objects), requests.perObject(objects, 8), "", "info"));
         if (memory) {
           memory(lab, admin, done, operator, port, ns, targets.subList(0, objects), pool);
         }
@@ -269,7 +290,7 @@ public final class Bench {
       f.get(5, TimeUnit.MINUTES);
     }
     long pods1k = admin.pods().inAnyNamespace().list().getItems().size();
-    Memory at1k = memory(operator, port);
+    Memory at1k = memory(operator, port, "1k-pods");
     say("(c) " + pods1k + " pods: " + at1k);
 
     int extra = 10_000 - (int) pods1k;
@@ -288,10 +309,10 @@ public final class Bench {
       f.get(10, TimeUnit.MINUTES);
     }
     long pods10k = admin.pods().inAnyNamespace().list().getItems().size();
-    Memory at10k = memory(operator, port);
+    Memory at10k = memory(operator, port, "10k-pods");
     say("(c) " + pods10k + " pods, same " + targets.size() + " objects: " + at10k);
     createAll(admin, done, ns, "c", targets, pool);
-    Memory moreObjects = memory(operator, port);
+    Memory moreObjects = memory(operator, port, "10k-pods-more-objects");
     say("(c) " + pods10k + " pods, " + 2 * targets.size() + " objects: " + moreObjects);
     rows.add(new Row("c", "heap after GC, 1000 nodes and " + targets.size() + " objects: " + pods1k + " vs "
         + pods10k + " pods", mib(at1k.heapAfterGc()) + " / " + mib(at10k.heapAfterGc()),
@@ -330,6 +351,10 @@ public final class Bench {
 
   // ---------------------------------------------------------------- helpers
 
+  private static ApiRequestCounts apiRequests(KubernetesClient admin) {
+    return ApiRequestCounts.parse(Lab.request(admin, "GET", "/metrics", Duration.ofSeconds(30)).body());
+  }
+
   /** Peak and current RSS of the operator process and its heap after a full GC, in bytes. */
   record Memory(long rss, long peakRss, long heapAfterGc) {
     @Override
@@ -338,7 +363,7 @@ public final class Bench {
     }
   }
 
-  private static Memory memory(OperatorProcess operator, int port) throws Exception {
+  private Memory memory(OperatorProcess operator, int port, String label) throws Exception {
     ExecResultLike gc = jcmd(operator.pid(), "GC.run");
     if (!gc.ok()) {
       say("jcmd GC.run failed (" + gc.text() + "); heap is measured without a forced GC");
@@ -351,7 +376,43 @@ public final class Bench {
       heap += (long) Double.parseDouble(m.group(1));
     }
     String status = Files.readString(Path.of("/proc/" + operator.pid() + "/status"));
-    return new Memory(kib(status, "VmRSS") * 1024, kib(status, "VmHWM") * 1024, heap);
+    nativeMemory(operator, label, statusField(status, "Threads"));
+    return new Memory(statusField(status, "VmRSS") * 1024, statusField(status, "VmHWM") * 1024, heap);
+  }
+
+  /**
+   * When the operator JVM runs with -XX:NativeMemoryTracking, writes what its memory is made of to
+   * BUILD_DIR/bench/nmt-LABEL.txt (threads by name, the NMT summary, the largest heap classes) and
+   * logs the committed total: that says where RSS goes.
+   */
+  private void nativeMemory(OperatorProcess operator, String label, long threads) throws IOException {
+    if (operatorJvm.stream().noneMatch(o -> o.startsWith("-XX:NativeMemoryTracking="))) {
+      return;
+    }
+    ExecResultLike nmt = jcmd(operator.pid(), "VM.native_memory summary");
+    String histogram = jcmd(operator.pid(), "GC.class_histogram").text().lines().limit(25)
+        .collect(java.util.stream.Collectors.joining("\n"));
+    Path out = buildDir.resolve("bench/nmt-" + label + ".txt");
+    Files.createDirectories(out.getParent());
+    Files.writeString(out, "threads: " + threads + " " + threadNames(operator.pid()) + "\n" + nmt.text() + "\n\n"
+        + histogram + "\n");
+    Matcher total = Pattern.compile("Total: reserved=\\d+KB, committed=(\\d+)KB").matcher(nmt.text());
+    say("(c) NMT " + label + ": committed " + (total.find() ? total.group(1) + " KB" : "?") + ", " + threads
+        + " threads; summary in " + out);
+  }
+
+  /** Thread counts by name with digits dropped ("pool-#-thread-#"), from /proc/PID/task/{@literal *}/comm. */
+  private static Map<String, Long> threadNames(long pid) throws IOException {
+    try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+      return tasks.map(t -> {
+        try {
+          return Files.readString(t.resolve("comm")).strip().replaceAll("\\d+", "#");
+        } catch (IOException gone) {
+          return "(exited)";
+        }
+      }).collect(java.util.stream.Collectors.groupingBy(n -> n, java.util.TreeMap::new,
+          java.util.stream.Collectors.counting()));
+    }
   }
 
   record ExecResultLike(boolean ok, String text) {
@@ -372,8 +433,9 @@ public final class Bench {
     }
   }
 
-  private static long kib(String procStatus, String key) {
-    Matcher m = Pattern.compile("(?m)^" + key + ":\\s+(\\d+) kB").matcher(procStatus);
+  /** A number from /proc/PID/status (the Vm* fields are in kB). */
+  private static long statusField(String procStatus, String key) {
+    Matcher m = Pattern.compile("(?m)^" + key + ":\\s+(\\d+)").matcher(procStatus);
     return m.find() ? Long.parseLong(m.group(1)) : -1;
   }
 

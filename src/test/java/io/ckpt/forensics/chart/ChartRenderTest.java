@@ -519,9 +519,9 @@ class ChartRenderTest {
     assertThat(operator.getReadinessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("health");
 
     assertThat(operator.getResources().getRequests())
-        .containsExactlyInAnyOrderEntriesOf(Map.of("cpu", new Quantity("100m"), "memory", new Quantity("192Mi")));
+        .containsExactlyInAnyOrderEntriesOf(Map.of("cpu", new Quantity("100m"), "memory", new Quantity("256Mi")));
     assertThat(operator.getResources().getLimits())
-        .containsExactlyInAnyOrderEntriesOf(Map.of("memory", new Quantity("512Mi")));
+        .containsExactlyInAnyOrderEntriesOf(Map.of("memory", new Quantity("320Mi")));
   }
 
   @Test
@@ -537,7 +537,7 @@ class ChartRenderTest {
         logFormat: json
         healthPort: 9090
         extraEnv:
-          - {name: JAVA_TOOL_OPTIONS, value: "-XX:MaxRAMPercentage=60"}
+          - {name: JAVA_TOOL_OPTIONS, value: "-XX:NativeMemoryTracking=summary"}
         nodeSelector: {kubernetes.io/os: linux}
         tolerations: [{key: dedicated, operator: Equal, value: ops, effect: NoSchedule}]
         affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms:
@@ -565,7 +565,7 @@ class ChartRenderTest {
         Map.entry("FCP_LEASE_DURATION_SECONDS", "30"),
         Map.entry("FCP_LEASE_RENEW_DEADLINE_SECONDS", "20"),
         Map.entry("FCP_LEASE_RETRY_PERIOD_SECONDS", "5"),
-        Map.entry("JAVA_TOOL_OPTIONS", "-XX:MaxRAMPercentage=60")));
+        Map.entry("JAVA_TOOL_OPTIONS", "-XX:NativeMemoryTracking=summary")));
     assertThat(operator.getImage()).isEqualTo("registry.example/fcp:9.9.9");
     assertThat(operator.getImagePullPolicy()).isEqualTo("Always");
     assertThat(pod.getImagePullSecrets()).extracting(s -> s.getName()).containsExactly("regcred");

@@ -688,6 +688,11 @@ public final class Lab implements AutoCloseable {
     return options;
   }
 
+  /** Process ids of kube-apiserver and etcd (-1 if not running): what they consume can then be measured. */
+  public Map<String, Long> controlPlanePids() {
+    return Map.of("kube-apiserver", apiServer == null ? -1 : apiServer.pid(), "etcd", etcd == null ? -1 : etcd.pid());
+  }
+
   /** Start-up phases in milliseconds: pki, etcd, apiserver, bootstrap, nodes, total. */
   public Map<String, Long> startupTimings() {
     synchronized (timings) {
