@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,14 +42,29 @@ final class CheckpointEvents {
 
   /**
    * One thread, events in order, at most {@code capacity} waiting: when the API server is slow or
-   * away, the oldest waiting events are dropped rather than held in memory.
+   * away, the oldest waiting events are dropped rather than held in memory. Each drop is counted by
+   * {@code onDrop} (a metric) and the first and every hundredth are logged, so that a lost event is
+   * never silent.
    */
-  static ExecutorService asyncWriter(int capacity) {
+  static ExecutorService asyncWriter(int capacity, Runnable onDrop) {
+    AtomicLong dropped = new AtomicLong();
+    ThreadPoolExecutor.DiscardOldestPolicy discardOldest = new ThreadPoolExecutor.DiscardOldestPolicy();
     return new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(capacity), r -> {
       Thread t = new Thread(r, "events");
       t.setDaemon(true);
       return t;
-    }, new ThreadPoolExecutor.DiscardOldestPolicy());
+    }, (task, pool) -> {
+      if (pool.isShutdown()) {
+        throw new RejectedExecutionException("stopping");
+      }
+      long count = dropped.incrementAndGet();
+      onDrop.run();
+      if (count == 1 || count % 100 == 0) {
+        LOG.warn("events dropped total={}: more than {} were waiting to be written (API server slow or away);"
+            + " status holds every result, the dropped events only repeated it", count, capacity);
+      }
+      discardOldest.rejectedExecution(task, pool);
+    });
   }
 
   void normal(ForensicCheckpoint fcp, String reason, String message) {

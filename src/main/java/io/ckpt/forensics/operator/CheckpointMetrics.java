@@ -129,6 +129,13 @@ public final class CheckpointMetrics implements AutoCloseable {
         + " the kubelet").tag("transport", transport).register(registry).increment();
   }
 
+  /** An Event was dropped because too many were waiting to be written. */
+  void eventDropped() {
+    Counter.builder("fcp.events.dropped").description("Events not written because more than the writer's"
+        + " queue were waiting (API server slow or away); status still holds every result").register(registry)
+        .increment();
+  }
+
   @Override
   public void close() {
     if (gcMetrics != null) {

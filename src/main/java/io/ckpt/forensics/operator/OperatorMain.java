@@ -92,7 +92,7 @@ public final class OperatorMain {
       throw e;
     }
     String instance = Optional.ofNullable(System.getenv("HOSTNAME")).orElse("local");
-    ExecutorService eventWriter = CheckpointEvents.asyncWriter(1000);
+    ExecutorService eventWriter = CheckpointEvents.asyncWriter(1000, metrics::eventDropped);
     ForensicCheckpointReconciler reconciler =
         new ForensicCheckpointReconciler(client, transport, config, Clock.systemUTC(), instance, metrics, eventWriter);
     OperatorConfig.LeaderElection election = config.leaderElection();
@@ -127,6 +127,7 @@ public final class OperatorMain {
     }
     operator.register(reconciler, c -> {
       c.withRetry(RECONCILE_RETRY);
+      c.withItemStore(new ManagedFieldsDroppingStore());
       if (!config.watchNamespaces().isEmpty()) {
         c.settingNamespaces(config.watchNamespaces());
       }
