@@ -68,17 +68,23 @@ final class CheckpointScheduler {
     this.onGrant = onGrant;
   }
 
-  /** Queues the request unless it is already waiting or granted. */
-  void request(Request request) {
+  /**
+   * Queues the request unless it is already waiting or granted. Returns true if it was granted at
+   * once: the caller starts the call itself, and only permits granted later are announced.
+   */
+  boolean request(Request request) {
     List<CheckpointKey> grants;
+    boolean grantedNow;
     synchronized (this) {
       if (waiting.containsKey(request.key()) || granted.containsKey(request.key())) {
-        return;
+        return false;
       }
       waiting.put(request.key(), request);
       grants = dispatch();
+      grantedNow = grants.remove(request.key());
     }
     announce(grants);
+    return grantedNow;
   }
 
   synchronized boolean isGranted(CheckpointKey key) {

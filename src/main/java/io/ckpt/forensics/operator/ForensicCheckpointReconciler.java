@@ -26,14 +26,17 @@ import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -115,6 +118,14 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
   @Override
   public UpdateControl<ForensicCheckpoint> reconcile(ForensicCheckpoint resource, Context<ForensicCheckpoint> context) {
     ForensicCheckpoint fcp = client.getKubernetesSerialization().clone(resource);
+    if (recorder.isBehind(fcp)) {
+      // the informer has not yet delivered this process's own last write: read the object instead of
+      // deciding on the older view (which would only end in a refused write, 409, and this same read)
+      fcp = readFresh(fcp);
+      if (fcp == null) {
+        return UpdateControl.noUpdate();
+      }
+    }
     for (int pass = 1; ; pass++) {
       try {
         reconcile(fcp);
@@ -126,15 +137,26 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
         // The informer had not yet delivered our own last status write, so this view was stale and
         // the write was refused. Decide again from the API server's current object at once, rather
         // than through the framework's retry backoff (2 s): the same decision, only sooner.
-        ForensicCheckpoint fresh = client.resources(ForensicCheckpoint.class).inNamespace(namespace(fcp))
-            .withName(fcp.getMetadata().getName()).get();
-        if (fresh == null || !fresh.getMetadata().getUid().equals(fcp.getMetadata().getUid())) {
+        ForensicCheckpoint fresh = readFresh(fcp);
+        if (fresh == null) {
           return UpdateControl.noUpdate();
         }
         LOG.debug("status conflict, deciding again fcp={} pass={}", ref(fcp), pass);
         fcp = fresh;
       }
     }
+  }
+
+  /** The object as the API server has it now, or null if it was deleted (or replaced by another UID). */
+  private ForensicCheckpoint readFresh(ForensicCheckpoint fcp) {
+    ForensicCheckpoint fresh = client.resources(ForensicCheckpoint.class).inNamespace(namespace(fcp))
+        .withName(fcp.getMetadata().getName()).get();
+    if (fresh == null || !fresh.getMetadata().getUid().equals(fcp.getMetadata().getUid())) {
+      recorder.forget(fcp.getMetadata().getUid()::equals);
+      return null;
+    }
+    recorder.seen(fresh);
+    return fresh;
   }
 
   /** One pass over the object; a status write on a stale view throws 409 Conflict. */
@@ -151,8 +173,9 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
       }
     }
     fcp = recordFinishedCalls(fcp);
-    fcp = startGrantedCalls(fcp);
+    // permits first: one granted at once is started in this same pass
     fcp = requestPermits(fcp);
+    fcp = startGrantedCalls(fcp);
     if (isTerminal(fcp)) {
       finish(fcp);
     }
@@ -189,26 +212,48 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
       return failWhole(fcp, FailureReason.ContainerNotRunning, "no container of pod " + podRef + " is running",
           null);
     }
-    ForensicCheckpoint started = recorder.update(fcp, status -> {
-      status.setStartTime(Conditions.rfc3339(clock));
-      status.setNodeName(pod.nodeName());
-      status.setPodUID(pod.uid());
-      status.getContainers().clear();
-      for (String name : selected) {
-        ContainerCheckpointStatus entry = new ContainerCheckpointStatus(name);
-        entry.setAttempts(0);
-        entry.setPhase(ContainerPhase.Pending);
-        describe(entry, pod);
-        if (!pod.declares(name)) {
-          fail(entry, FailureReason.ContainerNotFound, "pod " + podRef + " has no container named " + name
-              + "; its containers are " + pod.declaredContainers(), null);
-        } else if (!pod.isRunning(name)) {
-          fail(entry, FailureReason.ContainerNotRunning, "container " + name + " of pod " + podRef
-              + " is not running", null);
+    // Containers whose permit is free right now are marked Running in this same first write and
+    // called at once: one status write and one pod read fewer than queueing them first. The write
+    // still precedes the call and carries the resourceVersion, as every call's does.
+    List<String> grantedNow = new ArrayList<>();
+    for (String name : selected) {
+      if (pod.declares(name) && pod.isRunning(name)) {
+        CheckpointKey key = key(fcp, name);
+        metrics.nodeSeen(pod.nodeName());
+        if (scheduler.request(new CheckpointScheduler.Request(key, pod.nodeName(), target(fcp, name)))) {
+          grantedNow.add(name);
         }
-        status.getContainers().add(entry);
       }
-    });
+    }
+    ForensicCheckpoint started;
+    try {
+      started = recorder.update(fcp, status -> {
+        status.setStartTime(Conditions.rfc3339(clock));
+        status.setNodeName(pod.nodeName());
+        status.setPodUID(pod.uid());
+        status.getContainers().clear();
+        for (String name : selected) {
+          ContainerCheckpointStatus entry = new ContainerCheckpointStatus(name);
+          entry.setAttempts(0);
+          entry.setPhase(ContainerPhase.Pending);
+          describe(entry, pod);
+          if (!pod.declares(name)) {
+            fail(entry, FailureReason.ContainerNotFound, "pod " + podRef + " has no container named " + name
+                + "; its containers are " + pod.declaredContainers(), null);
+          } else if (!pod.isRunning(name)) {
+            fail(entry, FailureReason.ContainerNotRunning, "container " + name + " of pod " + podRef
+                + " is not running", null);
+          } else if (grantedNow.contains(name)) {
+            markRunning(entry, pod, null);
+          }
+          status.getContainers().add(entry);
+        }
+      });
+    } catch (RuntimeException e) {
+      // not written: nothing may start, and the next pass asks for permits again
+      selected.forEach(name -> scheduler.release(key(fcp, name)));
+      throw e;
+    }
     String why = spec.getReason() == null ? "" : "; reason: " + spec.getReason();
     String caseId = spec.getCaseId() == null ? "" : "; case " + spec.getCaseId();
     events.normal(started, "CheckpointRequested", "checkpoint of pod " + spec.getPodName() + " containers "
@@ -217,6 +262,9 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
     transport.warning().ifPresent(warning -> events.warning(started, "KubeletNotVerified", warning));
     started.getStatus().getContainers().stream().filter(c -> c.getPhase() == ContainerPhase.Failed)
         .forEach(c -> announceFailure(started, c));
+    for (String name : grantedNow) {
+      launch(started, name, key(started, name));
+    }
     return started;
   }
 
@@ -296,26 +344,43 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
       announceFailure(fcp, fcp.getStatus().container(name).orElseThrow());
       return fcp;
     }
-    boolean interrupted = entry.getPhase() == ContainerPhase.Running;
-    String node = current.getNodeName();
-    ForensicCheckpoint marked = recorder.update(fcp, status -> status.container(name).ifPresent(c -> {
-      if (interrupted) {
-        c.setNote("attempt " + c.getAttempts() + " (started " + c.getStartedAt() + ") was interrupted by an operator"
-            + " restart before its result was recorded; it may have left an archive on node " + node
-            + " in the kubelet's checkpoint directory");
-      }
-      c.setPhase(ContainerPhase.Running);
-      c.setRetries(null);
-      c.setAttempts(Objects.requireNonNullElse(c.getAttempts(), 0) + 1);
-      c.setStartedAt(Conditions.rfc3339(clock));
-      describe(c, pod);
-    }));
+    String interruptedNote = entry.getPhase() != ContainerPhase.Running ? null : "attempt " + entry.getAttempts()
+        + " (started " + entry.getStartedAt() + ") was interrupted by an operator restart before its result was"
+        + " recorded; it may have left an archive on node " + current.getNodeName()
+        + " in the kubelet's checkpoint directory";
+    ForensicCheckpoint marked = recorder.update(fcp, status -> status.container(name)
+        .ifPresent(c -> markRunning(c, pod, interruptedNote)));
+    launch(marked, name, key);
+    return marked;
+  }
+
+  /** The status change written before every kubelet call: one more attempt, now Running. */
+  private void markRunning(ContainerCheckpointStatus c, PodSnapshot pod, String note) {
+    if (note != null) {
+      c.setNote(note);
+    }
+    c.setPhase(ContainerPhase.Running);
+    c.setRetries(null);
+    c.setAttempts(Objects.requireNonNullElse(c.getAttempts(), 0) + 1);
+    c.setStartedAt(Conditions.rfc3339(clock));
+    describe(c, pod);
+  }
+
+  /** Sends the kubelet call of a container whose Running mark was just written; holds its permit. */
+  private void launch(ForensicCheckpoint marked, String name, CheckpointKey key) {
     var spec = marked.getSpec();
     int timeout = spec.getTimeoutSeconds() != null ? spec.getTimeoutSeconds() : config.defaultTimeoutSeconds();
-    CheckpointTarget target = new CheckpointTarget(node, namespace(marked), spec.getPodName(), name, timeout);
+    CheckpointTarget target = new CheckpointTarget(marked.getStatus().getNodeName(), namespace(marked),
+        spec.getPodName(), name, timeout);
     LOG.info("kubelet call started fcp={} target={} attempt={}", ref(marked), target,
         marked.getStatus().container(name).map(ContainerCheckpointStatus::getAttempts).orElse(0));
-    CompletableFuture<CheckpointOutcome> outcome = transport.checkpoint(target);
+    CompletableFuture<CheckpointOutcome> outcome;
+    try {
+      outcome = transport.checkpoint(target);
+    } catch (RuntimeException e) {
+      scheduler.release(key);
+      throw e;
+    }
     calls.put(key, new KubeletCall(outcome, System.nanoTime()));
     outcome.whenComplete((result, error) -> {
       scheduler.release(key);
@@ -325,7 +390,6 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
         calls.remove(key);
       }
     });
-    return marked;
   }
 
   private CheckpointFailure preflight(ForensicCheckpoint fcp, PodSnapshot pod, String container) {
@@ -374,7 +438,7 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
       }
       metrics.nodeSeen(fcp.getStatus().getNodeName());
       scheduler.request(new CheckpointScheduler.Request(key, fcp.getStatus().getNodeName(),
-          namespace(fcp) + "/" + fcp.getSpec().getPodName() + "/" + entry.getName()));
+          target(fcp, entry.getName())));
     }
     return fcp;
   }
@@ -432,6 +496,7 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
   /** Drops what this process remembers of an object that needs nothing more. */
   private void forget(ForensicCheckpoint fcp) {
     String uid = fcp.getMetadata().getUid();
+    recorder.forget(uid::equals);
     scheduler.releaseAll(key -> key.uid().equals(uid));
     calls.keySet().removeIf(key -> key.uid().equals(uid));
   }
@@ -442,6 +507,11 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
    * not recorded yet; called periodically.
    */
   void sweep() {
+    var cache = primaryCache;
+    if (cache != null) {
+      Set<String> present = cache.list().map(r -> r.getMetadata().getUid()).collect(Collectors.toSet());
+      recorder.forget(uid -> !present.contains(uid));
+    }
     scheduler.releaseAll(key -> !stillWanted(key));
     calls.entrySet().removeIf(e -> e.getValue().outcome().isDone() && !stillWanted(e.getKey()));
     // A result whose status write failed (API server unavailable longer than the framework retried)
@@ -486,6 +556,11 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
 
   private static CheckpointKey key(ForensicCheckpoint fcp, String container) {
     return new CheckpointKey(ResourceID.fromResource(fcp), fcp.getMetadata().getUid(), container);
+  }
+
+  /** namespace/pod/container: what the scheduler lets only one call at a time reach. */
+  private static String target(ForensicCheckpoint fcp, String container) {
+    return namespace(fcp) + "/" + fcp.getSpec().getPodName() + "/" + container;
   }
 
   private static String namespace(ForensicCheckpoint fcp) {

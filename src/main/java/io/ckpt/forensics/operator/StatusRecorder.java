@@ -5,7 +5,10 @@ import io.ckpt.forensics.api.ForensicCheckpointStatus;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * The one place that writes status. Every write carries the resourceVersion the change was computed
@@ -23,6 +26,30 @@ final class StatusRecorder {
     this.clock = clock;
   }
 
+  /**
+   * The resourceVersion of the newest version of each object this process has written or read
+   * straight from the API server, by UID, while the object is in progress. The informer delivers
+   * our own writes a little later; a reconcile that starts in between would decide on an older
+   * view, so it reads the object first (see {@link #isBehind}).
+   */
+  private final Map<String, String> newestSeen = new ConcurrentHashMap<>();
+
+  /** True if the informer's {@code cached} is not the newest version this process knows of. */
+  boolean isBehind(ForensicCheckpoint cached) {
+    String newest = newestSeen.get(cached.getMetadata().getUid());
+    return newest != null && !newest.equals(cached.getMetadata().getResourceVersion());
+  }
+
+  /** Notes an object read from the API server as the newest known version. */
+  void seen(ForensicCheckpoint fresh) {
+    newestSeen.computeIfPresent(fresh.getMetadata().getUid(), (uid, rv) -> fresh.getMetadata().getResourceVersion());
+  }
+
+  /** Forgets the objects for which {@code done} holds (by UID): terminal or deleted. */
+  void forget(Predicate<String> done) {
+    newestSeen.keySet().removeIf(done);
+  }
+
   /** Applies {@code change} to a copy of the status, re-derives phase and conditions, and writes it. */
   ForensicCheckpoint update(ForensicCheckpoint current, Consumer<ForensicCheckpointStatus> change) {
     ForensicCheckpoint copy = client.getKubernetesSerialization().clone(current);
@@ -37,7 +64,9 @@ final class StatusRecorder {
         .build());
     body.setSpec(current.getSpec());
     body.setStatus(status);
-    return client.resources(ForensicCheckpoint.class).inNamespace(current.getMetadata().getNamespace())
-        .resource(body).updateStatus();
+    ForensicCheckpoint written = client.resources(ForensicCheckpoint.class)
+        .inNamespace(current.getMetadata().getNamespace()).resource(body).updateStatus();
+    newestSeen.put(written.getMetadata().getUid(), written.getMetadata().getResourceVersion());
+    return written;
   }
 }

@@ -202,32 +202,36 @@ class ForensicCheckpointReconcilerTest {
   @Test
   void podReplacedWhileWaitingIsNotCheckpointed() {
     createPod("web", "worker-1", "Running", Map.of("app", true));
+    holdTheNodesPermit("worker-1");
     createFcp("replaced", "web", null, null);
-    reconcile("replaced"); // reads the pod and takes a permit
+    reconcile("replaced"); // reads the pod and waits for the node's permit
     client.pods().inNamespace(NS).withName("web").delete();
     createPod("web", "worker-1", "Running", Map.of("app", true));
+    releaseTheNodesPermit();
 
     ForensicCheckpoint done = settle("replaced");
 
     assertThat(container(done, "app").getFailure().getReason()).isEqualTo(FailureReason.PodReplaced);
     assertThat(done.getStatus().getPhase()).isEqualTo(CheckpointPhase.Failed);
-    assertThat(kubelet.calls).isEmpty();
+    assertThat(kubelet.calls).extracting(CheckpointTarget::pod).containsExactly("busy");
   }
 
   @Test
   void containerThatStoppedWhileWaitingIsNotCheckpointed() {
     createPod("web", "worker-1", "Running", Map.of("app", true));
+    holdTheNodesPermit("worker-1");
     createFcp("stopped", "web", null, null);
     reconcile("stopped");
     Pod pod = client.pods().inNamespace(NS).withName("web").get();
     pod.getStatus().getContainerStatuses().get(0)
         .setState(new ContainerStateBuilder().withNewTerminated().withExitCode(137).endTerminated().build());
     client.pods().inNamespace(NS).resource(pod).updateStatus();
+    releaseTheNodesPermit();
 
     ForensicCheckpoint done = settle("stopped");
 
     assertThat(container(done, "app").getFailure().getReason()).isEqualTo(FailureReason.ContainerNotRunning);
-    assertThat(kubelet.calls).isEmpty();
+    assertThat(kubelet.calls).extracting(CheckpointTarget::pod).containsExactly("busy");
   }
 
   // ---- terminal objects, restarts, stale views
@@ -399,6 +403,20 @@ class ForensicCheckpointReconcilerTest {
 
   ForensicCheckpoint get(String name) {
     return client.resources(ForensicCheckpoint.class).inNamespace(NS).withName(name).get();
+  }
+
+  /** Another object's call on {@code node} holds the node's only permit until {@link #releaseTheNodesPermit}. */
+  void holdTheNodesPermit(String node) {
+    createPod("busy", node, "Running", Map.of("app", true));
+    createFcp("blocker", "busy", null, null);
+    kubelet.holding();
+    reconcile("blocker");
+    assertThat(kubelet.pending).containsKey("busy/app");
+  }
+
+  void releaseTheNodesPermit() {
+    kubelet.answering(ScriptedTransport::archiveFor);
+    kubelet.finish("busy/app", ScriptedTransport.archiveFor(kubelet.calls.get(0)));
   }
 
   void reconcile(String name) {
