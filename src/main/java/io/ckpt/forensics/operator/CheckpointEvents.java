@@ -7,21 +7,15 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Emits core/v1 Events on a ForensicCheckpoint, as {@code kubectl describe fcp} shows them. An event
  * that cannot be written is logged and dropped: events are a courtesy, status is the record. The
- * event is built at once and written by {@code writer}: in the operator a thread of its own, so that
- * API calls for events never delay a checkpoint.
+ * event is built at once and written by {@code writer}: in the operator an {@link EventWriter}, so
+ * that API calls for events never delay a checkpoint.
  */
 final class CheckpointEvents {
 
@@ -31,40 +25,19 @@ final class CheckpointEvents {
   private final KubernetesClient client;
   private final Clock clock;
   private final String instance;
-  private final Executor writer;
+  private final Writer writer;
 
-  CheckpointEvents(KubernetesClient client, Clock clock, String instance, Executor writer) {
+  /** Runs the write of one Event; {@code objectKey} names the object the event is about. */
+  @FunctionalInterface
+  interface Writer {
+    void write(String objectKey, Runnable task);
+  }
+
+  CheckpointEvents(KubernetesClient client, Clock clock, String instance, Writer writer) {
     this.client = client;
     this.clock = clock;
     this.instance = instance;
     this.writer = writer;
-  }
-
-  /**
-   * One thread, events in order, at most {@code capacity} waiting: when the API server is slow or
-   * away, the oldest waiting events are dropped rather than held in memory. Each drop is counted by
-   * {@code onDrop} (a metric) and the first and every hundredth are logged, so that a lost event is
-   * never silent.
-   */
-  static ExecutorService asyncWriter(int capacity, Runnable onDrop) {
-    AtomicLong dropped = new AtomicLong();
-    ThreadPoolExecutor.DiscardOldestPolicy discardOldest = new ThreadPoolExecutor.DiscardOldestPolicy();
-    return new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(capacity), r -> {
-      Thread t = new Thread(r, "events");
-      t.setDaemon(true);
-      return t;
-    }, (task, pool) -> {
-      if (pool.isShutdown()) {
-        throw new RejectedExecutionException("stopping");
-      }
-      long count = dropped.incrementAndGet();
-      onDrop.run();
-      if (count == 1 || count % 100 == 0) {
-        LOG.warn("events dropped total={}: more than {} were waiting to be written (API server slow or away);"
-            + " status holds every result, the dropped events only repeated it", count, capacity);
-      }
-      discardOldest.rejectedExecution(task, pool);
-    });
   }
 
   void normal(ForensicCheckpoint fcp, String reason, String message) {
@@ -89,7 +62,7 @@ final class CheckpointEvents {
         .withReportingComponent(COMPONENT).withReportingInstance(instance)
         .build();
     try {
-      writer.execute(() -> {
+      writer.write(meta.getUid() != null ? meta.getUid() : meta.getNamespace() + "/" + meta.getName(), () -> {
         try {
           client.v1().events().inNamespace(meta.getNamespace()).resource(event).create();
         } catch (KubernetesClientException e) {

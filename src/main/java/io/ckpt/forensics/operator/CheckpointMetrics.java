@@ -131,8 +131,8 @@ public final class CheckpointMetrics implements AutoCloseable {
 
   /** An Event was dropped because too many were waiting to be written. */
   void eventDropped() {
-    Counter.builder("fcp.events.dropped").description("Events not written because more than the writer's"
-        + " queue were waiting (API server slow or away); status still holds every result").register(registry)
+    Counter.builder("fcp.events.dropped").description("Events not written because more than 1000 were waiting"
+        + " on one writer thread (API server slow or away); status still holds every result").register(registry)
         .increment();
   }
 

@@ -83,14 +83,14 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
 
   public ForensicCheckpointReconciler(KubernetesClient client, CheckpointTransport transport, OperatorConfig config,
       Clock clock, String instance) {
-    this(client, transport, config, clock, instance, CheckpointMetrics.unscraped(), Runnable::run);
+    this(client, transport, config, clock, instance, CheckpointMetrics.unscraped(), (key, task) -> task.run());
   }
 
   /**
-   * @param eventWriter writes Events (the operator: a thread of its own; tests: the calling thread)
+   * @param eventWriter writes Events (the operator: an {@link EventWriter}; tests: the calling thread)
    */
   public ForensicCheckpointReconciler(KubernetesClient client, CheckpointTransport transport, OperatorConfig config,
-      Clock clock, String instance, CheckpointMetrics metrics, java.util.concurrent.Executor eventWriter) {
+      Clock clock, String instance, CheckpointMetrics metrics, CheckpointEvents.Writer eventWriter) {
     this.client = client;
     this.metrics = metrics;
     this.transport = transport;
