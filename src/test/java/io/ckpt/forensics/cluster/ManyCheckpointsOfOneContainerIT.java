@@ -18,7 +18,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -33,22 +32,14 @@ class ManyCheckpointsOfOneContainerIT {
 
   @RegisterExtension
   static final ChartedLab CLUSTER = new ChartedLab(LabOptions.defaults().name("many-it").nodes(1), Map.of());
-  static Lab lab;
-  static ChartRelease chart;
-  static Checkpoints fcps;
-
-  @BeforeAll
-  static void useCluster() {
-    lab = CLUSTER.lab();
-    chart = CLUSTER.chart();
-    fcps = CLUSTER.fcps();
-  }
 
   @Test
   void aHundredAtOnceTakeTurnsAndEachGetsAnArchiveOfItsOwn() throws Exception {
+    Lab lab = CLUSTER.lab();
+    Checkpoints fcps = CLUSTER.fcps();
     SimulatedNode node = lab.node(1);
     lab.createRunningPod("ir", "suspect", node, "app");
-    try (OperatorMain.Running operator = chart.startOperator(ChartRelease.testConfig())) {
+    try (OperatorMain.Running operator = CLUSTER.chart().startOperator(ChartRelease.testConfig())) {
       ExecutorService creators = Executors.newFixedThreadPool(8);
       try {
         List<Future<ForensicCheckpoint>> created = IntStream.rangeClosed(1, OBJECTS)
