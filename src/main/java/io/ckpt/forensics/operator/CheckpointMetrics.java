@@ -131,8 +131,9 @@ public final class CheckpointMetrics implements AutoCloseable {
 
   /** An Event was dropped because too many were waiting to be written. */
   void eventDropped() {
-    Counter.builder("fcp.events.dropped").description("Events not written because more than 1000 were waiting"
-        + " on one writer thread (API server slow or away); status still holds every result").register(registry)
+    Counter.builder("fcp.events.dropped").description("Events not written because more than "
+        + OperatorMain.EVENTS_WAITING_PER_THREAD + " were waiting on one writer thread (API server slow or away);"
+        + " status still holds every result").register(registry)
         .increment();
   }
 

@@ -21,7 +21,8 @@ import java.util.function.Predicate;
  * kubelet names the archive after the container and the time in whole seconds, and CRI-O and
  * containerd open that file without truncating it, so a second checkpoint in the same second would
  * overwrite the first one's evidence in place (research: kubelet internals). Requests wait in arrival
- * order; a grant is announced to the listener, which starts the call from a reconcile.
+ * order. A permit free at once is returned to the caller, which starts the call itself; one granted
+ * later is announced to the listener, which starts the call from a reconcile.
  */
 final class CheckpointScheduler {
 

@@ -217,12 +217,8 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
     // still precedes the call and carries the resourceVersion, as every call's does.
     List<String> grantedNow = new ArrayList<>();
     for (String name : selected) {
-      if (pod.declares(name) && pod.isRunning(name)) {
-        CheckpointKey key = key(fcp, name);
-        metrics.nodeSeen(pod.nodeName());
-        if (scheduler.request(new CheckpointScheduler.Request(key, pod.nodeName(), target(fcp, name)))) {
-          grantedNow.add(name);
-        }
+      if (pod.declares(name) && pod.isRunning(name) && requestPermit(fcp, name, pod.nodeName())) {
+        grantedNow.add(name);
       }
     }
     ForensicCheckpoint started;
@@ -436,11 +432,15 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
         announceFailure(fcp, fcp.getStatus().container(entry.getName()).orElseThrow());
         continue;
       }
-      metrics.nodeSeen(fcp.getStatus().getNodeName());
-      scheduler.request(new CheckpointScheduler.Request(key, fcp.getStatus().getNodeName(),
-          target(fcp, entry.getName())));
+      requestPermit(fcp, entry.getName(), fcp.getStatus().getNodeName());
     }
     return fcp;
+  }
+
+  /** Asks for the container's permit; true if it was granted at once (then not announced by a wake-up). */
+  private boolean requestPermit(ForensicCheckpoint fcp, String container, String node) {
+    metrics.nodeSeen(node);
+    return scheduler.request(new CheckpointScheduler.Request(key(fcp, container), node, target(fcp, container)));
   }
 
   private ForensicCheckpoint failWhole(ForensicCheckpoint fcp, FailureReason reason, String message,

@@ -66,6 +66,9 @@ public final class OperatorMain {
   /** Threads that write Events: with 1000 waiting per thread, a burst of 1000 objects (3000 events) drops none. */
   static final int EVENT_THREADS = 4;
 
+  /** Events that may wait per writer thread before the oldest are dropped. */
+  static final int EVENTS_WAITING_PER_THREAD = 1000;
+
   /**
    * A reconcile fails only when the API server does not take a read or a status write (everything
    * the kubelet says becomes status). The framework's default gives up after 5 tries, about 20 s;
@@ -94,7 +97,7 @@ public final class OperatorMain {
       throw e;
     }
     String instance = Optional.ofNullable(System.getenv("HOSTNAME")).orElse("local");
-    EventWriter eventWriter = new EventWriter(EVENT_THREADS, 1000, metrics::eventDropped);
+    EventWriter eventWriter = new EventWriter(EVENT_THREADS, EVENTS_WAITING_PER_THREAD, metrics::eventDropped);
     ForensicCheckpointReconciler reconciler =
         new ForensicCheckpointReconciler(client, transport, config, Clock.systemUTC(), instance, metrics, eventWriter);
     OperatorConfig.LeaderElection election = config.leaderElection();
