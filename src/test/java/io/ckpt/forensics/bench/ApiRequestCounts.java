@@ -4,14 +4,16 @@ import java.util.Comparator;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * The API server's {@code apiserver_request_total} counter from its /metrics text, summed by verb,
- * resource and subresource (every client together: operator, bench, simulated kubelets). Two samples
- * give the requests a scenario cost.
+ * Requests to the API server counted by kind: from its {@code apiserver_request_total} counter
+ * ({@link #parse}: verb, resource and subresource, every client together: operator, bench, simulated
+ * kubelets; two samples give the requests a scenario cost), or one client's from the audit log
+ * ({@link AuditLog}).
  */
 record ApiRequestCounts(Map<String, Double> byKind) {
 
@@ -44,6 +46,24 @@ record ApiRequestCounts(Map<String, Double> byKind) {
       }
     });
     return new ApiRequestCounts(delta);
+  }
+
+  /** These requests and {@code other}'s together (e.g. every kubelet's). */
+  ApiRequestCounts plus(ApiRequestCounts other) {
+    Map<String, Double> sum = new TreeMap<>(byKind);
+    other.byKind.forEach((kind, n) -> sum.merge(kind, n, Double::sum));
+    return new ApiRequestCounts(sum);
+  }
+
+  /** Only the kinds {@code keep} accepts. */
+  ApiRequestCounts only(Predicate<String> keep) {
+    Map<String, Double> kept = new TreeMap<>();
+    byKind.forEach((kind, n) -> {
+      if (keep.test(kind)) {
+        kept.put(kind, n);
+      }
+    });
+    return new ApiRequestCounts(kept);
   }
 
   double total() {
