@@ -1,0 +1,108 @@
+package io.ckpt.forensics;
+
+import static com.tngtech.archunit.base.DescribedPredicate.describe;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The package rules of DESIGN.md, checked on the compiled classes of src/main. Plain
+ * {@code ArchRule.check} in JUnit tests: ArchUnit's own test engine is not needed.
+ */
+class PackageRulesTest {
+
+  private static final String OURS = "io.ckpt.forensics..";
+  private static final String API = "io.ckpt.forensics.api..";
+  private static final String KUBELET = "io.ckpt.forensics.kubelet..";
+  private static final String ARCHIVE = "io.ckpt.forensics.archive..";
+  /** What runs on a laptop without a cluster: fcp and the analysis a collector reuses. */
+  private static final String[] OFFLINE = {ARCHIVE, "io.ckpt.forensics.analysis..", "io.ckpt.forensics.cli.."};
+  /** Packages that exist only under src/test. */
+  private static final String[] TEST_PACKAGES = {"io.ckpt.forensics.lab..", "io.ckpt.forensics.cluster..",
+      "io.ckpt.forensics.bench..", "io.ckpt.forensics.k3s..", "io.ckpt.forensics.chart.."};
+
+  private static JavaClasses main;
+  private static Set<String> testOnlyClasses;
+
+  @BeforeAll
+  static void importClasses() {
+    Path build = Path.of(System.getProperty("build.directory", "target"));
+    Path mainClasses = build.resolve("classes");
+    Path testClasses = build.resolve("test-classes");
+    if (!Files.isDirectory(mainClasses.resolve("io/ckpt/forensics"))) {
+      throw new IllegalStateException("no compiled classes under " + mainClasses + "; run through Maven");
+    }
+    main = new ClassFileImporter().importPath(mainClasses);
+    Set<String> mainNames = main.stream().map(JavaClass::getName).collect(Collectors.toSet());
+    testOnlyClasses = new ClassFileImporter().importPath(testClasses).stream().map(JavaClass::getName)
+        .filter(name -> !mainNames.contains(name)).collect(Collectors.toSet());
+  }
+
+  @Test
+  void apiDependsOnNothingElseOfOurs() {
+    noClasses().that().resideInAPackage(API)
+        .should().dependOnClassesThat(resideInAPackage(OURS).and(describe("outside api",
+            c -> !resideInAPackage(API).test(c))))
+        .check(main);
+  }
+
+  @Test
+  void kubeletDependsOnlyOnApiOfOurs() {
+    noClasses().that().resideInAPackage(KUBELET)
+        .should().dependOnClassesThat(resideInAPackage(OURS).and(describe("outside kubelet and api",
+            c -> !resideInAnyPackage(KUBELET, API).test(c))))
+        .check(main);
+  }
+
+  @Test
+  void offlinePackagesReachNoClusterClientNorOperator() {
+    noClasses().that().resideInAnyPackage(OFFLINE)
+        .should().dependOnClassesThat().resideInAnyPackage("io.fabric8..", "io.javaoperatorsdk..", "okhttp3..",
+            "io.ckpt.forensics.operator..", KUBELET)
+        .check(main);
+  }
+
+  /**
+   * operator/fcp puts only these libraries' jars on its classpath (start-up time): a class from any
+   * other library would fail there with NoClassDefFoundError, though the operator's classpath has it.
+   */
+  @Test
+  void offlinePackagesUseOnlyTheLibrariesFcpPutsOnItsClasspath() {
+    classes().that().resideInAnyPackage(OFFLINE)
+        .should().onlyDependOnClassesThat().resideInAnyPackage(concat(OFFLINE, "java..", "picocli..",
+            "com.fasterxml.jackson.core..", "com.fasterxml.jackson.databind..", "com.fasterxml.jackson.annotation..",
+            "com.google.protobuf..", "io.airlift.compress.."))
+        .check(main);
+  }
+
+  @Test
+  void mainCodeNeverDependsOnTestCode() {
+    noClasses().should().dependOnClassesThat(resideInAnyPackage(TEST_PACKAGES)
+            .or(describe("exist only in test-classes", c -> testOnlyClasses.contains(c.getName()))))
+        .check(main);
+  }
+
+  @Test
+  void ourPackagesHaveNoCycles() {
+    slices().matching("io.ckpt.forensics.(*)..").should().beFreeOfCycles().check(main);
+  }
+
+  private static String[] concat(String[] first, String... rest) {
+    String[] all = new String[first.length + rest.length];
+    System.arraycopy(first, 0, all, 0, first.length);
+    System.arraycopy(rest, 0, all, first.length, rest.length);
+    return all;
+  }
+}
