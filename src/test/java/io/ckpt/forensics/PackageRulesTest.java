@@ -4,14 +4,25 @@ import static com.tngtech.archunit.base.DescribedPredicate.describe;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.members;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaCodeUnit;
+import com.tngtech.archunit.core.domain.JavaField;
+import com.tngtech.archunit.core.domain.JavaMember;
+import com.tngtech.archunit.core.domain.JavaModifier;
+import com.tngtech.archunit.core.domain.JavaType;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.lang.ArchCondition;
+import com.tngtech.archunit.lang.ConditionEvents;
+import com.tngtech.archunit.lang.SimpleConditionEvent;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,6 +38,7 @@ class PackageRulesTest {
   private static final String API = "io.ckpt.forensics.api..";
   private static final String KUBELET = "io.ckpt.forensics.kubelet..";
   private static final String ARCHIVE = "io.ckpt.forensics.archive..";
+  private static final String CRIU = "io.ckpt.forensics.archive.criu..";
   /** What runs on a laptop without a cluster: fcp and the analysis a collector reuses. */
   private static final String[] OFFLINE = {ARCHIVE, "io.ckpt.forensics.analysis..", "io.ckpt.forensics.cli.."};
   /** Packages that exist only under src/test. */
@@ -97,6 +109,45 @@ class PackageRulesTest {
   @Test
   void ourPackagesHaveNoCycles() {
     slices().matching("io.ckpt.forensics.(*)..").should().beFreeOfCycles().check(main);
+  }
+
+  @Test
+  void onlyArchiveUsesTheGeneratedProtobufTypes() {
+    noClasses().that().resideOutsideOfPackage(ARCHIVE).should().dependOnClassesThat().resideInAPackage(CRIU)
+        .check(main);
+  }
+
+  /** archive's callers see its own records; the generated CRIU types stay an implementation detail. */
+  @Test
+  void archiveApiExposesNoGeneratedProtobufType() {
+    members().that().areDeclaredInClassesThat().resideInAPackage("io.ckpt.forensics.archive")
+        .and().areDeclaredInClassesThat().arePublic()
+        .and(describe("are public or protected", m -> m.getModifiers().contains(JavaModifier.PUBLIC)
+            || m.getModifiers().contains(JavaModifier.PROTECTED)))
+        .should(notExposeTypesIn(CRIU))
+        .check(main);
+  }
+
+  private static ArchCondition<JavaMember> notExposeTypesIn(String packageIdentifier) {
+    return new ArchCondition<>("not expose types in " + packageIdentifier) {
+      @Override
+      public void check(JavaMember member, ConditionEvents events) {
+        List<JavaType> exposed = new ArrayList<>();
+        if (member instanceof JavaField field) {
+          exposed.add(field.getType());
+        } else if (member instanceof JavaCodeUnit code) {
+          exposed.add(code.getReturnType());
+          exposed.addAll(code.getParameterTypes());
+        }
+        for (JavaType type : exposed) {
+          for (JavaClass raw : type.getAllInvolvedRawTypes()) {
+            if (resideInAPackage(packageIdentifier).test(raw)) {
+              events.add(SimpleConditionEvent.violated(member, member.getFullName() + " exposes " + raw.getName()));
+            }
+          }
+        }
+      }
+    };
   }
 
   private static String[] concat(String[] first, String... rest) {

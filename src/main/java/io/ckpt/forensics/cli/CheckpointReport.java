@@ -6,6 +6,7 @@ import io.ckpt.forensics.archive.CheckpointedProcess;
 import io.ckpt.forensics.archive.ContainerMetadata;
 import io.ckpt.forensics.archive.DumpStatistics;
 import io.ckpt.forensics.archive.ProcessMemory;
+import io.ckpt.forensics.archive.RecordedMount;
 import io.ckpt.forensics.archive.TarMember;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -21,12 +22,7 @@ import java.util.Optional;
  * environment (raw here; the views redact).
  */
 record CheckpointReport(Path archive, long archiveBytes, ContainerMetadata container, Sizes sizes,
-    Optional<DumpStatistics> statistics, List<Process> processes, List<CriuMount> criuMounts, List<String> members) {
-
-  /** A mount point as CRIU recorded it in mountpoints-*.img (what the container really had mounted). */
-  record CriuMount(int id, int parentId, String mountpoint, String root, String source, String fsname,
-      String options) {
-  }
+    Optional<DumpStatistics> statistics, List<Process> processes, List<RecordedMount> criuMounts, List<String> members) {
 
   /** Byte counts by kind of content, as checkpointctl groups them. */
   record Sizes(long checkpoint, long memoryPages, long rootFsDiff, long deletedFiles, long dumpLog,
@@ -69,13 +65,12 @@ record CheckpointReport(Path archive, long archiveBytes, ContainerMetadata conta
       }
     }
     List<Process> processes = new ArrayList<>();
-    List<CriuMount> mounts = new ArrayList<>();
+    List<RecordedMount> mounts = new ArrayList<>();
     Optional<CheckpointImages> images = CheckpointImages.of(tar);
     if (images.isPresent()) {
-      images.get().mountpoints().forEach(m -> mounts.add(new CriuMount(m.getMntId(), m.getParentMntId(),
-          m.getMountpoint(), m.getRoot(), m.getSource(), m.hasFsname() ? m.getFsname() : "", m.getOptions())));
+      mounts.addAll(images.get().mountpoints());
       for (CheckpointedProcess p : images.get().processes()) {
-        if (p.state().hasResources() && images.get().mm(p.pid()).isPresent()) {
+        if (p.state().hasResources() && images.get().hasMemory(p.pid())) {
           ProcessMemory mem = images.get().memory(p.pid());
           processes.add(new Process(p, mem.commandLine(), mem.arguments(), mem.environment(), mem.pagemapBytes(),
               mem.sharedBytes(), mem.pageSize()));
