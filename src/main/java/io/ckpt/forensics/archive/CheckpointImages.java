@@ -83,8 +83,11 @@ public final class CheckpointImages {
     return tar.readAll(m);
   }
 
+  // inventory, time namespace and TTYs: no caller outside this package yet; when one needs them, give
+  // them records of their own like RecordedMount, so that the generated types stay inside archive.
+
   /** CRIU's inventory: image version and LSM, if present. */
-  public Optional<inventory_entry> inventory() throws IOException {
+  Optional<inventory_entry> inventory() throws IOException {
     Optional<TarMember> m = image("inventory.img");
     if (m.isEmpty()) {
       return Optional.empty();
@@ -109,7 +112,7 @@ public final class CheckpointImages {
   }
 
   /** The time-namespace offsets (monotonic, boottime) in seconds, if a timens image exists. */
-  public Optional<timens_entry> timeNamespace() throws IOException {
+  Optional<timens_entry> timeNamespace() throws IOException {
     Optional<TarMember> m = image("timens-0.img");
     if (m.isEmpty()) {
       return Optional.empty();
@@ -119,7 +122,7 @@ public final class CheckpointImages {
   }
 
   /** TTYs the tree holds (tty-info.img). */
-  public List<tty_info_entry> ttys() throws IOException {
+  List<tty_info_entry> ttys() throws IOException {
     Optional<TarMember> m = image("tty-info.img");
     if (m.isEmpty()) {
       return List.of();
@@ -132,13 +135,16 @@ public final class CheckpointImages {
    * The mount points CRIU recorded, from every {@code mountpoints-<id>.img} (one per mount
    * namespace), in image order.
    */
-  public List<mnt_entry> mountpoints() throws IOException {
-    List<mnt_entry> mounts = new ArrayList<>();
+  public List<RecordedMount> mountpoints() throws IOException {
+    List<RecordedMount> mounts = new ArrayList<>();
     for (TarMember m : tar.members()) {
       String name = m.name();
       if (name.startsWith(prefix + "mountpoints-") && name.endsWith(".img")
           && name.indexOf('/', prefix.length()) < 0) {
-        mounts.addAll(CriuImageDecoder.entries(name, tar.readAll(m), CriuMagic.MNTS, mnt_entry.parser()));
+        for (mnt_entry e : CriuImageDecoder.entries(name, tar.readAll(m), CriuMagic.MNTS, mnt_entry.parser())) {
+          mounts.add(new RecordedMount(e.getMntId(), e.getParentMntId(), e.getMountpoint(), e.getRoot(),
+              e.getSource(), e.hasFsname() ? e.getFsname() : "", e.getOptions()));
+        }
       }
     }
     return mounts;
@@ -222,8 +228,13 @@ public final class CheckpointImages {
     return List.of();
   }
 
+  /** Whether the process's memory was dumped (it has an mm image), so that {@link #memory} can read it. */
+  public boolean hasMemory(int pid) {
+    return image("mm-" + pid + ".img").isPresent();
+  }
+
   /** The memory descriptor (VMAs, auxv, argument and environment addresses) of a process. */
-  public Optional<mm_entry> mm(int pid) throws IOException {
+  Optional<mm_entry> mm(int pid) throws IOException {
     Optional<TarMember> m = image("mm-" + pid + ".img");
     if (m.isEmpty()) {
       return Optional.empty();
@@ -232,7 +243,7 @@ public final class CheckpointImages {
   }
 
   /** The page size the process ran with (AT_PAGESZ from its saved auxv); 4096 when absent. */
-  public static int pageSize(mm_entry mm) {
+  static int pageSize(mm_entry mm) {
     List<Long> auxv = mm.getMmSavedAuxvList();
     for (int i = 0; i + 1 < auxv.size(); i += 2) {
       if (auxv.get(i) == AT_PAGESZ) {

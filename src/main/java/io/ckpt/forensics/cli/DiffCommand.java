@@ -1,5 +1,6 @@
 package io.ckpt.forensics.cli;
 
+import io.ckpt.forensics.analysis.CheckpointReport;
 import io.ckpt.forensics.archive.CheckpointTar;
 import io.ckpt.forensics.archive.OpenFile;
 import io.ckpt.forensics.archive.OpenSocket;

@@ -4,21 +4,24 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ckpt.forensics.analysis.CheckpointReport;
+import io.ckpt.forensics.analysis.EnvironmentRedaction;
 import io.ckpt.forensics.archive.CheckpointTar;
 import io.ckpt.forensics.archive.ContainerMetadata;
 import io.ckpt.forensics.archive.DumpStatistics;
 import io.ckpt.forensics.archive.OpenFile;
 import io.ckpt.forensics.archive.OpenSocket;
+import io.ckpt.forensics.archive.RecordedMount;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code fcp inspect}: checkpointctl's inspect, as a tree or as JSON with the schema in README.md. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
@@ -169,7 +172,7 @@ final class InspectCommand implements Callable<Integer> {
     }
     if (mounts && !r.criuMounts().isEmpty()) {
       TextTree m = root.add("Mount points recorded by CRIU");
-      for (CheckpointReport.CriuMount mount : r.criuMounts()) {
+      for (RecordedMount mount : r.criuMounts()) {
         TextTree d = m.add("[" + mount.id() + "] " + mount.mountpoint());
         d.add("Source: " + mount.source() + (mount.fsname().isEmpty() ? "" : " (" + mount.fsname() + ")"));
         d.add("Root: " + mount.root());
@@ -281,7 +284,7 @@ final class InspectCommand implements Callable<Integer> {
         ms.addObject().put("destination", mount.destination()).put("type", mount.type()).put("source", mount.source());
       }
       ArrayNode criu = o.putArray("criuMounts");
-      for (CheckpointReport.CriuMount mount : r.criuMounts()) {
+      for (RecordedMount mount : r.criuMounts()) {
         criu.addObject().put("id", mount.id()).put("parentId", mount.parentId()).put("mountpoint", mount.mountpoint())
             .put("root", mount.root()).put("source", mount.source()).put("fsname", mount.fsname())
             .put("options", mount.options());

@@ -1,5 +1,7 @@
 package io.ckpt.forensics.cli;
 
+import io.ckpt.forensics.analysis.CheckpointReport;
+import io.ckpt.forensics.analysis.SuspiciousSigns;
 import io.ckpt.forensics.archive.CheckpointTar;
 import io.ckpt.forensics.archive.ContainerMetadata;
 import io.ckpt.forensics.archive.OpenFile;

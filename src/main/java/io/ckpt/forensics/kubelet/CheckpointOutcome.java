@@ -1,6 +1,7 @@
 package io.ckpt.forensics.kubelet;
 
 import io.ckpt.forensics.api.CheckpointFailure;
+import java.util.Optional;
 
 /**
  * What one checkpoint call ended with: the archive path the kubelet returned, or a failure. Both
@@ -23,15 +24,37 @@ public sealed interface CheckpointOutcome {
    *
    * @param notSent true only when the request certainly never reached the kubelet and the cause may
    *     pass (a refused connection, the API server unable to dial the kubelet): safe to send again
+   * @param gap what in the operator's set-up the failure points at, while its message still lacks
+   *     the remedy (see {@link #withRemedy})
    */
-  record Failure(CheckpointFailure failure, boolean notSent, int retries) implements CheckpointOutcome {
+  record Failure(CheckpointFailure failure, boolean notSent, int retries, Optional<SetupGap> gap)
+      implements CheckpointOutcome {
     public Failure(CheckpointFailure failure) {
       this(failure, false, 0);
+    }
+
+    public Failure(CheckpointFailure failure, boolean notSent, int retries) {
+      this(failure, notSent, retries, Optional.empty());
     }
 
     /** A transient failure before anything reached the kubelet. */
     public static Failure notSent(CheckpointFailure failure) {
       return new Failure(failure, true, 0);
+    }
+
+    /** A failure caused by a gap in the operator's set-up; its message states the fact, not the fix. */
+    public static Failure dueTo(SetupGap gap, CheckpointFailure failure) {
+      return new Failure(failure, false, 0, Optional.of(gap));
+    }
+
+    /**
+     * This failure with {@code remedy} appended to its message (bounded like every message) and
+     * its gap dealt with.
+     */
+    public Failure withRemedy(String remedy) {
+      CheckpointFailure f = failure;
+      return new Failure(new CheckpointFailure(f.getReason(), KubeletAnswerClassifier.trim(f.getMessage() + remedy),
+          f.getHttpStatus()), notSent, retries, Optional.empty());
     }
   }
 
@@ -41,6 +64,6 @@ public sealed interface CheckpointOutcome {
       return new Success(success.archivePath(), retries);
     }
     Failure failure = (Failure) this;
-    return new Failure(failure.failure(), failure.notSent(), retries);
+    return new Failure(failure.failure(), failure.notSent(), retries, failure.gap());
   }
 }

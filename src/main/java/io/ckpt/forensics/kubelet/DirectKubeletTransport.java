@@ -94,7 +94,8 @@ public final class DirectKubeletTransport implements CheckpointTransport {
         .exceptionally(error -> {
           Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
           if (cause instanceof NodeEndpointResolver.Unresolvable unresolvable) {
-            return new CheckpointOutcome.Failure(unresolvable.failure(), unresolvable.isTransient(), 0);
+            return new CheckpointOutcome.Failure(unresolvable.failure(), unresolvable.isTransient(), 0,
+                unresolvable.gap());
           }
           KubeletEndpoint at = endpoint.isDone() && !endpoint.isCompletedExceptionally() ? endpoint.join()
               : new KubeletEndpoint(target.node(), "?", 0, "unknown");
@@ -106,10 +107,10 @@ public final class DirectKubeletTransport implements CheckpointTransport {
       boolean reauthenticated) {
     String bearer = token.current();
     if (bearer == null) {
-      return CompletableFuture.completedFuture(new CheckpointOutcome.Failure(new CheckpointFailure(
-          FailureReason.Forbidden, "the direct transport has no bearer token to show the kubelet on node "
-              + target.node() + ": " + token.source() + " gives none. Run the operator with a service account"
-              + " token (automountServiceAccountToken) or set FCP_TOKEN_FILE", null)));
+      return CompletableFuture.completedFuture(CheckpointOutcome.Failure.dueTo(
+          SetupGap.of(SetupGap.Kind.NO_BEARER_TOKEN), new CheckpointFailure(FailureReason.Forbidden,
+              "the direct transport has no bearer token to show the kubelet on node " + target.node() + ": "
+                  + token.source() + " gives none", null)));
     }
     Request request = new Request.Builder()
         .url(at.baseUrl() + "/checkpoint/" + segment(target.namespace()) + "/" + segment(target.pod()) + "/"
@@ -211,8 +212,8 @@ public final class DirectKubeletTransport implements CheckpointTransport {
   @Override
   public Optional<String> warning() {
     return trust.verifying() ? Optional.empty() : Optional.of("the kubelet's serving certificate is not verified"
-        + " (FCP_KUBELET_INSECURE_SKIP_VERIFY=true): the operator cannot prove that it sent its token to, and got"
-        + " the archive path from, the real kubelet of the node");
+        + " (" + trust.origin() + "): the operator cannot prove that it sent its token to, and got the archive path"
+        + " from, the real kubelet of the node");
   }
 
   @Override

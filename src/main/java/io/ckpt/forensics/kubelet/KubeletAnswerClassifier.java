@@ -79,15 +79,14 @@ public final class KubeletAnswerClassifier {
     if (tls != null) {
       if (find(error, CertPathBuilderException.class) != null || find(error, CertPathValidatorException.class) != null
           || find(error, CertificateException.class) != null || String.valueOf(tls.getMessage()).contains("PKIX")) {
-        return failure(FailureReason.NodeUnreachable, at + " presented a serving certificate that is not signed by"
-            + " a CA in " + call.trustSource() + " (" + describe(tls) + "; " + text + "). Nothing was sent. Put the"
-            + " CA that signs your kubelets' serving certificates into that bundle (chart value"
-            + " direct.kubeletCA), or check that this really is node " + target.node() + "'s kubelet", null);
+        return failure(SetupGap.of(SetupGap.Kind.KUBELET_CA_NOT_TRUSTED), FailureReason.NodeUnreachable, at
+            + " presented a serving certificate that is not signed by a CA in " + call.trustSource() + " ("
+            + describe(tls) + "; " + text + "). Nothing was sent", null);
       }
       if (tls instanceof SSLPeerUnverifiedException) {
-        return failure(FailureReason.NodeUnreachable, at + " presented a certificate that does not name "
-            + call.endpoint().host() + " (" + describe(tls) + "). Nothing was sent. Choose an address type the"
-            + " certificate covers (FCP_NODE_ADDRESS_TYPES) or reissue kubelet serving certificates with it", null);
+        return failure(SetupGap.of(SetupGap.Kind.ADDRESS_NOT_IN_CERTIFICATE), FailureReason.NodeUnreachable, at
+            + " presented a certificate that does not name " + call.endpoint().host() + " (" + describe(tls)
+            + "). Nothing was sent", null);
       }
       return failure(FailureReason.NodeUnreachable, "TLS with " + at + " failed (" + describe(tls) + "; " + text
           + "). Certificates are checked against " + call.trustSource(), null);
@@ -243,8 +242,9 @@ public final class KubeletAnswerClassifier {
       case 401 -> failure(FailureReason.Forbidden, "the API server did not authenticate the operator (401 "
           + message + "): its ServiceAccount token is missing, expired or revoked; restart the operator pod or"
           + " check its service account", status);
-      case 403 -> failure(FailureReason.Forbidden, "the API server refused the operator's identity: " + message
-          + ". The operator needs create on nodes/proxy (the Helm chart's ClusterRole grants it)", status);
+      case 403 -> failure(SetupGap.of(SetupGap.Kind.OPERATOR_CANNOT_PROXY), FailureReason.Forbidden,
+          "the API server refused the operator's identity: " + message + ". The operator needs create on"
+          + " nodes/proxy", status);
       case 404 -> failure(FailureReason.NodeUnreachable, "the API server cannot proxy to node " + target.node()
           + ": " + message + " (the node object is gone)", status);
       case 502, 503 -> {
@@ -300,10 +300,10 @@ public final class KubeletAnswerClassifier {
     if (status == 403 && direct != null) {
       Matcher user = KUBELET_FORBIDDEN_USER.matcher(body);
       String who = user.find() ? user.group(1) : "the operator's service account";
-      return failure(FailureReason.Forbidden, "the kubelet on node " + node + " refused the operator's identity "
-          + who + ": it lacks create on nodes/checkpoint (" + body + "). The direct transport needs create on"
-          + " nodes/checkpoint for the operator's service account (the Helm chart grants it with"
-          + " transport=direct); the kubelet caches a denial for up to 30 s", status);
+      return failure(SetupGap.of(SetupGap.Kind.OPERATOR_CANNOT_CHECKPOINT), FailureReason.Forbidden,
+          "the kubelet on node " + node + " refused the operator's identity " + who + ": it lacks create on"
+          + " nodes/checkpoint (" + body + "). The direct transport needs create on nodes/checkpoint for the"
+          + " operator's service account", status);
     }
     if (status == 401) {
       return failure(FailureReason.Forbidden, "the kubelet on node " + node + " did not authenticate the API"
@@ -313,10 +313,10 @@ public final class KubeletAnswerClassifier {
     if (status == 403) {
       Matcher user = KUBELET_FORBIDDEN_USER.matcher(body);
       String who = user.find() ? user.group(1) : "the API server's kubelet-client identity";
-      return failure(FailureReason.Forbidden, "the kubelet on node " + node + " refused " + who
-          + ": it lacks create on nodes/checkpoint (" + body + "). Through the node proxy the kubelet authorizes"
-          + " the API server's kubelet client, not the operator; grant it with the chart value"
-          + " kubeletClientBinding.enabled=true (name " + who + ")", status);
+      return failure(new SetupGap(SetupGap.Kind.KUBELET_CLIENT_CANNOT_CHECKPOINT, who), FailureReason.Forbidden,
+          "the kubelet on node " + node + " refused " + who + ": it lacks create on nodes/checkpoint (" + body
+          + "). Through the node proxy the kubelet authorizes the API server's kubelet client, not the operator",
+          status);
     }
     if (status == 500) {
       Matcher failed = CHECKPOINT_FAILED.matcher(body);
@@ -364,6 +364,11 @@ public final class KubeletAnswerClassifier {
 
   private static CheckpointOutcome.Failure failure(FailureReason reason, String message, Integer status) {
     return new CheckpointOutcome.Failure(new CheckpointFailure(reason, trim(message), status));
+  }
+
+  private static CheckpointOutcome.Failure failure(SetupGap gap, FailureReason reason, String message,
+      Integer status) {
+    return CheckpointOutcome.Failure.dueTo(gap, new CheckpointFailure(reason, trim(message), status));
   }
 
   /**

@@ -27,24 +27,31 @@ public final class KubeletTrust {
   private final SSLContext context;
   private final X509TrustManager trustManager;
   private final HostnameVerifier hostnameVerifier;
+  private final String origin;
   private final String description;
   private final boolean verifying;
 
   private KubeletTrust(SSLContext context, X509TrustManager trustManager, HostnameVerifier hostnameVerifier,
-      String description, boolean verifying) {
+      String origin, String description, boolean verifying) {
     this.context = context;
     this.trustManager = trustManager;
     this.hostnameVerifier = hostnameVerifier;
+    this.origin = origin;
     this.description = description;
     this.verifying = verifying;
   }
 
-  /** Trusts the CA certificates of {@code bundle} (PEM, one or more) and nothing else. */
-  public static KubeletTrust fromCaBundle(Path bundle) {
+  /**
+   * Trusts the CA certificates of {@code bundle} (PEM, one or more) and nothing else.
+   *
+   * @param origin how messages name the bundle: the setting that chose it, with its path
+   * @throws IllegalArgumentException naming the path when the bundle cannot be read or holds no certificate
+   */
+  public static KubeletTrust fromCaBundle(Path bundle, String origin) {
     try (InputStream in = Files.newInputStream(bundle)) {
       Collection<? extends Certificate> certificates = CertificateFactory.getInstance("X.509").generateCertificates(in);
       if (certificates.isEmpty()) {
-        throw new IllegalArgumentException("FCP_KUBELET_CA_FILE " + bundle + " holds no PEM certificate");
+        throw new IllegalArgumentException(bundle + " holds no PEM certificate");
       }
       KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
       store.load(null, null);
@@ -66,19 +73,22 @@ public final class KubeletTrust {
       SSLContext context = SSLContext.getInstance("TLS");
       context.init(null, new TrustManager[] {trust}, new SecureRandom());
       // OkHttp's own hostname verifier (null here) checks the certificate's DNS and IP SANs
-      return new KubeletTrust(context, trust, null,
-          "the CA bundle FCP_KUBELET_CA_FILE=" + bundle + " (" + certificates.size() + " certificate"
+      return new KubeletTrust(context, trust, null, origin,
+          "the CA bundle " + origin + " (" + certificates.size() + " certificate"
               + (certificates.size() == 1 ? "" : "s") + ")", true);
     } catch (IOException e) {
-      throw new IllegalArgumentException("FCP_KUBELET_CA_FILE: cannot read " + bundle + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException("cannot read " + bundle + ": " + e.getMessage(), e);
     } catch (GeneralSecurityException e) {
-      throw new IllegalArgumentException("FCP_KUBELET_CA_FILE: " + bundle + " is not a PEM certificate bundle: "
-          + e.getMessage(), e);
+      throw new IllegalArgumentException(bundle + " is not a PEM certificate bundle: " + e.getMessage(), e);
     }
   }
 
-  /** Accepts every kubelet certificate: the explicit opt-out for self-signed kubelet certificates. */
-  public static KubeletTrust insecure() {
+  /**
+   * Accepts every kubelet certificate: the explicit opt-out for self-signed kubelet certificates.
+   *
+   * @param origin how messages name the choice: the setting that made it
+   */
+  public static KubeletTrust insecure(String origin) {
     X509TrustManager acceptAll = new X509TrustManager() {
       @Override
       public void checkClientTrusted(X509Certificate[] chain, String authType) {
@@ -87,7 +97,7 @@ public final class KubeletTrust {
 
       @Override
       public void checkServerTrusted(X509Certificate[] chain, String authType) {
-        // deliberately none: FCP_KUBELET_INSECURE_SKIP_VERIFY=true
+        // deliberately none: the operator was told to skip verification
       }
 
       @Override
@@ -98,8 +108,8 @@ public final class KubeletTrust {
     try {
       SSLContext context = SSLContext.getInstance("TLS");
       context.init(null, new TrustManager[] {acceptAll}, new SecureRandom());
-      return new KubeletTrust(context, acceptAll, (host, session) -> true,
-          "no verification (FCP_KUBELET_INSECURE_SKIP_VERIFY=true)", false);
+      return new KubeletTrust(context, acceptAll, (host, session) -> true, origin,
+          "no verification (" + origin + ")", false);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);
     }
@@ -121,6 +131,11 @@ public final class KubeletTrust {
   /** Whether kubelet certificates are verified at all. */
   public boolean verifying() {
     return verifying;
+  }
+
+  /** The setting that chose this trust, as given by the operator, for messages. */
+  public String origin() {
+    return origin;
   }
 
   /** What kubelet certificates are checked against, for messages. */

@@ -2,6 +2,7 @@ package io.ckpt.forensics.kubelet;
 
 import io.ckpt.forensics.api.CheckpointFailure;
 import io.ckpt.forensics.api.FailureReason;
+import io.ckpt.forensics.kubelet.SetupGap.Kind;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeAddress;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -31,19 +32,34 @@ public final class NodeEndpointResolver {
   public static final class Unresolvable extends Exception {
     private final transient CheckpointFailure failure;
     private final boolean transientFailure;
+    private final transient SetupGap gap;
 
     Unresolvable(CheckpointFailure failure) {
       this(failure, false);
     }
 
     Unresolvable(CheckpointFailure failure, boolean transientFailure) {
+      this(failure, transientFailure, null);
+    }
+
+    Unresolvable(SetupGap gap, CheckpointFailure failure) {
+      this(failure, false, gap);
+    }
+
+    private Unresolvable(CheckpointFailure failure, boolean transientFailure, SetupGap gap) {
       super(failure.getMessage(), null, false, false);
       this.failure = failure;
       this.transientFailure = transientFailure;
+      this.gap = gap;
     }
 
     public CheckpointFailure failure() {
       return failure;
+    }
+
+    /** What in the operator's set-up this points at, if anything. */
+    public Optional<SetupGap> gap() {
+      return Optional.ofNullable(gap);
     }
 
     /** The API server could not answer the Node GET (down, 5xx): a read, safe to try again. */
@@ -59,10 +75,10 @@ public final class NodeEndpointResolver {
       node = client.nodes().withName(nodeName).get();
     } catch (KubernetesClientException e) {
       if (e.getCode() == 401 || e.getCode() == 403) {
-        throw new Unresolvable(new CheckpointFailure(FailureReason.Forbidden, "the operator may not read Node "
-            + nodeName + " (HTTP " + e.getCode() + (e.getStatus() == null ? "" : ": " + e.getStatus().getMessage())
-            + "). The direct transport needs get on nodes to find the kubelet's address (the Helm chart grants it"
-            + " with transport=direct)", e.getCode()));
+        throw new Unresolvable(SetupGap.of(Kind.OPERATOR_CANNOT_GET_NODES), new CheckpointFailure(
+            FailureReason.Forbidden, "the operator may not read Node " + nodeName + " (HTTP " + e.getCode()
+                + (e.getStatus() == null ? "" : ": " + e.getStatus().getMessage()) + "). The direct transport"
+                + " needs get on nodes to find the kubelet's address", e.getCode()));
       }
       throw new Unresolvable(new CheckpointFailure(FailureReason.NodeUnreachable, "could not read Node " + nodeName
           + " to find its kubelet: " + (e.getCode() > 0 ? "HTTP " + e.getCode() + " " : "") + e.getMessage(),
@@ -72,10 +88,10 @@ public final class NodeEndpointResolver {
       throw new Unresolvable(new CheckpointFailure(FailureReason.NodeUnreachable, "Node " + nodeName
           + " does not exist any more; its kubelet cannot be reached", 404));
     }
-    return pick(node, preferredTypes).orElseThrow(() -> new Unresolvable(new CheckpointFailure(
-        FailureReason.NodeUnreachable, "Node " + nodeName + " reports no address of the preferred types "
-            + preferredTypes + " (known: " + describe(node) + "); set FCP_NODE_ADDRESS_TYPES (chart value"
-            + " direct.nodeAddressTypes) to types your nodes report", null)));
+    return pick(node, preferredTypes).orElseThrow(() -> new Unresolvable(SetupGap.of(
+        Kind.NO_ADDRESS_OF_PREFERRED_TYPES), new CheckpointFailure(FailureReason.NodeUnreachable, "Node " + nodeName
+            + " reports no address of the preferred types " + preferredTypes + " (known: " + describe(node) + ")",
+            null)));
   }
 
   /** The first address of the first preferred type that the node reports, as the API server's proxy picks. */

@@ -1,5 +1,6 @@
 package io.ckpt.forensics.operator;
 
+import io.ckpt.forensics.kubelet.KubeletTrust;
 import io.ckpt.forensics.kubelet.RetryPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,6 +47,23 @@ public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNo
    */
   public record Direct(List<String> nodeAddressTypes, Path tokenFile, Path kubeletCaFile,
       boolean insecureSkipVerify) {
+
+    /**
+     * How kubelet certificates are checked: against the CA bundle when one is set, else not at all
+     * ({@link #requireUsable} made sure that was asked for). Messages name the variable that chose it.
+     *
+     * @throws IllegalArgumentException naming the variable and the file when the bundle is unusable
+     */
+    public KubeletTrust kubeletTrust() {
+      if (kubeletCaFile == null) {
+        return KubeletTrust.insecure(KUBELET_INSECURE_SKIP_VERIFY + "=true");
+      }
+      try {
+        return KubeletTrust.fromCaBundle(kubeletCaFile, KUBELET_CA_FILE + "=" + kubeletCaFile);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(KUBELET_CA_FILE + ": " + e.getMessage(), e);
+      }
+    }
   }
 
   /**

@@ -164,22 +164,17 @@ public final class OperatorMain {
    */
   static CheckpointTransport transport(OperatorConfig config, Config clientConfig, KubernetesClient client) {
     if (config.transport() == OperatorConfig.Transport.proxy) {
-      return new NodeProxyTransport(clientConfig, config.maxConcurrent());
+      return new RemedyingTransport(new NodeProxyTransport(clientConfig, config.maxConcurrent()));
     }
     OperatorConfig.Direct direct = config.direct();
-    KubeletTrust trust;
-    if (direct.kubeletCaFile() != null) {
-      trust = KubeletTrust.fromCaBundle(direct.kubeletCaFile());
-    } else {
-      trust = KubeletTrust.insecure();
-    }
+    KubeletTrust trust = direct.kubeletTrust();
     BearerToken token = new BearerToken(direct.tokenFile(), () -> configuredToken(clientConfig));
     if (token.current() == null) {
       throw new IllegalArgumentException("the direct transport needs a bearer token for the kubelet: "
           + token.source() + " gives none; set FCP_TOKEN_FILE or use a kubeconfig with a token");
     }
-    CheckpointTransport transport = new DirectKubeletTransport(
-        new NodeEndpointResolver(client, direct.nodeAddressTypes()), token, trust);
+    CheckpointTransport transport = new RemedyingTransport(new DirectKubeletTransport(
+        new NodeEndpointResolver(client, direct.nodeAddressTypes()), token, trust));
     transport.warning().ifPresent(w -> LOG.warn("kubelet TLS not verified: {}", w));
     LOG.info("direct kubelet transport nodeAddressTypes={} credential=\"{}\" trust=\"{}\"",
         String.join(",", direct.nodeAddressTypes()), token.source(), trust.description());

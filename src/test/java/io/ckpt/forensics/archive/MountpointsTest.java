@@ -56,8 +56,8 @@ class MountpointsTest {
 
     try (CheckpointTar tar = CheckpointTar.open(file)) {
       var mounts = CheckpointImages.of(tar).orElseThrow().mountpoints();
-      assertThat(mounts).extracting(mnt_entry::getMountpoint).containsExactly("/", "/proc", "/etc/hostname");
-      assertThat(mounts).extracting(mnt_entry::getMntId).containsExactly(1186, 1187, 1300);
+      assertThat(mounts).extracting(RecordedMount::mountpoint).containsExactly("/", "/proc", "/etc/hostname");
+      assertThat(mounts).extracting(RecordedMount::id).containsExactly(1186, 1187, 1300);
     }
 
     StringWriter out = new StringWriter();

@@ -99,14 +99,17 @@ class DirectKubeletPiecesTest {
 
   @Test
   void aKubeletRefusalNamesTheOperatorsIdentityAndNodesCheckpoint() {
-    CheckpointFailure failure = failure(KubeletAnswerClassifier.classifyDirect(new KubeletAnswer(403, "text/plain",
+    CheckpointOutcome outcome = KubeletAnswerClassifier.classifyDirect(new KubeletAnswer(403, "text/plain",
         "Forbidden (user=system:serviceaccount:forensics:op, verb=create, resource=nodes,"
-            + " subresource(s)=[checkpoint])\n"), TARGET, CALL));
+            + " subresource(s)=[checkpoint])\n"), TARGET, CALL);
+    CheckpointFailure failure = failure(outcome);
 
     assertThat(failure.getReason()).isEqualTo(FailureReason.Forbidden);
     assertThat(failure.getMessage()).contains("refused the operator's identity system:serviceaccount:forensics:op")
-        .contains("create on nodes/checkpoint").contains("transport=direct").doesNotContain("kubeletClientBinding")
-        .doesNotContain("nodes/proxy");
+        .contains("create on nodes/checkpoint").doesNotContain("kubeletClientBinding").doesNotContain("nodes/proxy");
+    // the operator adds the chart value that grants it
+    assertThat(((CheckpointOutcome.Failure) outcome).gap())
+        .contains(SetupGap.of(SetupGap.Kind.OPERATOR_CANNOT_CHECKPOINT));
   }
 
   @Test

@@ -206,25 +206,30 @@ class KubeletAnswerClassifierTest {
         .doesNotContain("may have written an archive");
   }
 
+  /** The fix (a chart value) is the operator's to name: the kubelet layer states who lacks what. */
   @Test
-  void forbiddenByTheKubeletNamesTheIdentityAndTheFix() {
-    var failure = failureOf(403, TEXT, "Forbidden (user=kube-apiserver-kubelet-client, verb=create, resource=nodes,"
-        + " subresource(s)=[checkpoint])\n");
+  void forbiddenByTheKubeletNamesTheIdentityAndReportsTheGap() {
+    var outcome = (CheckpointOutcome.Failure) KubeletAnswerClassifier.classify(new KubeletAnswer(403, TEXT,
+        "Forbidden (user=kube-apiserver-kubelet-client, verb=create, resource=nodes, subresource(s)=[checkpoint])\n"),
+        TARGET);
 
-    assertThat(failure.getMessage())
+    assertThat(outcome.failure().getMessage())
         .contains("kube-apiserver-kubelet-client")
         .contains("nodes/checkpoint")
-        .contains("kubeletClientBinding.enabled=true");
+        .doesNotContain("kubeletClientBinding");
+    assertThat(outcome.gap()).contains(new SetupGap(SetupGap.Kind.KUBELET_CLIENT_CANNOT_CHECKPOINT,
+        "kube-apiserver-kubelet-client"));
   }
 
   @Test
   void forbiddenByTheApiServerNamesTheOperatorsMissingPermission() {
-    var failure = failureOf(403, JSON, status(403, "Forbidden", "nodes \"worker-1\" is forbidden: User"
-        + " \"system:serviceaccount:forensics:op\" cannot create resource \"nodes/proxy\" in API group \"\" at the"
-        + " cluster scope"));
+    var outcome = (CheckpointOutcome.Failure) KubeletAnswerClassifier.classify(new KubeletAnswer(403, JSON,
+        status(403, "Forbidden", "nodes \"worker-1\" is forbidden: User \"system:serviceaccount:forensics:op\""
+            + " cannot create resource \"nodes/proxy\" in API group \"\" at the cluster scope")), TARGET);
 
-    assertThat(failure.getMessage()).contains("system:serviceaccount:forensics:op").contains("nodes/proxy")
-        .contains("ClusterRole");
+    assertThat(outcome.failure().getMessage()).contains("system:serviceaccount:forensics:op")
+        .contains("needs create on nodes/proxy").doesNotContain("Helm");
+    assertThat(outcome.gap()).contains(SetupGap.of(SetupGap.Kind.OPERATOR_CANNOT_PROXY));
   }
 
   @Test

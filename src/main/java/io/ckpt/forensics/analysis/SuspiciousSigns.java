@@ -1,4 +1,4 @@
-package io.ckpt.forensics.cli;
+package io.ckpt.forensics.analysis;
 
 import io.ckpt.forensics.archive.OpenFile;
 import io.ckpt.forensics.archive.OpenSocket;
@@ -11,7 +11,7 @@ import java.util.Set;
  * run from writable scratch places or deleted, processes that are not the image's entrypoint,
  * sockets listening on every address. Heuristics: they point, they do not judge.
  */
-final class SuspiciousSigns {
+public final class SuspiciousSigns {
 
   private static final Set<String> SHELLS = Set.of("sh", "bash", "ash", "dash", "zsh", "ksh", "csh", "tcsh", "fish",
       "busybox");
@@ -21,7 +21,8 @@ final class SuspiciousSigns {
 
   private SuspiciousSigns() {}
 
-  static List<String> of(CheckpointReport r) {
+  /** The findings for one archive, one sentence each, in process order; empty when nothing stands out. */
+  public static List<String> of(CheckpointReport r) {
     List<String> out = new ArrayList<>();
     String entry = r.container().entrypoint().isEmpty() ? "" : base(r.container().entrypoint().get(0));
     for (CheckpointReport.Process p : r.processes()) {

@@ -1,4 +1,4 @@
-package io.ckpt.forensics.cli;
+package io.ckpt.forensics.analysis;
 
 import io.ckpt.forensics.archive.CheckpointImages;
 import io.ckpt.forensics.archive.CheckpointTar;
@@ -6,39 +6,34 @@ import io.ckpt.forensics.archive.CheckpointedProcess;
 import io.ckpt.forensics.archive.ContainerMetadata;
 import io.ckpt.forensics.archive.DumpStatistics;
 import io.ckpt.forensics.archive.ProcessMemory;
+import io.ckpt.forensics.archive.RecordedMount;
 import io.ckpt.forensics.archive.TarMember;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
- * Everything the inspect, summary and diff commands show about one archive, read in one go from
- * an opened archive: metadata, sizes, statistics, processes with their command lines and
- * environment (raw here; the views redact).
+ * Everything known about one archive, read in one go from an opened archive: metadata, sizes,
+ * statistics, processes with their command lines and environment (raw here: whoever shows them
+ * redacts, see {@link EnvironmentRedaction}). fcp's inspect, summary and diff views are built on it.
  */
-record CheckpointReport(Path archive, long archiveBytes, ContainerMetadata container, Sizes sizes,
-    Optional<DumpStatistics> statistics, List<Process> processes, List<CriuMount> criuMounts, List<String> members) {
-
-  /** A mount point as CRIU recorded it in mountpoints-*.img (what the container really had mounted). */
-  record CriuMount(int id, int parentId, String mountpoint, String root, String source, String fsname,
-      String options) {
-  }
+public record CheckpointReport(Path archive, long archiveBytes, ContainerMetadata container, Sizes sizes,
+    Optional<DumpStatistics> statistics, List<Process> processes, List<RecordedMount> criuMounts, List<String> members) {
 
   /** Byte counts by kind of content, as checkpointctl groups them. */
-  record Sizes(long checkpoint, long memoryPages, long rootFsDiff, long deletedFiles, long dumpLog,
+  public record Sizes(long checkpoint, long memoryPages, long rootFsDiff, long deletedFiles, long dumpLog,
       long containerLog) {
   }
 
   /** One process with what memory says about it. */
-  record Process(CheckpointedProcess task, String commandLine, List<String> arguments, List<String> environment,
+  public record Process(CheckpointedProcess task, String commandLine, List<String> arguments, List<String> environment,
       long memoryBytes, long sharedBytes, int pageSize) {
   }
 
-  static CheckpointReport read(CheckpointTar tar) throws IOException {
+  /** Reads the whole report from an opened archive. */
+  public static CheckpointReport read(CheckpointTar tar) throws IOException {
     ContainerMetadata meta = ContainerMetadata.read(tar);
     long checkpoint = 0;
     long pages = 0;
@@ -69,13 +64,12 @@ record CheckpointReport(Path archive, long archiveBytes, ContainerMetadata conta
       }
     }
     List<Process> processes = new ArrayList<>();
-    List<CriuMount> mounts = new ArrayList<>();
+    List<RecordedMount> mounts = new ArrayList<>();
     Optional<CheckpointImages> images = CheckpointImages.of(tar);
     if (images.isPresent()) {
-      images.get().mountpoints().forEach(m -> mounts.add(new CriuMount(m.getMntId(), m.getParentMntId(),
-          m.getMountpoint(), m.getRoot(), m.getSource(), m.hasFsname() ? m.getFsname() : "", m.getOptions())));
+      mounts.addAll(images.get().mountpoints());
       for (CheckpointedProcess p : images.get().processes()) {
-        if (p.state().hasResources() && images.get().mm(p.pid()).isPresent()) {
+        if (p.state().hasResources() && images.get().hasMemory(p.pid())) {
           ProcessMemory mem = images.get().memory(p.pid());
           processes.add(new Process(p, mem.commandLine(), mem.arguments(), mem.environment(), mem.pagemapBytes(),
               mem.sharedBytes(), mem.pageSize()));
@@ -89,12 +83,13 @@ record CheckpointReport(Path archive, long archiveBytes, ContainerMetadata conta
         List.copyOf(processes), List.copyOf(mounts), List.copyOf(names));
   }
 
-  Optional<Process> process(int pid) {
+  /** The process with this pid, if the dump has it. */
+  public Optional<Process> process(int pid) {
     return processes.stream().filter(p -> p.task().pid() == pid).findFirst();
   }
 
   /** The root of the process tree (ppid 0, or whose parent is not in the dump). */
-  List<Process> roots() {
+  public List<Process> roots() {
     List<Process> out = new ArrayList<>();
     for (Process p : processes) {
       if (p.task().ppid() == 0 || process(p.task().ppid()).isEmpty()) {
@@ -104,18 +99,9 @@ record CheckpointReport(Path archive, long archiveBytes, ContainerMetadata conta
     return out;
   }
 
-  List<Process> children(int pid) {
+  /** The children of a process, by pid. */
+  public List<Process> children(int pid) {
     return processes.stream().filter(p -> p.task().ppid() == pid && p.task().pid() != pid)
         .sorted((a, b) -> Integer.compare(a.task().pid(), b.task().pid())).toList();
-  }
-
-  /** Environment entries in order, as name to raw value (callers redact). */
-  static Map<String, String> environmentMap(List<String> env) {
-    Map<String, String> out = new LinkedHashMap<>();
-    for (String e : env) {
-      int eq = e.indexOf('=');
-      out.put(eq < 0 ? e : e.substring(0, eq), eq < 0 ? "" : e.substring(eq + 1));
-    }
-    return out;
   }
 }

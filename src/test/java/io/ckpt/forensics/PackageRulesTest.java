@@ -1,0 +1,192 @@
+package io.ckpt.forensics;
+
+import static com.tngtech.archunit.base.DescribedPredicate.describe;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.members;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaCodeUnit;
+import com.tngtech.archunit.core.domain.JavaField;
+import com.tngtech.archunit.core.domain.JavaMember;
+import com.tngtech.archunit.core.domain.JavaModifier;
+import com.tngtech.archunit.core.domain.JavaType;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.lang.ArchCondition;
+import com.tngtech.archunit.lang.ConditionEvents;
+import com.tngtech.archunit.lang.SimpleConditionEvent;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The package rules of DESIGN.md, checked on the compiled classes of src/main. Plain
+ * {@code ArchRule.check} in JUnit tests: ArchUnit's own test engine is not needed.
+ */
+class PackageRulesTest {
+
+  private static final String OURS = "io.ckpt.forensics..";
+  private static final String API = "io.ckpt.forensics.api..";
+  private static final String KUBELET = "io.ckpt.forensics.kubelet..";
+  private static final String ARCHIVE = "io.ckpt.forensics.archive..";
+  private static final String CRIU = "io.ckpt.forensics.archive.criu..";
+  /** What runs on a laptop without a cluster: fcp and the analysis a collector reuses. */
+  private static final String[] OFFLINE = {ARCHIVE, "io.ckpt.forensics.analysis..", "io.ckpt.forensics.cli.."};
+  /**
+   * The libraries the offline packages may use, by package, with the jar operator/fcp puts on its
+   * classpath for each (start-up time: fcp does not load the operator's Kubernetes client).
+   */
+  private static final Map<String, String> FCP_LIBRARIES = Map.of("picocli..", "picocli",
+      "com.fasterxml.jackson.core..", "jackson-core", "com.fasterxml.jackson.databind..", "jackson-databind",
+      "com.fasterxml.jackson.annotation..", "jackson-annotations", "com.google.protobuf..", "protobuf-java",
+      "io.airlift.compress..", "aircompressor");
+  /** Packages that exist only under src/test. */
+  private static final String[] TEST_PACKAGES = {"io.ckpt.forensics.lab..", "io.ckpt.forensics.cluster..",
+      "io.ckpt.forensics.bench..", "io.ckpt.forensics.k3s..", "io.ckpt.forensics.chart.."};
+
+  private static JavaClasses main;
+  private static Set<String> testOnlyClasses;
+
+  @BeforeAll
+  static void importClasses() {
+    Path build = Path.of(System.getProperty("build.directory", "target"));
+    Path mainClasses = build.resolve("classes");
+    Path testClasses = build.resolve("test-classes");
+    if (!Files.isDirectory(mainClasses.resolve("io/ckpt/forensics"))) {
+      throw new IllegalStateException("no compiled classes under " + mainClasses + "; run through Maven");
+    }
+    // the generated CRIU classes are most of the bytecode; what uses them is still seen from the other side
+    main = new ClassFileImporter().withImportOption(at -> !at.contains("/io/ckpt/forensics/archive/criu/"))
+        .importPath(mainClasses);
+    Set<String> mainNames = main.stream().map(JavaClass::getName).collect(Collectors.toSet());
+    // names are enough here: parsing the test classes would double the import time
+    try (Stream<Path> files = Files.walk(testClasses)) {
+      testOnlyClasses = files.filter(f -> f.toString().endsWith(".class"))
+          .map(f -> testClasses.relativize(f).toString().replaceAll("\\.class$", "").replace('/', '.'))
+          .filter(name -> !mainNames.contains(name)).collect(Collectors.toSet());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Test
+  void apiDependsOnNothingElseOfOurs() {
+    noClasses().that().resideInAPackage(API)
+        .should().dependOnClassesThat(resideInAPackage(OURS).and(describe("outside api",
+            c -> !resideInAPackage(API).test(c))))
+        .check(main);
+  }
+
+  @Test
+  void kubeletDependsOnlyOnApiOfOurs() {
+    noClasses().that().resideInAPackage(KUBELET)
+        .should().dependOnClassesThat(resideInAPackage(OURS).and(describe("outside kubelet and api",
+            c -> !resideInAnyPackage(KUBELET, API).test(c))))
+        .check(main);
+  }
+
+  @Test
+  void offlinePackagesReachNoClusterClientNorOperator() {
+    noClasses().that().resideInAnyPackage(OFFLINE)
+        .should().dependOnClassesThat().resideInAnyPackage("io.fabric8..", "io.javaoperatorsdk..", "okhttp3..",
+            "io.ckpt.forensics.operator..", KUBELET)
+        .check(main);
+  }
+
+  /**
+   * operator/fcp puts only the jars of {@link #FCP_LIBRARIES} on its classpath: a class from any
+   * other library would fail there with NoClassDefFoundError, though the operator's classpath has it.
+   */
+  @Test
+  void offlinePackagesUseOnlyTheLibrariesFcpPutsOnItsClasspath() {
+    classes().that().resideInAnyPackage(OFFLINE)
+        .should().onlyDependOnClassesThat().resideInAnyPackage(concat(concat(OFFLINE, "java.."),
+            FCP_LIBRARIES.keySet().toArray(String[]::new)))
+        .check(main);
+  }
+
+  /** The other half of the rule above: the script really selects those jars. */
+  @Test
+  void fcpScriptPutsTheAllowedLibrariesOnItsClasspath() throws IOException {
+    String script = Files.readString(Path.of(System.getProperty("project.root", ".")).resolve("operator/fcp"));
+    String selection = script.lines().filter(l -> l.contains("grep -E") && l.contains(".jar")).findFirst()
+        .orElseThrow(() -> new AssertionError("operator/fcp no longer selects jars with grep -E"));
+    for (String jar : FCP_LIBRARIES.values()) {
+      assertThat(selection).as("operator/fcp's jar selection").matches("(?s).*[(|]"
+          + Pattern.quote(jar) + "[|)].*");
+    }
+  }
+
+  @Test
+  void mainCodeNeverDependsOnTestCode() {
+    noClasses().should().dependOnClassesThat(resideInAnyPackage(TEST_PACKAGES)
+            .or(describe("exist only in test-classes", c -> testOnlyClasses.contains(c.getName()))))
+        .check(main);
+  }
+
+  @Test
+  void ourPackagesHaveNoCycles() {
+    slices().matching("io.ckpt.forensics.(*)..").should().beFreeOfCycles().check(main);
+  }
+
+  @Test
+  void onlyArchiveUsesTheGeneratedProtobufTypes() {
+    noClasses().that().resideOutsideOfPackage(ARCHIVE).should().dependOnClassesThat().resideInAPackage(CRIU)
+        .check(main);
+  }
+
+  /** archive's callers see its own records; the generated CRIU types stay an implementation detail. */
+  @Test
+  void archiveApiExposesNoGeneratedProtobufType() {
+    members().that().areDeclaredInClassesThat().resideInAPackage("io.ckpt.forensics.archive")
+        .and().areDeclaredInClassesThat().arePublic()
+        .and(describe("are public or protected", m -> m.getModifiers().contains(JavaModifier.PUBLIC)
+            || m.getModifiers().contains(JavaModifier.PROTECTED)))
+        .should(notExposeTypesIn(CRIU))
+        .check(main);
+  }
+
+  private static ArchCondition<JavaMember> notExposeTypesIn(String packageIdentifier) {
+    return new ArchCondition<>("not expose types in " + packageIdentifier) {
+      @Override
+      public void check(JavaMember member, ConditionEvents events) {
+        List<JavaType> exposed = new ArrayList<>();
+        if (member instanceof JavaField field) {
+          exposed.add(field.getType());
+        } else if (member instanceof JavaCodeUnit code) {
+          exposed.add(code.getReturnType());
+          exposed.addAll(code.getParameterTypes());
+        }
+        for (JavaType type : exposed) {
+          for (JavaClass raw : type.getAllInvolvedRawTypes()) {
+            if (resideInAPackage(packageIdentifier).test(raw)) {
+              events.add(SimpleConditionEvent.violated(member, member.getFullName() + " exposes " + raw.getName()));
+            }
+          }
+        }
+      }
+    };
+  }
+
+  private static String[] concat(String[] first, String... rest) {
+    String[] all = new String[first.length + rest.length];
+    System.arraycopy(first, 0, all, 0, first.length);
+    System.arraycopy(rest, 0, all, first.length, rest.length);
+    return all;
+  }
+}
