@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * fcp's outputs on archives built from every fixture, checked field by field against
- * fixtures/README.md and the committed crit decodes (*.txt beside the images).
+ * src/test/resources/fixtures/README.md (values from the crit decodes committed upstream).
  */
 class FcpGoldenTest {
 
