@@ -121,6 +121,8 @@ public final class LabDemo {
         Path archive = node.archiveFile(container.getArchivePath());
         say("inspecting the archive of " + fcp.getMetadata().getNamespace() + "/" + fcp.getMetadata().getName()
             + " (container " + container.getName() + ", " + nodeName + ":" + container.getArchivePath() + ")");
+        say("a simulated kubelet writes the same archive for every container: the test fixtures' real CRIU"
+            + " dump of one aarch64 process, with the CRI-O metadata of an nginx pod");
         System.out.println("$ operator/fcp summary " + archive);
         PrintWriter out = new PrintWriter(System.out, true);
         int code = FcpMain.run(new String[] {"summary", archive.toString()}, out, new PrintWriter(System.err, true));
