@@ -8,7 +8,7 @@ import java.util.Objects;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class CheckpointFailure {
 
-  @JsonPropertyDescription("Machine-readable reason from a closed set; README.md lists them.")
+  @JsonPropertyDescription("Machine-readable reason from a closed set; docs/status-and-reasons.md lists them.")
   private FailureReason reason;
 
   @JsonPropertyDescription("What happened and what to do, including the kubelet's or API server's text (trimmed).")

@@ -1,8 +1,8 @@
 package io.ckpt.forensics.api;
 
 /**
- * The closed set of reasons a checkpoint can fail for; README.md documents which kubelet or API
- * server answer leads to each.
+ * The closed set of reasons a checkpoint can fail for; docs/status-and-reasons.md documents which
+ * kubelet or API server answer leads to each.
  */
 public enum FailureReason {
   /** The pod named in spec.podName does not exist in the object's namespace. */

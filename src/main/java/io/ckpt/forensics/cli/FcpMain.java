@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
  * {@code fcp}: the archive inspector's command line. Runs on a laptop without a cluster (no
  * Kubernetes client in this package or in the archive package it uses).
  */
-@Command(name = "fcp", mixinStandardHelpOptions = true, version = "fcp 0.1.0",
+@Command(name = "fcp", mixinStandardHelpOptions = true, versionProvider = FcpVersion.class,
     description = "Inspect forensic container checkpoint archives without extracting them.",
     subcommands = {ListCommand.class, InspectCommand.class, MemparseCommand.class, SummaryCommand.class,
         DiffCommand.class, CommandLine.HelpCommand.class})

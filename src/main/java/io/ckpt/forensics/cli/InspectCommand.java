@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code fcp inspect}: checkpointctl's inspect, as a tree or as JSON with the schema in README.md. */
+/** {@code fcp inspect}: checkpointctl's inspect, as a tree or as JSON with the schema in docs/fcp.md. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
     description = "Show what a checkpoint archive holds (container, statistics, processes, files, sockets, mounts).")
 final class InspectCommand implements Callable<Integer> {

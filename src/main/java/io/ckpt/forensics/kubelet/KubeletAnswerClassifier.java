@@ -23,7 +23,7 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 /**
  * Maps every answer the kubelet and the API server's node proxy give to a checkpoint call onto a
  * {@link FailureReason}, keeping the server's own text. The texts are those of
- * ../shared/research/kubelet-responses.md (kubelet 1.30-1.37, CRI-O, containerd 1.6-2.4).
+ * docs/design/kubelet-answers.md (kubelet 1.30-1.37, CRI-O, containerd 1.6-2.4).
  */
 public final class KubeletAnswerClassifier {
 

@@ -21,7 +21,7 @@ import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
 
 /**
- * The operator's Prometheus metrics (README, "Metrics", lists each one). Labels are bounded: result,
+ * The operator's Prometheus metrics (docs/operations.md, "Metrics", lists each one). Labels are bounded: result,
  * phase, reason (a closed enum), transport, and node names, which are bounded by the cluster.
  */
 public final class CheckpointMetrics implements AutoCloseable {

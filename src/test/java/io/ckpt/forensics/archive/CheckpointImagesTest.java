@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** Decoded values of the aarch64 loop2 images checked against fixtures/README.md and the crit decodes. */
+/** Decoded values of the aarch64 loop2 images checked against src/test/resources/fixtures/README.md. */
 class CheckpointImagesTest {
 
   @Test

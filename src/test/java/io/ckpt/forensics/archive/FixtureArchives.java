@@ -1,5 +1,6 @@
 package io.ckpt.forensics.archive;
 
+import io.ckpt.forensics.lab.CheckpointArchive;
 import io.ckpt.forensics.lab.TarWriter;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -13,7 +14,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * Test archives built at test time from ../shared/fixtures (byte-exact public files): the
+ * Test archives built at test time from src/test/resources/fixtures (byte-exact public files): the
  * aarch64 CRIU image set of trustedcr-aarch64-loop2 tarred with each config/spec pair. Written
  * under the build directory, never elsewhere.
  */
@@ -35,8 +36,9 @@ public final class FixtureArchives {
 
   private FixtureArchives() {}
 
+  /** The fixtures directory on the test classpath (one lookup, shared with the lab's archive). */
   public static Path fixtures() {
-    return Path.of(System.getProperty("project.root", ".")).resolve("../shared/fixtures").normalize();
+    return CheckpointArchive.fixturesDir();
   }
 
   public static Path images() {

@@ -51,7 +51,7 @@ public final class ArchiveBench {
   static final int PID = 2956;
   static final int PAGE = 4096;
   static final long PROCESS_TIMEOUT_MINUTES = 10;
-  /** The fixture's stack holds the environment; ANDROID_ROOT is in it (README example). */
+  /** The fixture's stack holds the environment; ANDROID_ROOT is in it (docs/fcp.md example). */
   static final String FIXTURE_NEEDLE = "ANDROID_ROOT";
 
   private final Path root;

@@ -18,7 +18,7 @@ import org.w3c.dom.NodeList;
 /**
  * The operator's JVM flags live in four places: the image (pom.xml, Jib jvmFlags), the chart (the
  * memory limit that sizes the heap, and the flags listed in values.yaml), the benchmark that
- * measures them (Bench.IMAGE_JVM) and the README. A change to one without the others would make the
+ * measures them (Bench.IMAGE_JVM) and the install guide (docs/install.md, The image). A change to one without the others would make the
  * benchmark measure something that does not ship.
  */
 class OperatorJvmFlagsTest {
@@ -34,12 +34,12 @@ class OperatorJvmFlagsTest {
   }
 
   @Test
-  void chartValuesAndReadmeNameEveryImageFlag() throws Exception {
+  void chartValuesAndInstallGuideNameEveryImageFlag() throws Exception {
     String values = Files.readString(ROOT.resolve("helm/values.yaml"));
-    String readme = Files.readString(ROOT.resolve("README.md"));
+    String installGuide = Files.readString(ROOT.resolve("docs/install.md"));
     assertThat(imageFlags()).isNotEmpty().allSatisfy(flag -> {
       assertThat(values).contains(flag);
-      assertThat(readme).contains(flag);
+      assertThat(installGuide).as("docs/install.md names %s", flag).contains(flag);
     });
   }
 

@@ -13,6 +13,7 @@ import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.InstallCommand;
 import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
+import io.ckpt.forensics.PomVersion;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -54,13 +55,10 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class ChartRenderTest {
 
-  static final String RELEASE = "forensic-checkpoint";
-  static final String NAMESPACE = "forensic-checkpoint-system";
+  static final String RELEASE = DeployDirectory.RELEASE;
+  static final String NAMESPACE = DeployDirectory.NAMESPACE;
   static final String FULLNAME = "forensic-checkpoint-operator";
   static final String CRD_FILE = "forensiccheckpoints.forensics.ckpt.io-v1.yml";
-  static final String REGENERATE_PROPERTY = "deploy.regenerate";
-  static final String REGENERATE_COMMAND = "./mvnw -B -q test -Dtest=ChartRenderTest"
-      + " -Dsurefire.failIfNoSpecifiedTests=false -D" + REGENERATE_PROPERTY + "=true";
 
   static final Path ROOT = Paths.get(System.getProperty("project.root", "")).toAbsolutePath();
   static final Path CHART = ROOT.resolve("helm");
@@ -106,28 +104,12 @@ class ChartRenderTest {
   static Path renderableChart;
 
   /**
-   * helm-java 0.0.15 renders with Helm's built-in Kubernetes version (v1.20.0) and cannot pass
-   * --kube-version, so the chart's kubeVersion constraint would refuse every render. Render a copy
-   * without it; {@link #chartMetadataAndCapabilityFreeTemplates()} proves the copy renders the same.
+   * Renders a copy of the chart without kubeVersion (see {@link DeployDirectory#renderableCopy});
+   * {@link #chartMetadataAndCapabilityFreeTemplates()} proves the copy renders the same.
    */
   @BeforeAll
   static void copyChartWithoutKubeVersion() throws IOException {
-    renderableChart = scratch.resolve("chart");
-    try (Stream<Path> files = Files.walk(CHART)) {
-      for (Path source : files.toList()) {
-        Path target = renderableChart.resolve(CHART.relativize(source).toString());
-        if (Files.isDirectory(source)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(source, target);
-        }
-      }
-    }
-    Path chartYaml = renderableChart.resolve("Chart.yaml");
-    String withoutKubeVersion = Files.readAllLines(chartYaml).stream()
-        .filter(line -> !line.startsWith("kubeVersion:"))
-        .collect(Collectors.joining("\n", "", "\n"));
-    Files.writeString(chartYaml, withoutKubeVersion);
+    renderableChart = DeployDirectory.renderableCopy(CHART, scratch.resolve("chart"));
   }
 
   @Test
@@ -144,7 +126,9 @@ class ChartRenderTest {
     assertThat(chart.path("apiVersion").asText()).isEqualTo("v2");
     assertThat(chart.path("name").asText()).isEqualTo(FULLNAME);
     assertThat(chart.path("version").asText()).isEqualTo("0.1.0");
-    assertThat(chart.path("appVersion").asText()).isEqualTo("0.1.0");
+    assertThat(chart.path("appVersion").asText())
+        .as("helm/Chart.yaml appVersion must equal the version in pom.xml, the project's one source of it")
+        .isEqualTo(PomVersion.read());
     assertThat(chart.path("kubeVersion").asText()).isEqualTo(">=1.30.0-0");
 
     // The renders below use a copy without kubeVersion; they equal a real render only while no
@@ -187,7 +171,7 @@ class ChartRenderTest {
       assertThat(labels(m.node().path("metadata"))).as(m.kind() + "/" + m.name()).containsAllEntriesOf(Map.of(
           "app.kubernetes.io/name", FULLNAME,
           "app.kubernetes.io/instance", RELEASE,
-          "app.kubernetes.io/version", "0.1.0",
+          "app.kubernetes.io/version", PomVersion.read(),
           "app.kubernetes.io/managed-by", "Helm",
           "helm.sh/chart", FULLNAME + "-0.1.0"));
     }
@@ -478,7 +462,8 @@ class ChartRenderTest {
 
     Container operator = pod.getContainers().get(0);
     assertThat(pod.getContainers()).hasSize(1);
-    assertThat(operator.getImage()).isEqualTo("forensic-checkpoint-operator:0.1.0");
+    // the default tag is the appVersion, so the image Jib builds by default (pom.xml image.name) is the one pulled
+    assertThat(operator.getImage()).isEqualTo("forensic-checkpoint-operator:" + PomVersion.read());
     var security = operator.getSecurityContext();
     assertThat(security.getRunAsNonRoot()).isTrue();
     assertThat(security.getRunAsUser()).isEqualTo(65532L);
@@ -636,23 +621,12 @@ class ChartRenderTest {
 
   @Test
   void deployIsTheChartsDefaultRender() throws IOException {
-    Map<String, String> expected = expectedDeployFiles();
-    if (Boolean.getBoolean(REGENERATE_PROPERTY)) {
-      try (Stream<Path> old = Files.list(DEPLOY)) {
-        for (Path file : old.filter(ChartRenderTest::isYaml).toList()) {
-          Files.delete(file);
-        }
-      }
-      for (Map.Entry<String, String> file : expected.entrySet()) {
-        Files.writeString(DEPLOY.resolve(file.getKey()), file.getValue());
-      }
-    }
-
+    Map<String, String> expected = DeployDirectory.expectedFiles(template().call());
     String howToFix = "deploy/ must equal the chart's default render (release " + RELEASE + ", namespace "
-        + NAMESPACE + "); regenerate it with: " + REGENERATE_COMMAND;
+        + NAMESPACE + "); regenerate it with: " + DeployDirectory.REGENERATE_COMMAND;
     Set<String> present;
     try (Stream<Path> files = Files.list(DEPLOY)) {
-      present = files.filter(ChartRenderTest::isYaml).map(p -> p.getFileName().toString())
+      present = files.filter(DeployDirectory::isYaml).map(p -> p.getFileName().toString())
           .collect(Collectors.toCollection(TreeSet::new));
     }
     assertThat(present).as("files in deploy/. " + howToFix).isEqualTo(new TreeSet<>(expected.keySet()));
@@ -740,52 +714,6 @@ class ChartRenderTest {
     assertThat(spec.path("caseId").asText()).isEqualTo("INC-2026-0042");
     assertThat(spec.path("timeoutSeconds").isInt()).isTrue();
     assertThat(spec.path("timeoutSeconds").asInt()).isEqualTo(300);
-  }
-
-  // --- deploy/ as generated from the chart -------------------------------------------------------
-
-  /** File name to content: one file per template of the default render, the Namespace, the kustomization. */
-  static Map<String, String> expectedDeployFiles() {
-    String header = """
-        # Generated by ChartRenderTest from the chart in helm/: its default render as
-        # release %s in namespace %s. Do not edit; regenerate with
-        #   %s
-        """.formatted(RELEASE, NAMESPACE, REGENERATE_COMMAND);
-
-    Map<String, List<String>> byTemplate = new LinkedHashMap<>();
-    for (Manifest m : render(null)) {
-      byTemplate.computeIfAbsent(m.template(), t -> new ArrayList<>()).add(m.text().strip());
-    }
-
-    Map<String, String> files = new LinkedHashMap<>();
-    files.put("namespace.yaml", header + """
-        apiVersion: v1
-        kind: Namespace
-        metadata:
-          name: %s
-          labels:
-            # the operator's pod meets the restricted Pod Security Standard
-            pod-security.kubernetes.io/enforce: restricted
-        """.formatted(NAMESPACE));
-    byTemplate.forEach((template, docs) -> files.put(template, header + String.join("\n---\n", docs) + "\n"));
-
-    List<String> resources = new ArrayList<>();
-    resources.add("namespace.yaml");
-    // kustomize loads no file outside deploy/: the CRD comes through crd/kustomization.yaml
-    resources.add("../crd");
-    resources.addAll(byTemplate.keySet());
-    files.put("kustomization.yaml", header + """
-        # kubectl apply -k deploy/ : the CRD, the namespace and the operator.
-        apiVersion: kustomize.config.k8s.io/v1beta1
-        kind: Kustomization
-        resources:
-        """ + resources.stream().map(r -> "  - " + r + "\n").collect(Collectors.joining()));
-    return files;
-  }
-
-  private static boolean isYaml(Path file) {
-    String name = file.getFileName().toString();
-    return Files.isRegularFile(file) && (name.endsWith(".yaml") || name.endsWith(".yml"));
   }
 
   // --- rendering ---------------------------------------------------------------------------------

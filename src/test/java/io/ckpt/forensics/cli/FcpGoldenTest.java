@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ckpt.forensics.PomVersion;
 import io.ckpt.forensics.archive.FixtureArchives;
 import io.ckpt.forensics.archive.FixtureArchives.Flavour;
 import java.nio.file.Files;
@@ -16,11 +17,18 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * fcp's outputs on archives built from every fixture, checked field by field against
- * fixtures/README.md and the committed crit decodes (*.txt beside the images).
+ * src/test/resources/fixtures/README.md (values from the crit decodes committed upstream).
  */
 class FcpGoldenTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Test
+  void versionIsThePomVersion() {
+    FcpRun r = FcpRun.of("--version");
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.out().strip()).isEqualTo("fcp " + PomVersion.read());
+  }
 
   @Test
   void inspectTreeMatchesTheFixtureValues() {

@@ -1,13 +1,17 @@
 package io.ckpt.forensics.cluster;
 
 import io.ckpt.forensics.api.CheckpointPhase;
+import io.ckpt.forensics.api.ContainerCheckpointStatus;
 import io.ckpt.forensics.api.ForensicCheckpoint;
 import io.ckpt.forensics.lab.ExecResult;
+import io.ckpt.forensics.cli.FcpMain;
 import io.ckpt.forensics.lab.Lab;
 import io.ckpt.forensics.lab.LabOptions;
+import io.ckpt.forensics.lab.SimulatedNode;
 import io.ckpt.forensics.operator.OperatorConfig;
 import io.ckpt.forensics.operator.OperatorMain;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -19,10 +23,10 @@ import java.util.logging.SimpleFormatter;
 import sun.misc.Signal;
 
 /**
- * The README's main job (run by operator/demo inside the lab's network namespace): a real API
+ * The README's demo (run by operator/demo inside the lab's network namespace): a real API
  * server with three simulated nodes and pods in two namespaces, the chart's CRD and RBAC, the
  * operator as the chart's ServiceAccount, and deploy/examples applied until every
- * ForensicCheckpoint is terminal.
+ * ForensicCheckpoint is terminal; then {@code fcp summary} of an archive a simulated kubelet wrote.
  */
 public final class LabDemo {
 
@@ -67,6 +71,7 @@ public final class LabDemo {
       System.out.println(lab.kubectl("get", "fcp", "-A").stdout());
       say(allSucceeded ? "every ForensicCheckpoint reached Succeeded" : "some ForensicCheckpoints did not succeed");
       say("archives written by the simulated kubelets under " + lab.runDir().resolve("nodes"));
+      summarizeAnArchive(lab);
       if (once) {
         if (!allSucceeded) {
           System.exit(1);
@@ -99,6 +104,36 @@ public final class LabDemo {
         reason: "Falco: Outbound connection to a known C2 address"
         caseId: INC-2026-0043
       """;
+
+  /**
+   * Runs fcp (in this JVM, as operator/fcp would) on the archive of the first container that
+   * succeeded: the file its node's kubelet wrote at the path status reports.
+   */
+  private static void summarizeAnArchive(Lab lab) {
+    for (ForensicCheckpoint fcp : lab.adminClient().resources(ForensicCheckpoint.class).inAnyNamespace().list()
+        .getItems()) {
+      String nodeName = fcp.getStatus().getNodeName();
+      for (ContainerCheckpointStatus container : fcp.getStatus().getContainers()) {
+        if (container.getArchivePath() == null) {
+          continue;
+        }
+        SimulatedNode node = lab.nodes().stream().filter(n -> n.name().equals(nodeName)).findFirst().orElseThrow();
+        Path archive = node.archiveFile(container.getArchivePath());
+        say("inspecting the archive of " + fcp.getMetadata().getNamespace() + "/" + fcp.getMetadata().getName()
+            + " (container " + container.getName() + ", " + nodeName + ":" + container.getArchivePath() + ")");
+        say("a simulated kubelet writes the same archive for every container: the test fixtures' real CRIU"
+            + " dump of one aarch64 process, with the CRI-O metadata of an nginx pod");
+        System.out.println("$ operator/fcp summary " + archive);
+        PrintWriter out = new PrintWriter(System.out, true);
+        int code = FcpMain.run(new String[] {"summary", archive.toString()}, out, new PrintWriter(System.err, true));
+        if (code != 0) {
+          throw new IllegalStateException("fcp summary " + archive + " exited with " + code);
+        }
+        return;
+      }
+    }
+    say("no archive to inspect: no container was checkpointed");
+  }
 
   private static boolean waitForTerminal(Lab lab) throws InterruptedException {
     long deadline = System.nanoTime() + 120_000_000_000L;

@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every answer listed in ../shared/research/kubelet-responses.md, with its exact text, maps to its
+ * Every answer listed in docs/design/kubelet-answers.md, with its exact text, maps to its
  * documented reason. Row ids (K5, A2, C8, ...) are those of that file.
  */
 class KubeletAnswerClassifierTest {

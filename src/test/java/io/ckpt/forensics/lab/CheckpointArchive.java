@@ -3,6 +3,8 @@ package io.ckpt.forensics.lab;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.net.URL;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -17,8 +19,8 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * A realistic container checkpoint archive, built from the shared fixtures (byte-exact copies of
- * public files, see ../shared/fixtures/README.md):
+ * A realistic container checkpoint archive, built from the test fixtures (byte-exact copies of
+ * public files, see src/test/resources/fixtures/README.md):
  * <pre>
  * config.dump              cr-operator-testdata/test/data/config.dump   (CRI-O style)
  * spec.dump                cr-operator-testdata/test/data/spec.dump
@@ -38,13 +40,26 @@ public final class CheckpointArchive {
 
   private CheckpointArchive() {}
 
-  /** ../shared/fixtures relative to the project root (system property {@code fixtures.dir} overrides). */
+  /**
+   * The fixtures directory on the test classpath (src/test/resources/fixtures, copied to
+   * target/test-classes by Maven); system property {@code fixtures.dir} overrides.
+   */
   public static Path fixturesDir() {
     String configured = System.getProperty("fixtures.dir");
     if (configured != null && !configured.isBlank()) {
       return Path.of(configured);
     }
-    return LabBinaries.projectRoot().resolve("../shared/fixtures").normalize();
+    // SHA256SUMS sits at the fixtures' root; its directory is listed to find the CRIU images
+    URL marker = CheckpointArchive.class.getResource("/fixtures/SHA256SUMS");
+    if (marker == null || !"file".equals(marker.getProtocol())) {
+      throw new IllegalStateException("fixtures/SHA256SUMS is not on the test classpath as a file (found "
+          + marker + "): run ./mvnw test-compile, or set -Dfixtures.dir");
+    }
+    try {
+      return Path.of(marker.toURI()).getParent();
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException("cannot turn " + marker + " into a path", e);
+    }
   }
 
   /** name -> bytes; directories end with '/' and map to an empty array. */
@@ -85,7 +100,7 @@ public final class CheckpointArchive {
       return Collections.unmodifiableMap(m);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the checkpoint fixtures under " + fixtures
-          + " (set -Dproject.root or -Dfixtures.dir)", e);
+          + " (run ./mvnw test-compile, or set -Dfixtures.dir)", e);
     }
   }
 
