@@ -66,7 +66,7 @@ import io.fabric8.kubernetes.client.okhttp.OkHttpClientFactory;
  * it); the API server listens on https://198.18.0.1:6443, node N on https://198.18.0.(10+N):10250.
  *
  * <pre>
- * // JUnit: start in @BeforeAll only if Lab.isAvailable(); call Lab.assumeAvailable() in @BeforeEach
+ * // JUnit: annotate the class with @RequiresLab, start the lab in @BeforeAll
  * try (Lab lab = Lab.start(LabOptions.defaults().nodes(2))) {
  *   lab.createRunningPod("dev", "nettools", lab.node(1), "nettools");
  *   HttpResult r = lab.proxyCheckpoint(lab.adminClient(), "worker-1", "dev", "nettools", "nettools", 60);
@@ -129,15 +129,15 @@ public final class Lab implements AutoCloseable {
   }
 
   /**
-   * JUnit: aborts the calling test with the reason (printed once) when no lab can run here. Call it in
-   * {@code @BeforeEach}, and start the lab in {@code @BeforeAll} only when {@link #isAvailable()}: every
-   * test is then reported as skipped with the reason (an abort in {@code @BeforeAll} reports nothing).
+   * JUnit: aborts the calling test with the reason when no lab can run here, or fails it under
+   * FCP_LAB_REQUIRED=true ({@link LabAvailability}). Prefer {@link RequiresLab} on the class: it decides
+   * before {@code @BeforeAll}, where an abort reports nothing.
    */
   public static void assumeAvailable() {
     Optional<String> reason = unavailableReason();
-    if (reason.isPresent() && !reasonPrinted) {
+    if (reason.isPresent() && (LabAvailability.required() || !reasonPrinted)) {
       reasonPrinted = true;
-      System.err.println("[lab] cluster tests skipped: " + reason.get());
+      LabAvailability.requireOrReport("cluster tests", reason.get());
     }
     Assumptions.assumeTrue(reason.isEmpty(), () -> "lab unavailable: " + reason.orElse(""));
   }
