@@ -253,6 +253,7 @@ final class KubeletHttpServer {
     long end = System.nanoTime() + DRIP_LIMIT.toNanos();
     for (int sent = 0; sent < body.length && System.nanoTime() < end; sent += DRIP_BYTES) {
       try {
+        // the slow drip is the fault being simulated: this sleep is the behaviour, not a wait
         Thread.sleep(DRIP_INTERVAL.toMillis());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

@@ -375,6 +375,14 @@ public final class SimulatedNode implements AutoCloseable {
     sameContainerOverlaps.set(0);
   }
 
+  /**
+   * Checkpoints running now (runtime phase: authenticated, authorized, dumping): a test waits on this
+   * for "the call reached the kubelet" instead of sleeping.
+   */
+  public int checkpointsInProgress() {
+    return inFlight.get();
+  }
+
   /** The highest number of checkpoints this node ran at the same time (runtime phase only). */
   public int maxConcurrentCheckpoints() {
     return maxInFlight.get();
