@@ -188,6 +188,11 @@ class OperatorRestartIT {
       fcps.await("outage", "queued", Duration.ofSeconds(60), f -> f.getStatus() != null
           && f.getStatus().getContainers().stream().anyMatch(c -> c.getPhase() == ContainerPhase.Running));
       fcps.create("outage", "unseen", "one", "app");
+      // Running is written just before the request leaves; the kubelets still ask the API server
+      // (TokenReview, SubjectAccessReview) before they dump: stop it only once both are dumping
+      Awaitility.await("both calls reached the kubelets' runtime").atMost(Duration.ofSeconds(20))
+          .pollInterval(Duration.ofMillis(50))
+          .until(() -> first.checkpointsInProgress() == 1 && second.checkpointsInProgress() == 1);
 
       lab.stopApiServer();
       long stopped = System.nanoTime();
