@@ -3,7 +3,7 @@ package io.ckpt.forensics.lab;
 /**
  * What a simulated kubelet does with a checkpoint request that passed authentication, authorization
  * and the pod/container/timeout checks, i.e. at the moment the real kubelet calls the container runtime.
- * Texts: docs/design/kubelet-answers.md (section numbers in brackets).
+ * Texts: docs/design/kubelet-answers.md (row ids and section numbers in brackets).
  */
 public enum KubeletFault {
   /** 500, CRI-O CRIU dump failure [K13 + C8 + 5a]: {@code ... failed (rpc error: code = Unknown desc = failed to checkpoint container <id>: running "/usr/bin/runc" [...] failed: ... criu failed ... dump.log ...)}. */
