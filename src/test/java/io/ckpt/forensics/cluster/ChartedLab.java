@@ -1,6 +1,7 @@
 package io.ckpt.forensics.cluster;
 
 import io.ckpt.forensics.lab.Lab;
+import io.ckpt.forensics.lab.LabAvailability;
 import io.ckpt.forensics.lab.LabOptions;
 import io.ckpt.forensics.lab.SimulatedNode;
 import java.io.IOException;
@@ -11,16 +12,18 @@ import java.util.Map;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
-import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A lab with the Helm chart installed, for one test class: started before its first test, nodes
- * healed after each test, stopped after the last. Where no lab can run, every test is skipped
- * with the reason (so the report shows the tests, not an empty class).
+ * healed after each test, stopped after the last. Where no lab can run, the class is skipped with
+ * the reason before it starts, or fails under FCP_LAB_REQUIRED=true ({@link LabAvailability}).
  */
-public final class ChartedLab implements BeforeAllCallback, BeforeEachCallback, AfterEachCallback, AfterAllCallback {
+public final class ChartedLab implements ExecutionCondition, BeforeAllCallback, AfterEachCallback, AfterAllCallback {
 
+  private final LabAvailability availability = new LabAvailability();
   private final LabOptions options;
   private final Map<String, Object> chartValues;
   private Lab lab;
@@ -36,9 +39,6 @@ public final class ChartedLab implements BeforeAllCallback, BeforeEachCallback, 
 
   @Override
   public void beforeAll(ExtensionContext context) {
-    if (!Lab.isAvailable()) {
-      return;
-    }
     lab = Lab.start(options);
     chart = ChartRelease.install(lab, chartValues);
     fcps = new Checkpoints(lab.adminClient());
@@ -52,8 +52,8 @@ public final class ChartedLab implements BeforeAllCallback, BeforeEachCallback, 
   }
 
   @Override
-  public void beforeEach(ExtensionContext context) {
-    Lab.assumeAvailable();
+  public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+    return availability.evaluateExecutionCondition(context);
   }
 
   @Override
@@ -70,7 +70,7 @@ public final class ChartedLab implements BeforeAllCallback, BeforeEachCallback, 
     }
   }
 
-  /** The lab; null where none could start (tests are skipped then). */
+  /** The lab; null only before the class starts. */
   public Lab lab() {
     return lab;
   }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ckpt.forensics.lab.ExecResult;
 import io.ckpt.forensics.lab.Lab;
 import io.ckpt.forensics.lab.LabOptions;
+import io.ckpt.forensics.lab.RequiresLab;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
@@ -23,13 +24,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The committed CRD (crd/) in a real API server: every validation rule refuses bad input with a
  * message that names the field, as a responder sees it through the real kubectl.
  */
+@RequiresLab
 class CrdValidationIT {
 
   static Lab lab;
 
   @BeforeAll
   static void installCrd() {
-    Lab.assumeAvailable();
     lab = Lab.start(LabOptions.defaults().name("crd-it").nodes(1));
     ExecResult apply = lab.kubectl("apply", "-f",
         ChartRelease.projectRoot().resolve("crd/forensiccheckpoints.forensics.ckpt.io-v1.yml").toString());

@@ -89,7 +89,9 @@ class LeaderElectionIT {
             .map(p -> fcps.get("ha", p)).filter(f -> f.getStatus() != null)
             .flatMap(f -> f.getStatus().getContainers().stream())
             .filter(c -> c.getPhase() == io.ckpt.forensics.api.ContainerPhase.Running).count() >= 2);
-        Thread.sleep(500);
+        Awaitility.await("two calls reached the kubelets").atMost(Duration.ofSeconds(20))
+            .pollInterval(Duration.ofMillis(50))
+            .until(() -> lab.nodes().stream().mapToInt(SimulatedNode::checkpointsInProgress).sum() >= 2);
         long killedAt = System.nanoTime();
         first.kill();
 

@@ -56,9 +56,10 @@ class OperatorRestartIT {
       fcps.create("dev", "killed", "victim", "app");
       fcps.await("dev", "killed", Duration.ofSeconds(60), f -> f.getStatus() != null
           && f.getStatus().container("app").map(c -> c.getPhase() == ContainerPhase.Running).orElse(false));
-      // Running is written just before the request leaves; give it time to reach the kubelet,
-      // whose dump takes 6 s, so the kill lands in the middle of the call.
-      Thread.sleep(1500);
+      // Running is written just before the request leaves; kill once the kubelet is dumping
+      // (6 s), so the kill lands in the middle of the call.
+      Awaitility.await("the call reached the kubelet").atMost(Duration.ofSeconds(20))
+          .pollInterval(Duration.ofMillis(50)).until(() -> node.checkpointsInProgress() == 1);
       first.kill();
     } finally {
       first.close();
@@ -100,7 +101,8 @@ class OperatorRestartIT {
         fcps.await("dev", "killed-twice", Duration.ofSeconds(60), f -> f.getStatus() != null
             && f.getStatus().container("app").map(c -> c.getPhase() == ContainerPhase.Running
                 && c.getAttempts() == expected).orElse(false));
-        Thread.sleep(1500);
+        Awaitility.await("call " + attempt + " reached the kubelet").atMost(Duration.ofSeconds(20))
+            .pollInterval(Duration.ofMillis(50)).until(() -> node.checkpointsInProgress() == 1);
         operator.kill();
       }
       Awaitility.await("interrupted call " + attempt + " ends on the kubelet").atMost(Duration.ofSeconds(20))
@@ -186,6 +188,11 @@ class OperatorRestartIT {
       fcps.await("outage", "queued", Duration.ofSeconds(60), f -> f.getStatus() != null
           && f.getStatus().getContainers().stream().anyMatch(c -> c.getPhase() == ContainerPhase.Running));
       fcps.create("outage", "unseen", "one", "app");
+      // Running is written just before the request leaves; the kubelets still ask the API server
+      // (TokenReview, SubjectAccessReview) before they dump: stop it only once both are dumping
+      Awaitility.await("both calls reached the kubelets' runtime").atMost(Duration.ofSeconds(20))
+          .pollInterval(Duration.ofMillis(50))
+          .until(() -> first.checkpointsInProgress() == 1 && second.checkpointsInProgress() == 1);
 
       lab.stopApiServer();
       long stopped = System.nanoTime();
@@ -193,6 +200,7 @@ class OperatorRestartIT {
         Awaitility.await("the calls in flight finish on the kubelets during the outage")
             .atMost(Duration.ofSeconds(20)).until(() -> CheckpointIT.callsFor(first, "one").size() == 1
                 && CheckpointIT.callsFor(second, "two").size() == 1);
+        // not a wait for a condition: a 30 s outage is the scenario under test
         Thread.sleep(Math.max(0, Duration.ofSeconds(30).toMillis() - (System.nanoTime() - stopped) / 1_000_000));
       } finally {
         lab.startApiServer();

@@ -64,7 +64,8 @@ class TransientFailuresIT {
     node.makeUnreachable();
     try (OperatorMain.Running operator = OperatorMain.start(settings, chart.operatorClientConfig())) {
       fcps.create(namespace, "flaky", "web", "app");
-      // backoffs 0.4 s, 0.8 s, 1.6 s, 3.2 s, 3.2 s: come back during the third wait
+      // backoffs 0.4 s, 0.8 s, 1.6 s, 3.2 s, 3.2 s: come back during the third wait. Not a wait for a
+      // condition: the outage's length, measured against the backoff, is the scenario under test.
       Thread.sleep(1_800);
       node.makeReachable();
       ForensicCheckpoint done = fcps.awaitTerminal(namespace, "flaky", WAIT);

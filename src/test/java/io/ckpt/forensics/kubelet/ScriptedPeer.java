@@ -67,7 +67,8 @@ final class ScriptedPeer implements AutoCloseable {
       case END -> { }
       case RESET -> socket.setSoLinger(true, 0);
       case DRIP -> {
-        // one byte every 200 ms until the client hangs up (the write fails), for at most 60 s
+        // one byte every 200 ms until the client hangs up (the write fails), for at most 60 s: the
+        // slow drip is the behaviour under test, so these sleeps stay
         for (int i = 0; i < 300; i++) {
           sleep(200);
           out.write(' ');

@@ -1,20 +1,7 @@
 package io.ckpt.forensics.lab;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.security.KeyPair;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -31,33 +18,18 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
-import java.util.stream.Stream;
-
-import javax.net.ssl.SSLContext;
 
 import org.junit.jupiter.api.Assumptions;
 
-import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.Namespace;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
-import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
-import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.http.HttpClient;
-import io.fabric8.kubernetes.client.http.HttpRequest;
-import io.fabric8.kubernetes.client.http.HttpResponse;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.fabric8.kubernetes.client.okhttp.OkHttpClientFactory;
 
 /**
  * A real Kubernetes control plane on this machine (etcd + kube-apiserver built from source by
@@ -66,7 +38,7 @@ import io.fabric8.kubernetes.client.okhttp.OkHttpClientFactory;
  * it); the API server listens on https://198.18.0.1:6443, node N on https://198.18.0.(10+N):10250.
  *
  * <pre>
- * // JUnit: start in @BeforeAll only if Lab.isAvailable(); call Lab.assumeAvailable() in @BeforeEach
+ * // JUnit: annotate the class with @RequiresLab, start the lab in @BeforeAll
  * try (Lab lab = Lab.start(LabOptions.defaults().nodes(2))) {
  *   lab.createRunningPod("dev", "nettools", lab.node(1), "nettools");
  *   HttpResult r = lab.proxyCheckpoint(lab.adminClient(), "worker-1", "dev", "nettools", "nettools", 60);
@@ -77,6 +49,11 @@ import io.fabric8.kubernetes.client.okhttp.OkHttpClientFactory;
  * creates the {@code default} ServiceAccount and {@code kube-root-ca.crt} in every namespace,
  * namespaces are never finalized after deletion and ownerReferences are not garbage-collected.
  * Files: {@code <labDir>/<timestamp>-<name>/} (logs, pki/, admin.kubeconfig, nodes/NAME/checkpoints/).
+ *
+ * <p>This class is the tests' handle; the jobs are done by its parts: {@link ControlPlane} (etcd and
+ * kube-apiserver), {@link LabPki} (certificates), {@link LabClients} (clients and kubeconfigs),
+ * {@link NamespaceBasics} and {@link LabFixtures} (namespaces, ServiceAccounts, pods),
+ * {@link LabRequests} (raw HTTP), {@link LabRunDirectory} (files and log).
  */
 public final class Lab implements AutoCloseable {
 
@@ -88,27 +65,16 @@ public final class Lab implements AutoCloseable {
 
   private final LabOptions options;
   private final Map<String, Long> timings = Collections.synchronizedMap(new LinkedHashMap<>());
-  private final List<KubernetesClient> clients = new CopyOnWriteArrayList<>();
   private final List<SimulatedNode> nodes = new CopyOnWriteArrayList<>();
-  private final ExecutorService controller = Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "lab-namespace-controller");
-    t.setDaemon(true);
-    return t;
-  });
-  private Path projectRoot;
-  private Path runDir;
-  private Path pkiDir;
   private LabBinaries binaries;
-  private Pki.Issued clusterCa;
-  private Pki.Issued etcdCa;
-  private Pki.Issued kubeletCa;
-  private Pki.Issued rogueCa;
-  private Pki.Issued admin;
-  private ManagedProcess etcd;
-  private ManagedProcess apiServer;
-  private int etcdClientPort;
+  private LabRunDirectory run;
+  private LabPki pki;
+  private ControlPlane controlPlane;
+  private LabClients clients;
   private KubernetesClient adminClient;
-  private SharedIndexInformer<Namespace> namespaceInformer;
+  private NamespaceBasics namespaceBasics;
+  private LabFixtures fixtures;
+  private LabRequests requests;
   private Thread shutdownHook;
   private volatile boolean closed;
 
@@ -129,15 +95,15 @@ public final class Lab implements AutoCloseable {
   }
 
   /**
-   * JUnit: aborts the calling test with the reason (printed once) when no lab can run here. Call it in
-   * {@code @BeforeEach}, and start the lab in {@code @BeforeAll} only when {@link #isAvailable()}: every
-   * test is then reported as skipped with the reason (an abort in {@code @BeforeAll} reports nothing).
+   * JUnit: aborts the calling test with the reason when no lab can run here, or fails it under
+   * FCP_LAB_REQUIRED=true ({@link LabAvailability}). Prefer {@link RequiresLab} on the class: it decides
+   * before {@code @BeforeAll}, where an abort reports nothing.
    */
   public static void assumeAvailable() {
     Optional<String> reason = unavailableReason();
-    if (reason.isPresent() && !reasonPrinted) {
+    if (reason.isPresent() && (LabAvailability.required() || !reasonPrinted)) {
       reasonPrinted = true;
-      System.err.println("[lab] cluster tests skipped: " + reason.get());
+      LabAvailability.requireOrReport("cluster tests", reason.get());
     }
     Assumptions.assumeTrue(reason.isEmpty(), () -> "lab unavailable: " + reason.orElse(""));
   }
@@ -165,9 +131,9 @@ public final class Lab implements AutoCloseable {
 
   private void boot() {
     long t0 = System.nanoTime();
-    projectRoot = LabBinaries.projectRoot();
+    Path projectRoot = LabBinaries.projectRoot();
     binaries = options.binDir() != null ? new LabBinaries(options.binDir()) : LabBinaries.locate(projectRoot);
-    runDir = createRunDir();
+    run = LabRunDirectory.create(options, projectRoot);
     shutdownHook = new Thread(() -> {
       // never let a stuck close() keep a dying JVM (and so the namespace) alive
       Thread watchdog = new Thread(() -> {
@@ -179,24 +145,25 @@ public final class Lab implements AutoCloseable {
       close();
     }, "lab-shutdown");
     Runtime.getRuntime().addShutdownHook(shutdownHook);
-    log("run dir " + runDir + ", binaries " + binaries.dir());
+    log("run dir " + runDir() + ", binaries " + binaries.dir());
     long t = System.nanoTime();
-    createPki();
+    pki = LabPki.create(runDir().resolve("pki"), options.apiServerKubeletClientGroups());
+    controlPlane = new ControlPlane(options, binaries, runDir(), pki);
+    clients = new LabClients(controlPlane.apiServerUrl(), pki);
+    requests = new LabRequests(pki.kubeletCa());
     writeKubeconfig(adminKubeconfig(), null);
     // for operator/lab/enter
-    Pki.write(runDir.resolve("lab.env"), "export KUBECONFIG=" + adminKubeconfig() + "\n"
+    Pki.write(runDir().resolve("lab.env"), "export KUBECONFIG=" + adminKubeconfig() + "\n"
         + "export PATH=" + binaries.dir() + ":$PATH\n"
-        + "export FCP_LAB_RUN=" + runDir + "\n");
+        + "export FCP_LAB_RUN=" + runDir() + "\n");
     timings.put("pki", millisSince(t));
 
     t = System.nanoTime();
-    startEtcd();
+    controlPlane.startEtcd();
     timings.put("etcd", millisSince(t));
 
     t = System.nanoTime();
-    apiServer = new ManagedProcess("kube-apiserver", apiServerCommand(), runDir.resolve("kube-apiserver.log"), runDir);
-    apiServer.start();
-    awaitApiServerReady(options.startTimeout());
+    controlPlane.startApiServer();
     timings.put("apiserver", millisSince(t));
 
     t = System.nanoTime();
@@ -211,169 +178,6 @@ public final class Lab implements AutoCloseable {
     log("lab up in " + timings.get("total") + " ms " + timings + ": " + apiServerUrl() + ", nodes " + nodes);
   }
 
-  private Path createRunDir() {
-    Path labDir = options.labDir();
-    if (labDir == null) {
-      String configured = System.getProperty("lab.dir");
-      if (configured == null || configured.isBlank()) {
-        configured = System.getenv("FCP_LAB_DIR");
-      }
-      labDir = configured != null && !configured.isBlank() ? Path.of(configured) : projectRoot.resolve("target/lab");
-    }
-    String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-    try {
-      Files.createDirectories(labDir);
-      Path dir = labDir.resolve(stamp + "-" + options.name());
-      for (int i = 2; Files.exists(dir); i++) {
-        dir = labDir.resolve(stamp + "-" + options.name() + "-" + i);
-      }
-      Files.createDirectories(dir);
-      dir = dir.toAbsolutePath();
-      String hostPid = System.getenv("FCP_LAB_NETNS_HOST_PID");
-      if (hostPid != null && !hostPid.isBlank()) {
-        String userns = System.getenv("FCP_LAB_NETNS_USERNS");
-        Files.writeString(dir.resolve("netns.pid"), hostPid.strip() + "\n"
-            + (userns != null && !userns.isBlank() ? "userns\n" : ""));
-      }
-      Path latest = labDir.resolve("latest");
-      try {
-        Files.deleteIfExists(latest);
-        Files.createSymbolicLink(latest, dir.getFileName());
-      } catch (IOException | UnsupportedOperationException ignored) {
-        // convenience only
-      }
-      return dir;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create the lab run directory under " + labDir, e);
-    }
-  }
-
-  private void createPki() {
-    pkiDir = runDir.resolve("pki");
-    InetAddress api = LabNetwork.apiServerAddress();
-    InetAddress loopback = LabNetwork.address("127.0.0.1");
-    clusterCa = Pki.newCa("lab-kubernetes-ca").writeTo(pkiDir, "ca");
-    etcdCa = Pki.newCa("lab-etcd-ca").writeTo(pkiDir, "etcd-ca");
-    kubeletCa = Pki.newCa("lab-kubelet-ca").writeTo(pkiDir, "kubelet-ca");
-    rogueCa = Pki.newCa("lab-rogue-ca").writeTo(pkiDir, "rogue-ca");
-    Pki.issue(etcdCa, "lab-etcd", List.of(), true, true, List.of("localhost"), List.of(loopback))
-        .writeTo(pkiDir, "etcd-server");
-    Pki.client(etcdCa, "kube-apiserver-etcd-client", List.of()).writeTo(pkiDir, "apiserver-etcd-client");
-    Pki.issue(clusterCa, "kube-apiserver", List.of(), true, false,
-        List.of("kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local",
-            "localhost"),
-        List.of(api, loopback, LabNetwork.address("10.96.0.1"))).writeTo(pkiDir, "apiserver");
-    admin = Pki.client(clusterCa, ADMIN_USER, List.of("system:masters")).writeTo(pkiDir, "admin");
-    Pki.client(clusterCa, KUBELET_CLIENT_USER, options.apiServerKubeletClientGroups())
-        .writeTo(pkiDir, "apiserver-kubelet-client");
-    KeyPair sa = Pki.newKeyPair();
-    Pki.write(pkiDir.resolve("sa.pub"), Pki.pem(sa.getPublic()));
-    Pki.write(pkiDir.resolve("sa.key"), Pki.privateKeyPem(sa.getPrivate()));
-  }
-
-  private void startEtcd() {
-    etcdClientPort = LabNetwork.freeLoopbackPort();
-    int peerPort = LabNetwork.freeLoopbackPort();
-    Path data = runDir.resolve("etcd");
-    List<String> command = List.of(
-        binaries.etcd().toString(),
-        "--name=lab",
-        "--data-dir=" + data,
-        "--listen-client-urls=https://127.0.0.1:" + etcdClientPort,
-        "--advertise-client-urls=https://127.0.0.1:" + etcdClientPort,
-        "--listen-peer-urls=http://127.0.0.1:" + peerPort,
-        "--initial-advertise-peer-urls=http://127.0.0.1:" + peerPort,
-        "--initial-cluster=lab=http://127.0.0.1:" + peerPort,
-        "--initial-cluster-state=new",
-        "--cert-file=" + pkiDir.resolve("etcd-server.crt"),
-        "--key-file=" + pkiDir.resolve("etcd-server.key"),
-        "--trusted-ca-file=" + pkiDir.resolve("etcd-ca.crt"),
-        "--client-cert-auth=true",
-        "--unsafe-no-fsync=true",
-        "--log-level=warn");
-    etcd = new ManagedProcess("etcd", command, runDir.resolve("etcd.log"), runDir);
-    etcd.start();
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (true) {
-      etcd.checkAlive();
-      try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), etcdClientPort), 500);
-        return;
-      } catch (IOException e) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("etcd did not listen on 127.0.0.1:" + etcdClientPort + " within 30 s:\n"
-              + etcd.tail(30));
-        }
-        sleep(50);
-      }
-    }
-  }
-
-  private List<String> apiServerCommand() {
-    List<String> c = new ArrayList<>(List.of(
-        binaries.kubeApiServer().toString(),
-        "--advertise-address=" + LabNetwork.API_SERVER_IP,
-        "--bind-address=" + LabNetwork.API_SERVER_IP,
-        "--secure-port=" + options.apiServerPort(),
-        "--etcd-servers=https://127.0.0.1:" + etcdClientPort,
-        "--etcd-cafile=" + pkiDir.resolve("etcd-ca.crt"),
-        "--etcd-certfile=" + pkiDir.resolve("apiserver-etcd-client.crt"),
-        "--etcd-keyfile=" + pkiDir.resolve("apiserver-etcd-client.key"),
-        "--client-ca-file=" + pkiDir.resolve("ca.crt"),
-        "--tls-cert-file=" + pkiDir.resolve("apiserver.crt"),
-        "--tls-private-key-file=" + pkiDir.resolve("apiserver.key"),
-        "--authorization-mode=Node,RBAC",
-        "--enable-admission-plugins=NodeRestriction",
-        "--service-account-issuer=" + SERVICE_ACCOUNT_ISSUER,
-        "--service-account-key-file=" + pkiDir.resolve("sa.pub"),
-        "--service-account-signing-key-file=" + pkiDir.resolve("sa.key"),
-        "--api-audiences=" + SERVICE_ACCOUNT_ISSUER,
-        "--kubelet-client-certificate=" + pkiDir.resolve("apiserver-kubelet-client.crt"),
-        "--kubelet-client-key=" + pkiDir.resolve("apiserver-kubelet-client.key"),
-        "--kubelet-certificate-authority=" + pkiDir.resolve("kubelet-ca.crt"),
-        "--kubelet-preferred-address-types=InternalIP",
-        "--service-cluster-ip-range=" + SERVICE_CLUSTER_IP_RANGE,
-        "--allow-privileged=true",
-        "--cert-dir=" + runDir.resolve("apiserver-certs"),
-        "--profiling=false",
-        "--v=2"));
-    c.addAll(options.extraApiServerArgs());
-    return c;
-  }
-
-  private void awaitApiServerReady(Duration timeout) {
-    SSLContext tls = Pki.clientContext(clusterCa.cert(), admin);
-    java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
-        .sslContext(tls)
-        .version(java.net.http.HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(2))
-        .build();
-    java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(URI.create(apiServerUrl() + "/readyz"))
-        .timeout(Duration.ofSeconds(5)).GET().build();
-    long deadline = System.nanoTime() + timeout.toNanos();
-    String last = "";
-    while (true) {
-      apiServer.checkAlive();
-      try {
-        java.net.http.HttpResponse<String> response = http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() == 200) {
-          return;
-        }
-        last = response.statusCode() + " " + response.body();
-      } catch (IOException e) {
-        last = e.toString();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted", e);
-      }
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("kube-apiserver not ready within " + timeout + " (last: " + last + "); log tail:\n"
-            + apiServer.tail(40));
-      }
-      sleep(200);
-    }
-  }
-
   private void bootstrap() {
     if (options.bindKubeadmClusterAdmins()) {
       // kubeadm 1.29+: the API server's kubelet client carries this group, bound to cluster-admin
@@ -385,55 +189,9 @@ public final class Lab implements AutoCloseable {
           .withName(LabOptions.KUBEADM_CLUSTER_ADMINS).endSubject()
           .build()).create());
     }
-    // stands in for the controller-manager's serviceaccount and root-ca-cert-publisher controllers
-    namespaceInformer = adminClient.namespaces().inform(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(Namespace ns) {
-        submitToController(() -> ensureNamespaceBasics(ns.getMetadata().getName()));
-      }
-
-      @Override
-      public void onUpdate(Namespace oldNs, Namespace newNs) {
-        // nothing
-      }
-
-      @Override
-      public void onDelete(Namespace ns, boolean deletedFinalStateUnknown) {
-        // nothing
-      }
-    }, 0);
-  }
-
-  private void submitToController(Runnable task) {
-    try {
-      controller.execute(() -> {
-        try {
-          task.run();
-        } catch (RuntimeException e) {
-          log("namespace controller: " + e);
-        }
-      });
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      // closing
-    }
-  }
-
-  private void ensureNamespaceBasics(String namespace) {
-    try {
-      Namespace ns = adminClient.namespaces().withName(namespace).get();
-      if (ns == null || ns.getMetadata().getDeletionTimestamp() != null) {
-        return;
-      }
-      ignoreConflict(() -> adminClient.serviceAccounts().inNamespace(namespace).resource(new ServiceAccountBuilder()
-          .withNewMetadata().withName("default").endMetadata().build()).create());
-      ignoreConflict(() -> adminClient.configMaps().inNamespace(namespace).resource(new ConfigMapBuilder()
-          .withNewMetadata().withName("kube-root-ca.crt").endMetadata()
-          .addToData("ca.crt", clusterCa.certPem()).build()).create());
-    } catch (KubernetesClientException e) {
-      if (e.getCode() != 403 && e.getCode() != 404) {
-        throw e;
-      }
-    }
+    namespaceBasics = new NamespaceBasics(adminClient, pki.clusterCa().certPem(), this::log);
+    namespaceBasics.start();
+    fixtures = new LabFixtures(adminClient, namespaceBasics);
   }
 
   private void startNodes() {
@@ -468,15 +226,10 @@ public final class Lab implements AutoCloseable {
 
   private SimulatedNode newNode(int index) {
     String name = options.nodeNamePrefix() + index;
-    InetAddress ip = LabNetwork.nodeAddress(index);
-    Path dir = runDir.resolve("nodes").resolve(name);
-    Pki.Issued client = Pki.client(clusterCa, "system:node:" + name, List.of("system:nodes"));
-    Pki.Issued serving = Pki.issue(kubeletCa, "system:node:" + name, List.of("system:nodes"), true, false,
-        List.of(name), List.of(ip));
-    Pki.Issued rogue = Pki.issue(rogueCa, "system:node:" + name, List.of("system:nodes"), true, false,
-        List.of(name), List.of(ip));
-    SimulatedNode node = new SimulatedNode(this, index, name, dir, options.kubeletRootDir(), options.checkpointGate(),
-        client, serving, rogue, clusterCa.cert());
+    LabPki.NodeIdentities ids = pki.forNode(name, LabNetwork.nodeAddress(index));
+    SimulatedNode node = new SimulatedNode(this, index, name, runDir().resolve("nodes").resolve(name),
+        options.kubeletRootDir(), options.checkpointGate(), ids.client(), ids.serving(), ids.rogueServing(),
+        pki.clusterCa().cert());
     try {
       node.start();
     } catch (RuntimeException e) {
@@ -501,25 +254,14 @@ public final class Lab implements AutoCloseable {
         log("closing " + node + ": " + e);
       }
     }
-    if (namespaceInformer != null) {
-      namespaceInformer.close();
+    if (namespaceBasics != null) {
+      namespaceBasics.close();
     }
-    controller.shutdownNow();
-    for (KubernetesClient c : clients) {
-      try {
-        c.close();
-      } catch (RuntimeException ignored) {
-        // closing
-      }
+    if (clients != null) {
+      clients.close();
     }
-    if (apiServer != null) {
-      apiServer.stop(Duration.ofSeconds(10));
-    }
-    if (etcd != null) {
-      etcd.stop(Duration.ofSeconds(10));
-      if (!options.keepEtcdData()) {
-        deleteTree(runDir.resolve("etcd"));
-      }
+    if (controlPlane != null) {
+      controlPlane.stop();
     }
     if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
       try {
@@ -528,7 +270,7 @@ public final class Lab implements AutoCloseable {
         // JVM shutting down
       }
     }
-    if (runDir != null) {
+    if (run != null) {
       log("lab closed in " + millisSince(t) + " ms");
     }
   }
@@ -545,17 +287,16 @@ public final class Lab implements AutoCloseable {
 
   /** Stops kube-apiserver (SIGTERM, SIGKILL after 10 s). Clients, informers and nodes keep retrying. */
   public void stopApiServer() {
-    apiServer.stop(Duration.ofSeconds(10));
+    controlPlane.stopApiServer();
   }
 
   /** Starts kube-apiserver again (after {@link #stopApiServer()}); waits until /readyz. */
   public void startApiServer() {
-    apiServer.start();
-    awaitApiServerReady(options.startTimeout());
+    controlPlane.startApiServer();
   }
 
   public boolean isApiServerRunning() {
-    return apiServer.isAlive();
+    return controlPlane.isApiServerRunning();
   }
 
   /**
@@ -563,7 +304,7 @@ public final class Lab implements AutoCloseable {
    * server. {@code List.of()}: kubelets answer the proxy with 403 (unless other RBAC allows the user).
    */
   public void setApiServerKubeletClientGroups(List<String> groups) {
-    Pki.client(clusterCa, KUBELET_CLIENT_USER, groups).writeTo(pkiDir, "apiserver-kubelet-client");
+    pki.reissueApiServerKubeletClient(groups);
     restartApiServer();
   }
 
@@ -580,21 +321,17 @@ public final class Lab implements AutoCloseable {
 
   /** A config builder for a client of this API server without credentials (add them). */
   public ConfigBuilder baseConfig() {
-    return new ConfigBuilder(Config.empty())
-        .withMasterUrl(apiServerUrl())
-        .withCaCertData(Pki.base64(clusterCa.certPem()))
-        .withConnectionTimeout(10_000)
-        .withRequestTimeout(30_000);
+    return clients.baseConfig();
   }
 
   /** A config builder pre-filled with the admin certificate. */
   public ConfigBuilder adminConfig() {
-    return identityConfig(admin);
+    return clients.adminConfig();
   }
 
   /** A config builder pre-filled with a bearer token (e.g. from {@link #mintToken}). */
   public ConfigBuilder tokenConfig(String token) {
-    return baseConfig().withOauthToken(token);
+    return clients.tokenConfig(token);
   }
 
   /** A new client authenticating with {@code token}; closed by {@link #close()}. */
@@ -604,28 +341,20 @@ public final class Lab implements AutoCloseable {
 
   /** A new client (Fabric8 + OkHttp) for {@code config}; closed by {@link #close()}. */
   public KubernetesClient client(Config config) {
-    KubernetesClient c = new KubernetesClientBuilder()
-        .withConfig(config)
-        .withHttpClientFactory(new OkHttpClientFactory())
-        .build();
-    clients.add(c);
-    return c;
+    return clients.client(config);
   }
 
   ConfigBuilder identityConfig(Pki.Issued identity) {
-    return baseConfig()
-        .withClientCertData(Pki.base64(identity.certPem()))
-        .withClientKeyData(Pki.base64(identity.keyPem()))
-        .withClientKeyAlgo("EC");
+    return clients.identityConfig(identity);
   }
 
   KubernetesClient clientWithIdentity(Pki.Issued identity) {
-    return client(identityConfig(identity).build());
+    return clients.clientWithIdentity(identity);
   }
 
   /** A new client with a cluster-CA-signed certificate for {@code user} in {@code groups}. */
   public KubernetesClient clientAs(String user, List<String> groups) {
-    return clientWithIdentity(Pki.client(clusterCa, user, groups));
+    return clientWithIdentity(pki.clientIdentity(user, groups));
   }
 
   /** TokenRequest for a ServiceAccount (1 h, audience = the API server's). */
@@ -634,50 +363,31 @@ public final class Lab implements AutoCloseable {
   }
 
   public String mintToken(String namespace, String serviceAccount, Duration validity) {
-    return adminClient.serviceAccounts().inNamespace(namespace).withName(serviceAccount)
-        .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(validity.toSeconds()).endSpec().build())
-        .getStatus().getToken();
+    return fixtures.mintToken(namespace, serviceAccount, validity);
   }
 
   public Path runDir() {
-    return runDir;
+    return run == null ? null : run.path();
   }
 
   /** target/lab/RUN/admin.kubeconfig (usable by the real kubectl, inside the namespace). */
   public Path adminKubeconfig() {
-    return runDir.resolve("admin.kubeconfig");
+    return runDir().resolve("admin.kubeconfig");
   }
 
   /** Writes a kubeconfig: admin certificate when {@code token} is null, else the bearer token. */
   public Path writeKubeconfig(Path file, String token) {
-    String user = token == null
-        ? "    client-certificate-data: " + Pki.base64(admin.certPem()) + "\n"
-            + "    client-key-data: " + Pki.base64(admin.keyPem()) + "\n"
-        : "    token: " + token + "\n";
-    String yaml = "apiVersion: v1\nkind: Config\n"
-        + "clusters:\n- name: lab\n  cluster:\n    server: " + apiServerUrl() + "\n"
-        + "    certificate-authority-data: " + Pki.base64(clusterCa.certPem()) + "\n"
-        + "users:\n- name: " + (token == null ? ADMIN_USER : "token") + "\n  user:\n" + user
-        + "contexts:\n- name: lab\n  context:\n    cluster: lab\n    user: " + (token == null ? ADMIN_USER : "token")
-        + "\n    namespace: default\n"
-        + "current-context: lab\n";
-    Pki.write(file, yaml);
-    try {
-      Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return file;
+    return clients.writeKubeconfig(file, token);
   }
 
   /** The cluster CA (API server serving cert, client certs) in PEM. */
   public String clusterCaPem() {
-    return clusterCa.certPem();
+    return pki.clusterCa().certPem();
   }
 
   /** The CA of the kubelets' serving certificates in PEM (for the direct transport). */
   public String kubeletCaPem() {
-    return kubeletCa.certPem();
+    return pki.kubeletCa().certPem();
   }
 
   public LabBinaries binaries() {
@@ -690,7 +400,7 @@ public final class Lab implements AutoCloseable {
 
   /** Process ids of kube-apiserver and etcd (-1 if not running): what they consume can then be measured. */
   public Map<String, Long> controlPlanePids() {
-    return Map.of("kube-apiserver", apiServer == null ? -1 : apiServer.pid(), "etcd", etcd == null ? -1 : etcd.pid());
+    return controlPlane == null ? Map.of("kube-apiserver", -1L, "etcd", -1L) : controlPlane.pids();
   }
 
   /** Start-up phases in milliseconds: pki, etcd, apiserver, bootstrap, nodes, total. */
@@ -712,44 +422,9 @@ public final class Lab implements AutoCloseable {
     List<String> command = new ArrayList<>();
     command.add(binaries.kubectl().toString());
     command.add("--kubeconfig=" + adminKubeconfig());
-    command.add("--cache-dir=" + runDir.resolve("kubectl-cache"));
+    command.add("--cache-dir=" + runDir().resolve("kubectl-cache"));
     command.addAll(Arrays.asList(args));
-    return exec(command, stdin, Duration.ofMinutes(2));
-  }
-
-  static ExecResult exec(List<String> command, String stdin, Duration timeout) {
-    try {
-      Path out = Files.createTempFile("lab-exec", ".out");
-      Path err = Files.createTempFile("lab-exec", ".err");
-      try {
-        ProcessBuilder builder = new ProcessBuilder(command)
-            .redirectOutput(out.toFile())
-            .redirectError(err.toFile());
-        if (stdin == null) {
-          builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        }
-        Process p = builder.start();
-        if (stdin != null) {
-          try (var in = p.getOutputStream()) {
-            in.write(stdin.getBytes(StandardCharsets.UTF_8));
-          }
-        }
-        if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-          p.destroyForcibly();
-          p.waitFor(5, TimeUnit.SECONDS);
-          return new ExecResult(-1, Files.readString(out), Files.readString(err) + "\n(timed out after " + timeout + ")");
-        }
-        return new ExecResult(p.exitValue(), Files.readString(out), Files.readString(err));
-      } finally {
-        Files.deleteIfExists(out);
-        Files.deleteIfExists(err);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot run " + command, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return ExternalCommand.run(command, stdin, Duration.ofMinutes(2));
   }
 
   // ================================================================ nodes and pods
@@ -771,18 +446,12 @@ public final class Lab implements AutoCloseable {
 
   /** Creates the namespace (if missing) with its default ServiceAccount and kube-root-ca.crt. */
   public Namespace createNamespace(String name) {
-    ignoreConflict(() -> adminClient.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name)
-        .endMetadata().build()).create());
-    ensureNamespaceBasics(name);
-    return adminClient.namespaces().withName(name).get();
+    return fixtures.createNamespace(name);
   }
 
   /** Creates a ServiceAccount (if missing). */
   public ServiceAccount createServiceAccount(String namespace, String name) {
-    createNamespace(namespace);
-    ignoreConflict(() -> adminClient.serviceAccounts().inNamespace(namespace).resource(new ServiceAccountBuilder()
-        .withNewMetadata().withName(name).endMetadata().build()).create());
-    return adminClient.serviceAccounts().inNamespace(namespace).withName(name).get();
+    return fixtures.createServiceAccount(namespace, name);
   }
 
   /**
@@ -796,51 +465,21 @@ public final class Lab implements AutoCloseable {
 
   /** A pod builder bound to {@code node}, to adjust before {@link #createPod(Pod)}. */
   public PodBuilder podSpec(String namespace, String name, SimulatedNode node, String... containers) {
-    if (containers.length == 0) {
-      throw new IllegalArgumentException("at least one container");
-    }
-    PodBuilder b = new PodBuilder()
-        .withNewMetadata().withName(name).withNamespace(namespace).addToLabels("app", name).endMetadata()
-        .withNewSpec().withNodeName(node.name()).withTerminationGracePeriodSeconds(30L).withRestartPolicy("Always")
-        .endSpec();
-    for (String c : containers) {
-      b.editSpec().addToContainers(new ContainerBuilder().withName(c).withImage(DEFAULT_IMAGE).build()).endSpec();
-    }
-    return b;
+    return fixtures.podSpec(namespace, name, node, containers);
   }
 
   /** Creates a pod as admin (spec.nodeName must be set: there is no scheduler); the namespace is created if missing. */
   public Pod createPod(Pod pod) {
-    if (pod.getSpec() == null || pod.getSpec().getNodeName() == null) {
-      throw new IllegalArgumentException("spec.nodeName must be set (the lab has no scheduler)");
-    }
-    String namespace = pod.getMetadata().getNamespace() == null ? "default" : pod.getMetadata().getNamespace();
-    createNamespace(namespace);
-    return adminClient.pods().inNamespace(namespace).resource(pod).create();
+    return fixtures.createPod(pod);
   }
 
   /** Polls the pod (as admin) until {@code condition} holds. */
   public Pod awaitPod(String namespace, String name, Predicate<Pod> condition, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    Pod last = null;
-    while (true) {
-      last = adminClient.pods().inNamespace(namespace).withName(name).get();
-      if (last != null && condition.test(last)) {
-        return last;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("pod " + namespace + "/" + name + " did not reach the condition within " + timeout
-            + "; last: " + (last == null ? "absent" : last.getStatus()));
-      }
-      sleep(100);
-    }
+    return fixtures.awaitPod(namespace, name, condition, timeout);
   }
 
   public static boolean isRunningAndReady(Pod pod) {
-    return pod.getStatus() != null && "Running".equals(pod.getStatus().getPhase())
-        && pod.getStatus().getContainerStatuses() != null
-        && !pod.getStatus().getContainerStatuses().isEmpty()
-        && pod.getStatus().getContainerStatuses().stream().allMatch(s -> Boolean.TRUE.equals(s.getReady()));
+    return LabFixtures.isRunningAndReady(pod);
   }
 
   // ================================================================ raw HTTP
@@ -861,26 +500,7 @@ public final class Lab implements AutoCloseable {
 
   /** Any request through {@code client}'s HTTP client; {@code path} starts with '/' and may hold a query. */
   public static HttpResult request(KubernetesClient client, String method, String path, Duration timeout) {
-    HttpClient http = client.getHttpClient();
-    String base = client.getMasterUrl().toString().replaceAll("/+$", "");
-    HttpRequest.Builder builder = http.newHttpRequestBuilder().uri(base + path).timeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    if ("GET".equals(method)) {
-      builder.header("Accept", "*/*");
-    } else {
-      builder.method(method, "application/json", "");
-    }
-    try {
-      HttpResponse<String> response = http.sendAsync(builder.build(), String.class)
-          .get(timeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
-      return new HttpResult(response.code(), response.header("Content-Type"), response.body());
-    } catch (ExecutionException e) {
-      throw new IllegalStateException(method + " " + path + " failed: " + e.getCause(), e.getCause());
-    } catch (TimeoutException e) {
-      throw new IllegalStateException(method + " " + path + " timed out after " + timeout, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return LabRequests.throughClient(client, method, path, timeout);
   }
 
   /**
@@ -896,46 +516,17 @@ public final class Lab implements AutoCloseable {
 
   /** Any request straight to a kubelet (TLS verified against the kubelet CA). */
   public HttpResult directRequest(SimulatedNode node, String method, String path, String bearerToken, Duration timeout) {
-    java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
-        .sslContext(Pki.clientContext(kubeletCa.cert(), null))
-        .version(java.net.http.HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(10))
-        .build();
-    java.net.http.HttpRequest.Builder builder = java.net.http.HttpRequest.newBuilder(URI.create(node.kubeletUrl() + path))
-        .timeout(timeout)
-        .method(method, java.net.http.HttpRequest.BodyPublishers.noBody());
-    if (bearerToken != null) {
-      builder.header("Authorization", "Bearer " + bearerToken);
-    }
-    try {
-      java.net.http.HttpResponse<String> response = http.send(builder.build(),
-          java.net.http.HttpResponse.BodyHandlers.ofString());
-      return new HttpResult(response.statusCode(), response.headers().firstValue("Content-Type").orElse(null),
-          response.body());
-    } catch (IOException e) {
-      throw new UncheckedIOException(method + " " + node.kubeletUrl() + path + " failed", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return requests.toKubelet(node, method, path, bearerToken, timeout);
   }
 
   // ================================================================ helpers
 
   void log(String message) {
-    String line = Instant.now() + " " + message;
-    System.err.println("[lab] " + line);
-    if (runDir != null) {
-      try {
-        Files.writeString(runDir.resolve("lab.log"), line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-            StandardOpenOption.APPEND);
-      } catch (IOException ignored) {
-        // diagnostics only
-      }
-    }
+    LabRunDirectory.log(runDir(), message);
   }
 
-  private static void ignoreConflict(Runnable action) {
+  /** Runs a create; "already exists" (409) is fine. */
+  static void ignoreConflict(Runnable action) {
     try {
       action.run();
     } catch (KubernetesClientException e) {
@@ -955,23 +546,6 @@ public final class Lab implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
-    }
-  }
-
-  private static void deleteTree(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException ignored) {
-          // best effort
-        }
-      });
-    } catch (IOException ignored) {
-      // best effort
     }
   }
 }

@@ -10,7 +10,6 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -23,6 +22,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
  * Every injectable kubelet fault, seen through the API server's node proxy (what the operator's
  * default transport gets), plus pod lifecycle controls and an API server restart under running nodes.
  */
+@RequiresLab
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LabFaultsIT {
 
@@ -32,18 +32,10 @@ class LabFaultsIT {
 
   @BeforeAll
   static void startLab() {
-    if (!Lab.isAvailable()) {
-      return;
-    }
     lab = Lab.start(LabOptions.defaults().name("LabFaultsIT").nodes(2));
     admin = lab.client(lab.adminConfig().withRequestRetryBackoffLimit(0).build());
     node = lab.node(2);
     lab.createRunningPod("dev", "app", node, "app", "sidecar");
-  }
-
-  @BeforeEach
-  void requireLab() {
-    Lab.assumeAvailable();
   }
 
   @AfterAll

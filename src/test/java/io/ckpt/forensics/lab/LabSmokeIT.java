@@ -11,7 +11,6 @@ import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -28,6 +27,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
  * through the API server's node proxy, the real kubectl, and directly on the kubelet port.
  * One lab for the whole class.
  */
+@RequiresLab
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LabSmokeIT {
 
@@ -38,18 +38,10 @@ class LabSmokeIT {
 
   @BeforeAll
   static void startLab() {
-    if (!Lab.isAvailable()) {
-      return;
-    }
     lab = Lab.start(LabOptions.defaults().name("LabSmokeIT").nodes(2));
     // no automatic retries of 5xx answers: one request, one kubelet call
     admin = lab.client(lab.adminConfig().withRequestRetryBackoffLimit(0).build());
     lab.createRunningPod("dev", "nettools", lab.node(1), "nettools");
-  }
-
-  @BeforeEach
-  void requireLab() {
-    Lab.assumeAvailable();
   }
 
   @AfterAll

@@ -9,6 +9,7 @@ import io.ckpt.forensics.cluster.ChartRelease;
 import io.ckpt.forensics.cluster.Checkpoints;
 import io.ckpt.forensics.lab.Lab;
 import io.ckpt.forensics.lab.LabOptions;
+import io.ckpt.forensics.lab.RequiresLab;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Clock;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * outdated object (409), and that is what keeps a lagging informer cache from starting a second
  * kubelet call.
  */
+@RequiresLab
 class StaleViewIT {
 
   static Lab lab;
@@ -29,7 +31,6 @@ class StaleViewIT {
 
   @BeforeAll
   static void startLab() {
-    Lab.assumeAvailable();
     lab = Lab.start(LabOptions.defaults().name("stale-it").nodes(1));
     ChartRelease.install(lab, Map.of());
     client = lab.adminClient();

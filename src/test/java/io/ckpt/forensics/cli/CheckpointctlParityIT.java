@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ckpt.forensics.archive.FixtureArchives;
 import io.ckpt.forensics.archive.FixtureArchives.Flavour;
+import io.ckpt.forensics.lab.LabAvailability;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,10 +17,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Runs the provisioned checkpointctl (operator/provision builds it from source) on the same archive
- * as fcp and compares the lines both must agree on. Skipped, with the reason printed, when the
- * binary is not there; this test never provisions (that can take many minutes).
+ * as fcp and compares the lines both must agree on. A cluster-phase test (*IT): failsafe's lab JVM
+ * provisions first (operator/lab/java-in-netns sets FCP_LAB_BIN), so a fresh machine runs it. When
+ * the binary is missing anyway it is skipped with the reason, or fails under FCP_LAB_REQUIRED=true.
  */
-class CheckpointctlParityTest {
+class CheckpointctlParityIT {
 
   @Test
   void inspectAllAgreesWithCheckpointctlLineByLine() throws Exception {
@@ -97,8 +99,8 @@ class CheckpointctlParityTest {
     }
     Path ctl = dir.resolve("checkpointctl");
     if (!Files.isExecutable(ctl)) {
-      String reason = "checkpointctl parity skipped: no executable " + ctl + " (run operator/provision, or set FCP_LAB_BIN)";
-      System.out.println(reason);
+      String reason = "no executable " + ctl + " (run operator/provision, or set FCP_LAB_BIN)";
+      LabAvailability.requireOrReport("checkpointctl parity", reason);
       Assumptions.abort(reason);
     }
     return ctl;
