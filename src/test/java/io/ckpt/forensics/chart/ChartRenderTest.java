@@ -18,6 +18,9 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
@@ -182,6 +185,7 @@ class ChartRenderTest {
         "Role/" + FULLNAME + "-leader-election",
         "RoleBinding/" + FULLNAME + "-leader-election",
         "PodDisruptionBudget/" + FULLNAME,
+        "NetworkPolicy/" + FULLNAME,
         "Deployment/" + FULLNAME);
     for (Manifest m : render) {
       assertThat(labels(m.node().path("metadata"))).as(m.kind() + "/" + m.name()).containsAllEntriesOf(Map.of(
@@ -360,6 +364,71 @@ class ChartRenderTest {
   }
 
   @Test
+  void networkPolicyAdmitsOnlyTheNodeAndLetsOutOnlyApiServerAndDns() {
+    NetworkPolicy policy = networkPolicy(render(null));
+    assertThat(policy.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
+    assertThat(policy.getSpec().getPodSelector().getMatchLabels())
+        .isEqualTo(deployment(render(null)).getSpec().getSelector().getMatchLabels());
+    assertThat(policy.getSpec().getPolicyTypes()).containsExactlyInAnyOrder("Ingress", "Egress");
+    assertThat(policy.getSpec().getIngress()).as("only the node itself (probes) may connect").isEmpty();
+    assertThat(egress(policy)).containsExactlyInAnyOrder(
+        "TCP/443 to any", "TCP/6443 to any",
+        "UDP/53 to ns{kubernetes.io/metadata.name=kube-system} pods{k8s-app=kube-dns}",
+        "TCP/53 to ns{kubernetes.io/metadata.name=kube-system} pods{k8s-app=kube-dns}");
+
+    assertThat(kinds(render("networkPolicy: {enabled: false}"), "NetworkPolicy")).isEmpty();
+  }
+
+  @Test
+  void networkPolicyLetsOutToKubeletsOnlyWithTheDirectTransportAndTakesPeersFromValues() {
+    NetworkPolicy direct = networkPolicy(render("""
+        transport: direct
+        healthPort: 9090
+        networkPolicy:
+          metricsFrom: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: monitoring}}}]
+          apiServer: {ports: [6443], cidrs: [192.0.2.10/32]}
+          dns: {to: []}
+          kubelet: {port: 10250, cidrs: [198.51.100.0/24]}
+          extraEgress: [{ports: [{protocol: TCP, port: 4317}]}]
+        """));
+    assertThat(direct.getSpec().getIngress()).singleElement().satisfies(rule -> {
+      assertThat(rule.getPorts()).extracting(p -> p.getProtocol() + "/" + p.getPort().getIntVal())
+          .containsExactly("TCP/9090");
+      assertThat(rule.getFrom()).singleElement().satisfies(peer -> assertThat(
+          peer.getNamespaceSelector().getMatchLabels()).containsExactly(
+              Map.entry("kubernetes.io/metadata.name", "monitoring")));
+    });
+    assertThat(egress(direct)).containsExactlyInAnyOrder(
+        "TCP/6443 to 192.0.2.10/32", "UDP/53 to any", "TCP/53 to any", "TCP/10250 to 198.51.100.0/24",
+        "TCP/4317 to any");
+
+    assertThat(egress(networkPolicy(render("transport: direct")))).contains("TCP/10250 to any");
+    assertThat(egress(networkPolicy(render(null)))).noneMatch(rule -> rule.startsWith("TCP/10250"));
+  }
+
+  static NetworkPolicy networkPolicy(List<Manifest> render) {
+    return named(render, "NetworkPolicy", FULLNAME).as(NetworkPolicy.class);
+  }
+
+  /** Each egress port with its destinations: "TCP/443 to any", "UDP/53 to ns{..} pods{..}". */
+  static List<String> egress(NetworkPolicy policy) {
+    List<String> allowed = new ArrayList<>();
+    for (NetworkPolicyEgressRule rule : policy.getSpec().getEgress()) {
+      assertThat(rule.getPorts()).as("every egress rule names its ports: %s", rule).isNotEmpty();
+      List<String> to = rule.getTo().isEmpty() ? List.of("any") : rule.getTo().stream().map(peer -> {
+        if (peer.getIpBlock() != null) {
+          return peer.getIpBlock().getCidr();
+        }
+        return "ns" + peer.getNamespaceSelector().getMatchLabels() + " pods" + peer.getPodSelector().getMatchLabels();
+      }).toList();
+      for (NetworkPolicyPort port : rule.getPorts()) {
+        to.forEach(peer -> allowed.add(port.getProtocol() + "/" + port.getPort().getIntVal() + " to " + peer));
+      }
+    }
+    return allowed;
+  }
+
+  @Test
   void serviceMonitorOnlyWhenAskedForAndScrapingTheHealthPort() {
     assertThat(render(null)).noneMatch(m -> m.kind().equals("ServiceMonitor") || m.kind().equals("Service"));
 
@@ -432,6 +501,11 @@ class ChartRenderTest {
       extraEnv: [{name: FCP_LOG_FORMAT, value: json}]            | extraEnv.0.name
       image: {digest: latest}                                    | image.digest
       image: {pullPolicy: Sometimes}                             | image.pullPolicy
+      networkPolicy: {enabled: "yes"}                            | networkPolicy.enabled
+      networkPolicy: {apiServer: {ports: []}}                    | networkPolicy.apiServer.ports
+      networkPolicy: {apiServer: {cidrs: [10.0.0.1]}}            | networkPolicy.apiServer.cidrs.0
+      networkPolicy: {kubelet: {port: 0}}                        | networkPolicy.kubelet.port
+      networkPolicy: {metricsFrom: [{}]}                         | networkPolicy.metricsFrom.0
       serviceAccount: {create: "yes"}                            | serviceAccount.create
       aggregateRoles: "false"                                    | aggregateRoles
       resources: {limits: {memory: lots}}                        | resources.limits.memory
