@@ -203,6 +203,7 @@ class ChartRenderTest {
         watchNamespaces: [team-a, team-b]
         kubeletClientBinding: {enabled: true}
         aggregateRoles: true
+        responderRole: {enabled: true}
         """;
     String direct = """
         transport: direct
@@ -233,27 +234,47 @@ class ChartRenderTest {
     }
   }
 
+  /** Creating a ForensicCheckpoint reads a pod's memory, more than pods/exec: admin only, not edit. */
   @Test
-  void aggregatedRolesJoinAdminEditAndViewUnlessTurnedOff() {
+  void aggregatedRolesLetOnlyAdminCreateAndViewAndEditRead() {
     List<Manifest> render = render(null);
 
     Manifest admin = named(render, "ClusterRole", FULLNAME + "-admin");
-    assertThat(labels(admin.node().path("metadata"))).containsAllEntriesOf(Map.of(
-        "rbac.authorization.k8s.io/aggregate-to-admin", "true",
-        "rbac.authorization.k8s.io/aggregate-to-edit", "true"));
+    assertThat(aggregatesTo(admin)).containsExactly("admin");
     assertThat(grants(admin.as(ClusterRole.class).getRules(), "cluster"))
         .containsExactlyInAnyOrderElementsOf(crGrants("create", "delete", "get", "list", "watch"));
 
     Manifest view = named(render, "ClusterRole", FULLNAME + "-view");
-    assertThat(labels(view.node().path("metadata")))
-        .containsEntry("rbac.authorization.k8s.io/aggregate-to-view", "true")
-        .doesNotContainKeys("rbac.authorization.k8s.io/aggregate-to-admin",
-            "rbac.authorization.k8s.io/aggregate-to-edit");
+    assertThat(aggregatesTo(view)).containsExactlyInAnyOrder("view", "edit");
     assertThat(grants(view.as(ClusterRole.class).getRules(), "cluster"))
         .containsExactlyInAnyOrderElementsOf(crGrants("get", "list", "watch"));
 
-    assertThat(render("aggregateRoles: false")).noneMatch(m -> labels(m.node().path("metadata")).keySet().stream()
-        .anyMatch(label -> label.startsWith("rbac.authorization.k8s.io/aggregate-to-")));
+    assertThat(kinds(render, "ClusterRole")).filteredOn(role -> !aggregatesTo(role).isEmpty())
+        .extracting(Manifest::name).containsExactlyInAnyOrder(FULLNAME + "-admin", FULLNAME + "-view");
+    assertThat(render).noneMatch(m -> m.name().endsWith("-responder"));
+
+    assertThat(render("aggregateRoles: false")).noneMatch(m -> !aggregatesTo(m).isEmpty());
+  }
+
+  @Test
+  void responderRoleCreatesAndReadsButNeverDeletesAndJoinsNoBuiltInRole() {
+    List<Manifest> render = render("responderRole: {enabled: true}");
+
+    Manifest responder = named(render, "ClusterRole", FULLNAME + "-responder");
+    assertThat(aggregatesTo(responder)).isEmpty();
+    assertThat(grants(responder.as(ClusterRole.class).getRules(), "cluster"))
+        .containsExactlyInAnyOrderElementsOf(crGrants("create", "get", "list", "watch"));
+    assertThat(kinds(render, "ClusterRoleBinding", "RoleBinding")).as("the cluster's admins bind it")
+        .noneMatch(m -> m.text().contains("-responder"));
+    assertThat(operatorGrants(render)).containsExactlyInAnyOrderElementsOf(operatorGrants(render(null)));
+  }
+
+  /** The built-in roles this ClusterRole joins, from its aggregate-to-* labels. */
+  static Set<String> aggregatesTo(Manifest role) {
+    String prefix = "rbac.authorization.k8s.io/aggregate-to-";
+    return labels(role.node().path("metadata")).entrySet().stream()
+        .filter(l -> l.getKey().startsWith(prefix) && l.getValue().equals("true"))
+        .map(l -> l.getKey().substring(prefix.length())).collect(Collectors.toCollection(TreeSet::new));
   }
 
   @Test
@@ -508,6 +529,7 @@ class ChartRenderTest {
       networkPolicy: {metricsFrom: [{}]}                         | networkPolicy.metricsFrom.0
       serviceAccount: {create: "yes"}                            | serviceAccount.create
       aggregateRoles: "false"                                    | aggregateRoles
+      responderRole: {enabled: 1}                                | responderRole.enabled
       resources: {limits: {memory: lots}}                        | resources.limits.memory
       replicaCount: 0                                            | replicaCount
       replicaCount: 6                                            | replicaCount
