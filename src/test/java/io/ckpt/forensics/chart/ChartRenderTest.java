@@ -532,6 +532,8 @@ class ChartRenderTest {
       responderRole: {enabled: 1}                                | responderRole.enabled
       resources: {limits: {memory: lots}}                        | resources.limits.memory
       replicaCount: 0                                            | replicaCount
+      tmpSizeLimit: lots                                         | tmpSizeLimit
+      podAntiAffinity: always                                    | podAntiAffinity
       replicaCount: 6                                            | replicaCount
       leaderElection: {leaseDurationSeconds: 1}                  | leaderElection.leaseDurationSeconds
       """)
@@ -569,7 +571,7 @@ class ChartRenderTest {
     assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
     assertThat(pod.getVolumes()).singleElement().satisfies(v -> {
       assertThat(v.getName()).isEqualTo("tmp");
-      assertThat(v.getEmptyDir()).isNotNull();
+      assertThat(v.getEmptyDir().getSizeLimit()).as("/tmp is bounded").isEqualTo(new Quantity("64Mi"));
     });
 
     Container operator = pod.getContainers().get(0);
@@ -614,10 +616,55 @@ class ChartRenderTest {
     assertThat(operator.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
     assertThat(operator.getReadinessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("health");
 
-    assertThat(operator.getResources().getRequests())
-        .containsExactlyInAnyOrderEntriesOf(Map.of("cpu", new Quantity("100m"), "memory", new Quantity("256Mi")));
-    assertThat(operator.getResources().getLimits())
-        .containsExactlyInAnyOrderEntriesOf(Map.of("memory", new Quantity("320Mi")));
+    assertThat(operator.getResources().getRequests()).containsExactlyInAnyOrderEntriesOf(Map.of(
+        "cpu", new Quantity("100m"), "memory", new Quantity("256Mi"), "ephemeral-storage", new Quantity("64Mi")));
+    assertThat(operator.getResources().getLimits()).containsExactlyInAnyOrderEntriesOf(Map.of(
+        "memory", new Quantity("320Mi"), "ephemeral-storage", new Quantity("256Mi")));
+  }
+
+  /** Two replicas on one node would both go with that node, leader election or not. */
+  @Test
+  void replicasPreferDifferentNodesUnlessTheValuesSayOtherwise() {
+    Map<String, String> selector = deployment(render(null)).getSpec().getSelector().getMatchLabels();
+
+    PodSpec pod = deployment(render(null)).getSpec().getTemplate().getSpec();
+    assertThat(pod.getAffinity().getPodAntiAffinity().getRequiredDuringSchedulingIgnoredDuringExecution())
+        .isNullOrEmpty();
+    assertThat(pod.getAffinity().getPodAntiAffinity().getPreferredDuringSchedulingIgnoredDuringExecution())
+        .singleElement().satisfies(preferred -> {
+          assertThat(preferred.getWeight()).isEqualTo(100);
+          assertThat(preferred.getPodAffinityTerm().getTopologyKey()).isEqualTo("kubernetes.io/hostname");
+          assertThat(preferred.getPodAffinityTerm().getLabelSelector().getMatchLabels()).isEqualTo(selector);
+        });
+
+    PodSpec required = deployment(render("podAntiAffinity: required")).getSpec().getTemplate().getSpec();
+    assertThat(required.getAffinity().getPodAntiAffinity().getRequiredDuringSchedulingIgnoredDuringExecution())
+        .singleElement().satisfies(term -> {
+          assertThat(term.getTopologyKey()).isEqualTo("kubernetes.io/hostname");
+          assertThat(term.getLabelSelector().getMatchLabels()).isEqualTo(selector);
+        });
+
+    assertThat(deployment(render("podAntiAffinity: none")).getSpec().getTemplate().getSpec().getAffinity()).isNull();
+    PodSpec own = deployment(render("""
+        affinity: {podAntiAffinity: {preferredDuringSchedulingIgnoredDuringExecution: [{weight: 1,
+          podAffinityTerm: {topologyKey: topology.kubernetes.io/zone, labelSelector: {matchLabels: {a: b}}}}]}}
+        """)).getSpec().getTemplate().getSpec();
+    assertThat(own.getAffinity().getPodAntiAffinity().getPreferredDuringSchedulingIgnoredDuringExecution())
+        .singleElement().satisfies(p -> assertThat(p.getPodAffinityTerm().getTopologyKey())
+            .isEqualTo("topology.kubernetes.io/zone"));
+  }
+
+  @Test
+  void tmpSizeLimitAndEphemeralStorageComeFromValues() {
+    Deployment deployment = deployment(render("""
+        tmpSizeLimit: 16Mi
+        resources: {requests: {ephemeral-storage: 32Mi}, limits: {ephemeral-storage: 1Gi}}
+        """));
+    PodSpec pod = deployment.getSpec().getTemplate().getSpec();
+    assertThat(pod.getVolumes()).singleElement()
+        .satisfies(v -> assertThat(v.getEmptyDir().getSizeLimit()).isEqualTo(new Quantity("16Mi")));
+    assertThat(pod.getContainers().get(0).getResources().getLimits())
+        .containsEntry("ephemeral-storage", new Quantity("1Gi"));
   }
 
   @Test
@@ -676,7 +723,9 @@ class ChartRenderTest {
         .containsEntry("team", "ir")
         .containsAllEntriesOf(deployment.getSpec().getSelector().getMatchLabels())
         .containsEntry("app.kubernetes.io/name", FULLNAME);
-    assertThat(operator.getResources().getLimits()).containsExactly(Map.entry("memory", new Quantity("1Gi")));
+    // Helm merges maps with the defaults: the ephemeral-storage limit stays
+    assertThat(operator.getResources().getLimits()).containsExactlyInAnyOrderEntriesOf(Map.of(
+        "memory", new Quantity("1Gi"), "ephemeral-storage", new Quantity("256Mi")));
 
     String digest = "sha256:" + "ab".repeat(32);
     assertThat(deployment(render("image: {digest: \"" + digest + "\"}")).getSpec().getTemplate().getSpec()
