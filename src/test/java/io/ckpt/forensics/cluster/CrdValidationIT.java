@@ -7,7 +7,12 @@ import io.ckpt.forensics.lab.Lab;
 import io.ckpt.forensics.lab.LabOptions;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.ckpt.forensics.operator.KubeconfigClientKey;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import java.nio.file.Files;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -101,6 +106,18 @@ class CrdValidationIT {
     assertThat(result.exitCode()).as(situation + ": " + result).isNotZero();
     assertThat(result.stderr()).as(situation).contains("The ForensicCheckpoint \"bad\" is invalid")
         .contains(message);
+  }
+
+  /** The lab's admin kubeconfig holds an EC client key in PKCS#8 form, which Fabric8 alone reads as RSA. */
+  @Test
+  void theOperatorsClientSetupReadsTheLabsEcAdminKubeconfig() throws Exception {
+    String kubeconfig = Files.readString(lab.adminKubeconfig());
+    Config config = KubeconfigClientKey.readable(Config.fromKubeconfig(kubeconfig));
+
+    assertThat(config.getClientKeyAlgo()).isEqualTo("EC");
+    try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build()) {
+      assertThat(client.namespaces().withName("dev").get()).isNotNull();
+    }
   }
 
   @Test
