@@ -26,6 +26,14 @@ public class ForensicCheckpointSpec {
   /** DNS-1123 label: what the API server accepts as a container name. */
   public static final String CONTAINER_NAME_PATTERN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
   public static final String CASE_ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._:/#-]*$";
+  /**
+   * RE2 class of what a reason must not hold, because logs, events and terminals would act on it: C0
+   * controls (newline, ESC, ...), DEL, C1 controls and the bidirectional overrides and isolates that
+   * reorder what a reader sees. The caseId pattern admits none of these either.
+   */
+  public static final String UNPRINTABLE = "[\\x00-\\x1f\\x7f-\\x9f\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]";
+  static final String REASON_MESSAGE = "reason must be one line of printable text: no newline, tab, ESC or other"
+      + " control character and no bidirectional override; describe the alert in plain words";
   public static final int MAX_CONTAINERS = 20;
   public static final int MAX_TIMEOUT_SECONDS = 3600;
 
@@ -43,7 +51,9 @@ public class ForensicCheckpointSpec {
   private List<@Size(min = 1, max = 63) @Pattern(CONTAINER_NAME_PATTERN) String> containers;
 
   @Size(max = 1024)
-  @JsonPropertyDescription("Why the checkpoint is taken (alert, ticket). Recorded in events; at most 1024 characters.")
+  @ValidationRule(value = "!self.matches(r'" + UNPRINTABLE + "')", message = REASON_MESSAGE)
+  @JsonPropertyDescription("Why the checkpoint is taken (alert, ticket): one line of printable text, at most 1024"
+      + " characters. Recorded in events.")
   private String reason;
 
   @Size(max = 128)

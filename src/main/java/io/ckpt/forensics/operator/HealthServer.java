@@ -1,58 +1,45 @@
 package io.ckpt.forensics.operator;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import io.ckpt.forensics.operator.BoundedHttpServer.Answer;
+import io.ckpt.forensics.operator.BoundedHttpServer.Limits;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.Executors;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
  * Serves /healthz (the process works) and /readyz (informers synced and healthy) for the kubelet's
- * probes, and /metrics (Prometheus text format) for scrapers.
+ * probes, and /metrics (Prometheus text format) for scrapers, on a server that stalled clients cannot
+ * block ({@link BoundedHttpServer}).
  */
 final class HealthServer implements AutoCloseable {
 
-  private final HttpServer server;
+  private final BoundedHttpServer server;
 
   HealthServer(int port, BooleanSupplier alive, BooleanSupplier ready, Supplier<String> metrics) throws IOException {
-    server = HttpServer.create(new InetSocketAddress(port), 16);
-    server.createContext("/healthz", exchange -> answer(exchange, alive.getAsBoolean()));
-    server.createContext("/readyz", exchange -> answer(exchange, ready.getAsBoolean()));
-    server.createContext("/metrics", exchange -> {
-      byte[] body = metrics.get().getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-      exchange.sendResponseHeaders(200, body.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
-      }
-    });
-    server.setExecutor(Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "health");
-      t.setDaemon(true);
-      return t;
-    }));
-    server.start();
+    this(port, Limits.DEFAULT, alive, ready, metrics);
+  }
+
+  HealthServer(int port, Limits limits, BooleanSupplier alive, BooleanSupplier ready, Supplier<String> metrics)
+      throws IOException {
+    server = new BoundedHttpServer("health", port, limits, Map.of(
+        "/healthz", () -> probe(alive.getAsBoolean()),
+        "/readyz", () -> probe(ready.getAsBoolean()),
+        "/metrics", () -> new Answer(200, "text/plain; version=0.0.4; charset=utf-8",
+            metrics.get().getBytes(StandardCharsets.UTF_8))));
   }
 
   int port() {
-    return server.getAddress().getPort();
+    return server.port();
   }
 
-  private static void answer(HttpExchange exchange, boolean ok) throws IOException {
-    byte[] body = (ok ? "ok\n" : "not ready\n").getBytes(StandardCharsets.UTF_8);
-    exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-    exchange.sendResponseHeaders(ok ? 200 : 503, body.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(body);
-    }
+  private static Answer probe(boolean ok) {
+    return ok ? Answer.text(200, "ok\n") : Answer.text(503, "not ready\n");
   }
 
   @Override
   public void close() {
-    server.stop(0);
+    server.close();
   }
 }

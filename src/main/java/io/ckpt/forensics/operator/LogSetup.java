@@ -56,12 +56,42 @@ final class LogSetup {
     return t.getClass().getName() + ": " + t.getMessage();
   }
 
+  /**
+   * One record, one line: messages carry names, reasons and kubelet answers that others wrote, so a
+   * newline in them could forge a log line and an escape sequence could rewrite a reader's terminal.
+   */
   static final class TextFormatter extends Formatter {
     @Override
     public String format(LogRecord r) {
       String error = error(r);
-      return Instant.ofEpochMilli(r.getMillis()) + " " + level(r) + " " + logger(r) + " " + formatMessage(r)
-          + (error == null ? "" : " error=\"" + error.replace("\"", "'") + "\"") + System.lineSeparator();
+      return Instant.ofEpochMilli(r.getMillis()) + " " + level(r) + " " + logger(r) + " " + oneLine(formatMessage(r))
+          + (error == null ? "" : " error=\"" + oneLine(error.replace("\"", "'")) + "\"") + System.lineSeparator();
+    }
+
+    /** Newline, CR and tab as backslash n, r, t; other controls, DEL and bidi controls as backslash u and hex. */
+    static String oneLine(String text) {
+      StringBuilder b = null;
+      for (int i = 0; i < text.length(); i++) {
+        char c = text.charAt(i);
+        String escaped = switch (c) {
+          case '\n' -> "\\n";
+          case '\r' -> "\\r";
+          case '\t' -> "\\t";
+          default -> c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e)
+              || (c >= 0x2066 && c <= 0x2069) ? String.format("\\u%04x", (int) c) : null;
+        };
+        if (escaped != null && b == null) {
+          b = new StringBuilder(text.length() + 16).append(text, 0, i);
+        }
+        if (b != null) {
+          if (escaped != null) {
+            b.append(escaped);
+          } else {
+            b.append(c);
+          }
+        }
+      }
+      return b == null ? text : b.toString();
     }
   }
 

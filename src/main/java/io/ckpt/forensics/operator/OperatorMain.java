@@ -81,16 +81,18 @@ public final class OperatorMain {
   /** Starts everything and returns a handle that stops it; used by main and by in-process tests. */
   public static Running start(OperatorConfig config, Config clientConfig) throws Exception {
     config.requireUsable();
+    // outside a cluster the kubeconfig's client key may be EC, which Fabric8 alone would fail to read
+    Config keyed = KubeconfigClientKey.readable(clientConfig);
     // Fabric8 allows 5 requests at once per host by default; a burst of checkpoints needs a few
     // status writes each, so allow more (the API server's priority and fairness still applies)
-    Config apiConfig = new ConfigBuilder(clientConfig)
+    Config apiConfig = new ConfigBuilder(keyed)
         .withMaxConcurrentRequests(Math.max(clientConfig.getMaxConcurrentRequests(), 64))
         .withMaxConcurrentRequestsPerHost(Math.max(clientConfig.getMaxConcurrentRequestsPerHost(), 32)).build();
     KubernetesClient client = new KubernetesClientBuilder().withConfig(apiConfig).build();
     CheckpointMetrics metrics = new CheckpointMetrics(config.transport().name(), true);
     CheckpointTransport transport;
     try {
-      transport = new RetryingTransport(transport(config, clientConfig, client), config.retries(), metrics::retried);
+      transport = new RetryingTransport(transport(config, keyed, client), config.retries(), metrics::retried);
     } catch (RuntimeException e) {
       metrics.close();
       client.close();

@@ -19,6 +19,9 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
@@ -166,6 +169,7 @@ class ChartRenderTest {
         "Role/" + FULLNAME + "-leader-election",
         "RoleBinding/" + FULLNAME + "-leader-election",
         "PodDisruptionBudget/" + FULLNAME,
+        "NetworkPolicy/" + FULLNAME,
         "Deployment/" + FULLNAME);
     for (Manifest m : render) {
       assertThat(labels(m.node().path("metadata"))).as(m.kind() + "/" + m.name()).containsAllEntriesOf(Map.of(
@@ -183,6 +187,7 @@ class ChartRenderTest {
         watchNamespaces: [team-a, team-b]
         kubeletClientBinding: {enabled: true}
         aggregateRoles: true
+        responderRole: {enabled: true}
         """;
     String direct = """
         transport: direct
@@ -213,27 +218,47 @@ class ChartRenderTest {
     }
   }
 
+  /** Creating a ForensicCheckpoint reads a pod's memory, more than pods/exec: admin only, not edit. */
   @Test
-  void aggregatedRolesJoinAdminEditAndViewUnlessTurnedOff() {
+  void aggregatedRolesLetOnlyAdminCreateAndViewAndEditRead() {
     List<Manifest> render = render(null);
 
     Manifest admin = named(render, "ClusterRole", FULLNAME + "-admin");
-    assertThat(labels(admin.node().path("metadata"))).containsAllEntriesOf(Map.of(
-        "rbac.authorization.k8s.io/aggregate-to-admin", "true",
-        "rbac.authorization.k8s.io/aggregate-to-edit", "true"));
+    assertThat(aggregatesTo(admin)).containsExactly("admin");
     assertThat(grants(admin.as(ClusterRole.class).getRules(), "cluster"))
         .containsExactlyInAnyOrderElementsOf(crGrants("create", "delete", "get", "list", "watch"));
 
     Manifest view = named(render, "ClusterRole", FULLNAME + "-view");
-    assertThat(labels(view.node().path("metadata")))
-        .containsEntry("rbac.authorization.k8s.io/aggregate-to-view", "true")
-        .doesNotContainKeys("rbac.authorization.k8s.io/aggregate-to-admin",
-            "rbac.authorization.k8s.io/aggregate-to-edit");
+    assertThat(aggregatesTo(view)).containsExactlyInAnyOrder("view", "edit");
     assertThat(grants(view.as(ClusterRole.class).getRules(), "cluster"))
         .containsExactlyInAnyOrderElementsOf(crGrants("get", "list", "watch"));
 
-    assertThat(render("aggregateRoles: false")).noneMatch(m -> labels(m.node().path("metadata")).keySet().stream()
-        .anyMatch(label -> label.startsWith("rbac.authorization.k8s.io/aggregate-to-")));
+    assertThat(kinds(render, "ClusterRole")).filteredOn(role -> !aggregatesTo(role).isEmpty())
+        .extracting(Manifest::name).containsExactlyInAnyOrder(FULLNAME + "-admin", FULLNAME + "-view");
+    assertThat(render).noneMatch(m -> m.name().endsWith("-responder"));
+
+    assertThat(render("aggregateRoles: false")).noneMatch(m -> !aggregatesTo(m).isEmpty());
+  }
+
+  @Test
+  void responderRoleCreatesAndReadsButNeverDeletesAndJoinsNoBuiltInRole() {
+    List<Manifest> render = render("responderRole: {enabled: true}");
+
+    Manifest responder = named(render, "ClusterRole", FULLNAME + "-responder");
+    assertThat(aggregatesTo(responder)).isEmpty();
+    assertThat(grants(responder.as(ClusterRole.class).getRules(), "cluster"))
+        .containsExactlyInAnyOrderElementsOf(crGrants("create", "get", "list", "watch"));
+    assertThat(kinds(render, "ClusterRoleBinding", "RoleBinding")).as("the cluster's admins bind it")
+        .noneMatch(m -> m.text().contains("-responder"));
+    assertThat(operatorGrants(render)).containsExactlyInAnyOrderElementsOf(operatorGrants(render(null)));
+  }
+
+  /** The built-in roles this ClusterRole joins, from its aggregate-to-* labels. */
+  static Set<String> aggregatesTo(Manifest role) {
+    String prefix = "rbac.authorization.k8s.io/aggregate-to-";
+    return labels(role.node().path("metadata")).entrySet().stream()
+        .filter(l -> l.getKey().startsWith(prefix) && l.getValue().equals("true"))
+        .map(l -> l.getKey().substring(prefix.length())).collect(Collectors.toCollection(TreeSet::new));
   }
 
   @Test
@@ -344,6 +369,71 @@ class ChartRenderTest {
   }
 
   @Test
+  void networkPolicyAdmitsOnlyTheNodeAndLetsOutOnlyApiServerAndDns() {
+    NetworkPolicy policy = networkPolicy(render(null));
+    assertThat(policy.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
+    assertThat(policy.getSpec().getPodSelector().getMatchLabels())
+        .isEqualTo(deployment(render(null)).getSpec().getSelector().getMatchLabels());
+    assertThat(policy.getSpec().getPolicyTypes()).containsExactlyInAnyOrder("Ingress", "Egress");
+    assertThat(policy.getSpec().getIngress()).as("only the node itself (probes) may connect").isEmpty();
+    assertThat(egress(policy)).containsExactlyInAnyOrder(
+        "TCP/443 to any", "TCP/6443 to any",
+        "UDP/53 to ns{kubernetes.io/metadata.name=kube-system} pods{k8s-app=kube-dns}",
+        "TCP/53 to ns{kubernetes.io/metadata.name=kube-system} pods{k8s-app=kube-dns}");
+
+    assertThat(kinds(render("networkPolicy: {enabled: false}"), "NetworkPolicy")).isEmpty();
+  }
+
+  @Test
+  void networkPolicyLetsOutToKubeletsOnlyWithTheDirectTransportAndTakesPeersFromValues() {
+    NetworkPolicy direct = networkPolicy(render("""
+        transport: direct
+        healthPort: 9090
+        networkPolicy:
+          metricsFrom: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: monitoring}}}]
+          apiServer: {ports: [6443], cidrs: [192.0.2.10/32]}
+          dns: {to: []}
+          kubelet: {port: 10250, cidrs: [198.51.100.0/24]}
+          extraEgress: [{ports: [{protocol: TCP, port: 4317}]}]
+        """));
+    assertThat(direct.getSpec().getIngress()).singleElement().satisfies(rule -> {
+      assertThat(rule.getPorts()).extracting(p -> p.getProtocol() + "/" + p.getPort().getIntVal())
+          .containsExactly("TCP/9090");
+      assertThat(rule.getFrom()).singleElement().satisfies(peer -> assertThat(
+          peer.getNamespaceSelector().getMatchLabels()).containsExactly(
+              Map.entry("kubernetes.io/metadata.name", "monitoring")));
+    });
+    assertThat(egress(direct)).containsExactlyInAnyOrder(
+        "TCP/6443 to 192.0.2.10/32", "UDP/53 to any", "TCP/53 to any", "TCP/10250 to 198.51.100.0/24",
+        "TCP/4317 to any");
+
+    assertThat(egress(networkPolicy(render("transport: direct")))).contains("TCP/10250 to any");
+    assertThat(egress(networkPolicy(render(null)))).noneMatch(rule -> rule.startsWith("TCP/10250"));
+  }
+
+  static NetworkPolicy networkPolicy(List<Manifest> render) {
+    return named(render, "NetworkPolicy", FULLNAME).as(NetworkPolicy.class);
+  }
+
+  /** Each egress port with its destinations: "TCP/443 to any", "UDP/53 to ns{..} pods{..}". */
+  static List<String> egress(NetworkPolicy policy) {
+    List<String> allowed = new ArrayList<>();
+    for (NetworkPolicyEgressRule rule : policy.getSpec().getEgress()) {
+      assertThat(rule.getPorts()).as("every egress rule names its ports: %s", rule).isNotEmpty();
+      List<String> to = rule.getTo().isEmpty() ? List.of("any") : rule.getTo().stream().map(peer -> {
+        if (peer.getIpBlock() != null) {
+          return peer.getIpBlock().getCidr();
+        }
+        return "ns" + peer.getNamespaceSelector().getMatchLabels() + " pods" + peer.getPodSelector().getMatchLabels();
+      }).toList();
+      for (NetworkPolicyPort port : rule.getPorts()) {
+        to.forEach(peer -> allowed.add(port.getProtocol() + "/" + port.getPort().getIntVal() + " to " + peer));
+      }
+    }
+    return allowed;
+  }
+
+  @Test
   void serviceMonitorOnlyWhenAskedForAndScrapingTheHealthPort() {
     assertThat(render(null)).noneMatch(m -> m.kind().equals("ServiceMonitor") || m.kind().equals("Service"));
 
@@ -416,10 +506,18 @@ class ChartRenderTest {
       extraEnv: [{name: FCP_LOG_FORMAT, value: json}]            | extraEnv.0.name
       image: {digest: latest}                                    | image.digest
       image: {pullPolicy: Sometimes}                             | image.pullPolicy
+      networkPolicy: {enabled: "yes"}                            | networkPolicy.enabled
+      networkPolicy: {apiServer: {ports: []}}                    | networkPolicy.apiServer.ports
+      networkPolicy: {apiServer: {cidrs: [10.0.0.1]}}            | networkPolicy.apiServer.cidrs.0
+      networkPolicy: {kubelet: {port: 0}}                        | networkPolicy.kubelet.port
+      networkPolicy: {metricsFrom: [{}]}                         | networkPolicy.metricsFrom.0
       serviceAccount: {create: "yes"}                            | serviceAccount.create
       aggregateRoles: "false"                                    | aggregateRoles
+      responderRole: {enabled: 1}                                | responderRole.enabled
       resources: {limits: {memory: lots}}                        | resources.limits.memory
       replicaCount: 0                                            | replicaCount
+      tmpSizeLimit: lots                                         | tmpSizeLimit
+      podAntiAffinity: always                                    | podAntiAffinity
       replicaCount: 6                                            | replicaCount
       leaderElection: {leaseDurationSeconds: 1}                  | leaderElection.leaseDurationSeconds
       """)
@@ -457,7 +555,7 @@ class ChartRenderTest {
     assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
     assertThat(pod.getVolumes()).singleElement().satisfies(v -> {
       assertThat(v.getName()).isEqualTo("tmp");
-      assertThat(v.getEmptyDir()).isNotNull();
+      assertThat(v.getEmptyDir().getSizeLimit()).as("/tmp is bounded").isEqualTo(new Quantity("64Mi"));
     });
 
     Container operator = pod.getContainers().get(0);
@@ -503,10 +601,55 @@ class ChartRenderTest {
     assertThat(operator.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
     assertThat(operator.getReadinessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("health");
 
-    assertThat(operator.getResources().getRequests())
-        .containsExactlyInAnyOrderEntriesOf(Map.of("cpu", new Quantity("100m"), "memory", new Quantity("256Mi")));
-    assertThat(operator.getResources().getLimits())
-        .containsExactlyInAnyOrderEntriesOf(Map.of("memory", new Quantity("320Mi")));
+    assertThat(operator.getResources().getRequests()).containsExactlyInAnyOrderEntriesOf(Map.of(
+        "cpu", new Quantity("100m"), "memory", new Quantity("256Mi"), "ephemeral-storage", new Quantity("64Mi")));
+    assertThat(operator.getResources().getLimits()).containsExactlyInAnyOrderEntriesOf(Map.of(
+        "memory", new Quantity("320Mi"), "ephemeral-storage", new Quantity("256Mi")));
+  }
+
+  /** Two replicas on one node would both go with that node, leader election or not. */
+  @Test
+  void replicasPreferDifferentNodesUnlessTheValuesSayOtherwise() {
+    Map<String, String> selector = deployment(render(null)).getSpec().getSelector().getMatchLabels();
+
+    PodSpec pod = deployment(render(null)).getSpec().getTemplate().getSpec();
+    assertThat(pod.getAffinity().getPodAntiAffinity().getRequiredDuringSchedulingIgnoredDuringExecution())
+        .isNullOrEmpty();
+    assertThat(pod.getAffinity().getPodAntiAffinity().getPreferredDuringSchedulingIgnoredDuringExecution())
+        .singleElement().satisfies(preferred -> {
+          assertThat(preferred.getWeight()).isEqualTo(100);
+          assertThat(preferred.getPodAffinityTerm().getTopologyKey()).isEqualTo("kubernetes.io/hostname");
+          assertThat(preferred.getPodAffinityTerm().getLabelSelector().getMatchLabels()).isEqualTo(selector);
+        });
+
+    PodSpec required = deployment(render("podAntiAffinity: required")).getSpec().getTemplate().getSpec();
+    assertThat(required.getAffinity().getPodAntiAffinity().getRequiredDuringSchedulingIgnoredDuringExecution())
+        .singleElement().satisfies(term -> {
+          assertThat(term.getTopologyKey()).isEqualTo("kubernetes.io/hostname");
+          assertThat(term.getLabelSelector().getMatchLabels()).isEqualTo(selector);
+        });
+
+    assertThat(deployment(render("podAntiAffinity: none")).getSpec().getTemplate().getSpec().getAffinity()).isNull();
+    PodSpec own = deployment(render("""
+        affinity: {podAntiAffinity: {preferredDuringSchedulingIgnoredDuringExecution: [{weight: 1,
+          podAffinityTerm: {topologyKey: topology.kubernetes.io/zone, labelSelector: {matchLabels: {a: b}}}}]}}
+        """)).getSpec().getTemplate().getSpec();
+    assertThat(own.getAffinity().getPodAntiAffinity().getPreferredDuringSchedulingIgnoredDuringExecution())
+        .singleElement().satisfies(p -> assertThat(p.getPodAffinityTerm().getTopologyKey())
+            .isEqualTo("topology.kubernetes.io/zone"));
+  }
+
+  @Test
+  void tmpSizeLimitAndEphemeralStorageComeFromValues() {
+    Deployment deployment = deployment(render("""
+        tmpSizeLimit: 16Mi
+        resources: {requests: {ephemeral-storage: 32Mi}, limits: {ephemeral-storage: 1Gi}}
+        """));
+    PodSpec pod = deployment.getSpec().getTemplate().getSpec();
+    assertThat(pod.getVolumes()).singleElement()
+        .satisfies(v -> assertThat(v.getEmptyDir().getSizeLimit()).isEqualTo(new Quantity("16Mi")));
+    assertThat(pod.getContainers().get(0).getResources().getLimits())
+        .containsEntry("ephemeral-storage", new Quantity("1Gi"));
   }
 
   @Test
@@ -565,7 +708,9 @@ class ChartRenderTest {
         .containsEntry("team", "ir")
         .containsAllEntriesOf(deployment.getSpec().getSelector().getMatchLabels())
         .containsEntry("app.kubernetes.io/name", FULLNAME);
-    assertThat(operator.getResources().getLimits()).containsExactly(Map.entry("memory", new Quantity("1Gi")));
+    // Helm merges maps with the defaults: the ephemeral-storage limit stays
+    assertThat(operator.getResources().getLimits()).containsExactlyInAnyOrderEntriesOf(Map.of(
+        "memory", new Quantity("1Gi"), "ephemeral-storage", new Quantity("256Mi")));
 
     String digest = "sha256:" + "ab".repeat(32);
     assertThat(deployment(render("image: {digest: \"" + digest + "\"}")).getSpec().getTemplate().getSpec()

@@ -8,7 +8,12 @@ import io.ckpt.forensics.lab.LabOptions;
 import io.ckpt.forensics.lab.RequiresLab;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.ckpt.forensics.operator.KubeconfigClientKey;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import java.nio.file.Files;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -53,6 +58,9 @@ class CrdValidationIT {
         + "\n  namespace: dev\n" + specLines;
   }
 
+  static final String REASON_REFUSED = "reason must be one line of printable text: no newline, tab, ESC or other"
+      + " control character and no bidirectional override";
+
   static Stream<Arguments> invalid() {
     String twentyOne = IntStream.range(0, 21).mapToObj(i -> "c" + i).collect(Collectors.joining(", ", "[", "]"));
     return Stream.of(
@@ -73,6 +81,18 @@ class CrdValidationIT {
             "spec.timeoutSeconds in body should be less than or equal to 3600"),
         Arguments.of("long reason", "spec:\n  podName: p\n  reason: " + "r".repeat(1025) + "\n",
             "spec.reason: Too long"),
+        Arguments.of("newline in reason", "spec:\n  podName: p\n  reason: \"shell\\nroot: fake log line\"\n",
+            "spec.reason: Invalid value: \"shell\\nroot: fake log line\": " + REASON_REFUSED),
+        Arguments.of("ESC in reason", "spec:\n  podName: p\n  reason: \"\\e[2J\\e[31mall clear\"\n",
+            "spec.reason: Invalid value: \"\\x1b[2J\\x1b[31mall clear\": " + REASON_REFUSED),
+        Arguments.of("DEL in reason", "spec:\n  podName: p\n  reason: \"a\\x7fb\"\n", REASON_REFUSED),
+        Arguments.of("C1 CSI in reason", "spec:\n  podName: p\n  reason: \"a\\x9b2Jb\"\n", REASON_REFUSED),
+        Arguments.of("bidi override in reason", "spec:\n  podName: p\n  reason: \"user \\u202Egnp.exe\"\n",
+            REASON_REFUSED),
+        Arguments.of("ESC in caseId", "spec:\n  podName: p\n  caseId: \"INC-42\\e[8m\"\n",
+            "spec.caseId: Invalid value: \"INC-42"),
+        Arguments.of("newline in caseId", "spec:\n  podName: p\n  caseId: \"INC-42\\nINC-43\"\n",
+            "spec.caseId: Invalid value: \"INC-42"),
         Arguments.of("bad caseId", "spec:\n  podName: p\n  caseId: \"INC 42; rm -rf\"\n",
             "spec.caseId: Invalid value: \"INC 42; rm -rf\""),
         Arguments.of("long caseId", "spec:\n  podName: p\n  caseId: " + "C".repeat(129) + "\n",
@@ -87,6 +107,18 @@ class CrdValidationIT {
     assertThat(result.exitCode()).as(situation + ": " + result).isNotZero();
     assertThat(result.stderr()).as(situation).contains("The ForensicCheckpoint \"bad\" is invalid")
         .contains(message);
+  }
+
+  /** The lab's admin kubeconfig holds an EC client key in PKCS#8 form, which Fabric8 alone reads as RSA. */
+  @Test
+  void theOperatorsClientSetupReadsTheLabsEcAdminKubeconfig() throws Exception {
+    String kubeconfig = Files.readString(lab.adminKubeconfig());
+    Config config = KubeconfigClientKey.readable(Config.fromKubeconfig(kubeconfig));
+
+    assertThat(config.getClientKeyAlgo()).isEqualTo("EC");
+    try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build()) {
+      assertThat(client.namespaces().withName("dev").get()).isNotNull();
+    }
   }
 
   @Test
@@ -111,7 +143,7 @@ class CrdValidationIT {
         .resource(new GenericKubernetesResourceBuilder().withApiVersion("forensics.ckpt.io/v1alpha1")
             .withKind("ForensicCheckpoint").withNewMetadata().withName("valid").withNamespace("dev").endMetadata()
             .withAdditionalProperties(Map.of("spec", Map.of("podName", "nettools.v2", "containers",
-                java.util.List.of("nettools", "side-car"), "reason", "Falco: Terminal shell in container",
+                java.util.List.of("nettools", "side-car"), "reason", "Falco: Terminal shell in container – Zürich, 東京",
                 "caseId", "INC-2026-0042", "timeoutSeconds", 300, "notAField", "dropped")))
             .build())
         .create();
