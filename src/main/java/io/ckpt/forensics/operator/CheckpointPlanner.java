@@ -96,8 +96,6 @@ final class CheckpointPlanner {
    */
   record Plan(ForensicCheckpointStatus status, List<String> calls, List<String> recorded,
       List<String> unusedPermits, List<Notice> notices, PodSnapshot remember, boolean done) {
-
-    static final Plan NOTHING = new Plan(null, List.of(), List.of(), List.of(), List.of(), null, false);
   }
 
   /** Something a person or a metric should hear about once the plan's status is written. */
