@@ -129,6 +129,11 @@ final class EventWriter implements CheckpointEvents.Writer, AutoCloseable {
     for (Thread thread : threads) {
       thread.interrupt();
     }
+    int left = waitingCount();
+    if (left > 0) {
+      LOG.warn("events not written at shutdown count={}: the API server did not take them within {} ms", left,
+          unit.toMillis(grace));
+    }
   }
 
   @Override
