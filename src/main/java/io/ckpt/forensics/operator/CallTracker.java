@@ -56,6 +56,8 @@ final class CallTracker {
   private final CheckpointNotifier notifier;
   private final Map<CheckpointKey, KubeletCall> calls = new ConcurrentHashMap<>();
   private final Map<ObjectRef, PodSnapshot> firstSights = new ConcurrentHashMap<>();
+  /** Set when the operator stops: its cache is gone then, and no object is known to be deleted. */
+  private volatile boolean closed;
 
   /**
    * @param sameContainerGap how long after a call to a container ends the next one may start
@@ -122,6 +124,9 @@ final class CallTracker {
       call.endNanos = ticker.nanoTime();
       call.ended = true;
       scheduler.release(key);
+      if (closed) {
+        return; // stopping: the next operator finds the container Running and says so in status
+      }
       if (live.contains(key.resource(), key.uid())) {
         wake.accept(key.resource());
       } else if (calls.remove(key) != null) {
@@ -219,6 +224,7 @@ final class CallTracker {
 
   /** Stops following calls; those in flight are cancelled. */
   void close() {
+    closed = true;
     calls.values().forEach(c -> c.outcome.cancel(false));
   }
 }
