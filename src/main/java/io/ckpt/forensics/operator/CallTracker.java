@@ -56,6 +56,8 @@ final class CallTracker {
   private final CheckpointNotifier notifier;
   private final Map<CheckpointKey, KubeletCall> calls = new ConcurrentHashMap<>();
   private final Map<ObjectRef, PodSnapshot> firstSights = new ConcurrentHashMap<>();
+  /** The keys this process has asked permits or started calls for, by object UID: forgetting one object stays cheap. */
+  private final Map<String, Set<CheckpointKey>> keysByUid = new ConcurrentHashMap<>();
   /** Set when the operator stops: its cache is gone then, and no object is known to be deleted. */
   private volatile boolean closed;
 
@@ -100,6 +102,7 @@ final class CallTracker {
   /** Asks for the container's permit; true if it was granted at once. */
   boolean requestPermit(CheckpointKey key, String node, String target) {
     notifier.nodeSeen(node);
+    keysOf(key.uid()).add(key);
     return scheduler.request(new CheckpointScheduler.Request(key, node, target));
   }
 
@@ -110,7 +113,11 @@ final class CallTracker {
 
   /** Gives back every permit and waiting request of an object that holds no call in flight. */
   void releaseUnused(String uid) {
-    scheduler.releaseAllUnused(key -> key.uid().equals(uid) && !inFlight(key));
+    for (CheckpointKey key : keysByUid.getOrDefault(uid, Set.of())) {
+      if (!inFlight(key)) {
+        scheduler.releaseUnused(key);
+      }
+    }
   }
 
   /**
@@ -119,6 +126,7 @@ final class CallTracker {
    */
   void started(CheckpointKey key, CompletableFuture<CheckpointOutcome> outcome) {
     KubeletCall call = new KubeletCall(outcome);
+    keysOf(key.uid()).add(key);
     calls.put(key, call);
     outcome.whenComplete((result, error) -> {
       call.endNanos = ticker.nanoTime();
@@ -158,19 +166,34 @@ final class CallTracker {
    * logged, since the kubelet may have left an archive.
    */
   void forgetDeleted(ResourceID resource, String uid) {
-    calls.forEach((key, call) -> {
-      if (key.uid().equals(uid) && call.done() && calls.remove(key, call)) {
+    for (CheckpointKey key : keysByUid.getOrDefault(uid, Set.of())) {
+      KubeletCall call = calls.get(key);
+      if (call != null && call.done() && calls.remove(key, call)) {
         notifier.resultAfterDeletion(key, outcomeOf(call.outcome), null);
       }
-    });
+    }
     forget(resource, uid);
   }
 
   /** Drops all this process holds for an object that needs nothing more (terminal or deleted). */
   void forget(ResourceID resource, String uid) {
     releaseUnused(uid);
-    calls.entrySet().removeIf(e -> e.getKey().uid().equals(uid) && e.getValue().done());
+    Set<CheckpointKey> keys = keysByUid.getOrDefault(uid, Set.of());
+    for (CheckpointKey key : keys) {
+      KubeletCall call = calls.get(key);
+      if (call == null || call.done()) {
+        calls.remove(key);
+        keys.remove(key);
+      }
+    }
+    if (keys.isEmpty()) {
+      keysByUid.remove(uid);
+    }
     firstSights.remove(new ObjectRef(resource, uid));
+  }
+
+  private Set<CheckpointKey> keysOf(String uid) {
+    return keysByUid.computeIfAbsent(uid, u -> ConcurrentHashMap.newKeySet());
   }
 
   /**
@@ -188,6 +211,9 @@ final class CallTracker {
       }
     });
     firstSights.keySet().removeIf(ref -> !live.contains(ref.resource(), ref.uid()));
+    keysByUid.values().forEach(keys -> keys.removeIf(key -> !calls.containsKey(key)
+        && !scheduler.isGranted(key) && !scheduler.isWaiting(key)));
+    keysByUid.values().removeIf(Set::isEmpty);
     Set<ResourceID> toWake = calls.entrySet().stream().filter(e -> e.getValue().done())
         .map(e -> e.getKey().resource()).collect(Collectors.toSet());
     scheduler.keys().stream().filter(scheduler::isGranted).filter(key -> !calls.containsKey(key))
