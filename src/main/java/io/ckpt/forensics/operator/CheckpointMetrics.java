@@ -129,10 +129,10 @@ public final class CheckpointMetrics implements AutoCloseable {
         + " the kubelet").tag("transport", transport).register(registry).increment();
   }
 
-  /** An Event was dropped because too many were waiting to be written. */
+  /** An Event was dropped because too many were waiting to be written for its object. */
   void eventDropped() {
     Counter.builder("fcp.events.dropped").description("Events not written because more than "
-        + OperatorMain.EVENTS_WAITING_PER_THREAD + " were waiting on one writer thread (API server slow or away);"
+        + OperatorMain.EVENTS_WAITING_PER_OBJECT + " were waiting for one object (API server slow or away);"
         + " status still holds every result").register(registry)
         .increment();
   }

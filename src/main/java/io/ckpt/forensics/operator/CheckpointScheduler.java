@@ -8,9 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.BiConsumer;
 import java.util.function.Consumer;
-import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 
 /**
@@ -22,7 +20,8 @@ import java.util.function.Predicate;
  * containerd open that file without truncating it, so a second checkpoint in the same second would
  * overwrite the first one's evidence in place (research: kubelet internals). Requests wait in arrival
  * order. A permit free at once is returned to the caller, which starts the call itself; one granted
- * later is announced to the listener, which starts the call from a reconcile.
+ * later is announced to the listener, which starts the call from a reconcile. A permit given back
+ * unused (no call was made) starts no gap.
  */
 final class CheckpointScheduler {
 
@@ -30,15 +29,10 @@ final class CheckpointScheduler {
   record Request(CheckpointKey key, String node, String target) {
   }
 
-  /** Runs a task once after a delay: the operator's is a daemon timer thread, tests run it by hand. */
-  interface Timer extends BiConsumer<Duration, Runnable> {
-  }
-
   private final int maxConcurrent;
   private final int maxPerNode;
   private final Duration sameTargetGap;
-  private final LongSupplier nanoTime;
-  private final Timer timer;
+  private final Ticker ticker;
   private final Consumer<CheckpointKey> onGrant;
   private final LinkedHashMap<CheckpointKey, Request> waiting = new LinkedHashMap<>();
   private final Map<CheckpointKey, Request> granted = new HashMap<>();
@@ -49,14 +43,7 @@ final class CheckpointScheduler {
   /** When the timer set for the next cooled-down target fires, or null if none is set. */
   private Long timerAt;
 
-  /** A scheduler without the gap between calls to one container (unit tests of the limits). */
-  CheckpointScheduler(int maxConcurrent, int maxPerNode, Consumer<CheckpointKey> onGrant) {
-    this(maxConcurrent, maxPerNode, Duration.ZERO, System::nanoTime, (delay, task) -> {
-      throw new IllegalStateException("no gap, no timer");
-    }, onGrant);
-  }
-
-  CheckpointScheduler(int maxConcurrent, int maxPerNode, Duration sameTargetGap, LongSupplier nanoTime, Timer timer,
+  CheckpointScheduler(int maxConcurrent, int maxPerNode, Duration sameTargetGap, Ticker ticker,
       Consumer<CheckpointKey> onGrant) {
     if (maxConcurrent < 1 || maxPerNode < 1) {
       throw new IllegalArgumentException("concurrency limits must be at least 1");
@@ -64,8 +51,7 @@ final class CheckpointScheduler {
     this.maxConcurrent = maxConcurrent;
     this.maxPerNode = maxPerNode;
     this.sameTargetGap = sameTargetGap;
-    this.nanoTime = nanoTime;
-    this.timer = timer;
+    this.ticker = ticker;
     this.onGrant = onGrant;
   }
 
@@ -92,8 +78,24 @@ final class CheckpointScheduler {
     return granted.containsKey(key);
   }
 
-  /** Gives the permit back (call finished or abandoned) or withdraws a waiting request. */
+  synchronized boolean isWaiting(CheckpointKey key) {
+    return waiting.containsKey(key);
+  }
+
+  /** Gives the permit back after its call ended: the container's next call waits for the gap. */
   void release(CheckpointKey key) {
+    release(key, true);
+  }
+
+  /**
+   * Gives back a permit that was never used for a call (its status write failed, or the container
+   * failed its checks), or withdraws a waiting request: no archive was named, so no gap follows.
+   */
+  void releaseUnused(CheckpointKey key) {
+    release(key, false);
+  }
+
+  private void release(CheckpointKey key, boolean called) {
     List<CheckpointKey> grants;
     synchronized (this) {
       waiting.remove(key);
@@ -103,23 +105,33 @@ final class CheckpointScheduler {
       }
       grantedPerNode.computeIfPresent(held.node(), (node, count) -> count > 1 ? count - 1 : null);
       grantedTargets.remove(held.target());
-      if (!sameTargetGap.isZero()) {
-        coolingUntil.put(held.target(), nanoTime.getAsLong() + sameTargetGap.toNanos());
+      if (called && !sameTargetGap.isZero()) {
+        coolingUntil.put(held.target(), ticker.nanoTime() + sameTargetGap.toNanos());
       }
       grants = dispatch();
     }
     announce(grants);
   }
 
-  /** Drops every waiting or granted entry for which {@code stale} holds, e.g. of deleted objects. */
-  void releaseAll(Predicate<CheckpointKey> stale) {
+  /**
+   * Drops every waiting entry and every permit for which {@code unused} holds, e.g. those of deleted
+   * objects whose call is not running; as {@link #releaseUnused}, no gap follows.
+   */
+  void releaseAllUnused(Predicate<CheckpointKey> unused) {
     List<CheckpointKey> stales;
     synchronized (this) {
       stales = new ArrayList<>();
-      waiting.keySet().stream().filter(stale).forEach(stales::add);
-      granted.keySet().stream().filter(stale).forEach(stales::add);
+      waiting.keySet().stream().filter(unused).forEach(stales::add);
+      granted.keySet().stream().filter(unused).forEach(stales::add);
     }
-    stales.forEach(this::release);
+    stales.forEach(this::releaseUnused);
+  }
+
+  /** Every key that waits or holds a permit (for the sweep). */
+  synchronized List<CheckpointKey> keys() {
+    List<CheckpointKey> keys = new ArrayList<>(waiting.keySet());
+    keys.addAll(granted.keySet());
+    return keys;
   }
 
   /** Requests waiting for a permit on {@code node}. */
@@ -152,7 +164,7 @@ final class CheckpointScheduler {
   }
 
   private List<CheckpointKey> dispatch() {
-    long now = nanoTime.getAsLong();
+    long now = ticker.nanoTime();
     coolingUntil.values().removeIf(until -> until - now <= 0);
     List<CheckpointKey> grants = new ArrayList<>();
     Long nextFree = null;
@@ -175,7 +187,7 @@ final class CheckpointScheduler {
     }
     if (nextFree != null && (timerAt == null || nextFree - timerAt < 0)) {
       timerAt = nextFree;
-      timer.accept(Duration.ofNanos(Math.max(0, nextFree - now)), this::gapPassed);
+      ticker.schedule(Duration.ofNanos(Math.max(0, nextFree - now)), this::gapPassed);
     }
     return grants;
   }

@@ -18,9 +18,6 @@ import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,11 +60,14 @@ public final class OperatorMain {
     stopped.await();
   }
 
-  /** Threads that write Events: with 1000 waiting per thread, a burst of 1000 objects (3000 events) drops none. */
+  /** Threads that write Events: 4 keep up with a burst of 1000 objects. */
   static final int EVENT_THREADS = 4;
 
-  /** Events that may wait per writer thread before the oldest are dropped. */
-  static final int EVENTS_WAITING_PER_THREAD = 1000;
+  /**
+   * Events that may wait for one object before its oldest are dropped: far more than one object
+   * makes in its life (a request, one per container, a last one), so only a runaway loses any.
+   */
+  static final int EVENTS_WAITING_PER_OBJECT = 100;
 
   /**
    * A reconcile fails only when the API server does not take a read or a status write (everything
@@ -99,9 +99,10 @@ public final class OperatorMain {
       throw e;
     }
     String instance = Optional.ofNullable(System.getenv("HOSTNAME")).orElse("local");
-    EventWriter eventWriter = new EventWriter(EVENT_THREADS, EVENTS_WAITING_PER_THREAD, metrics::eventDropped);
-    ForensicCheckpointReconciler reconciler =
-        new ForensicCheckpointReconciler(client, transport, config, Clock.systemUTC(), instance, metrics, eventWriter);
+    EventWriter eventWriter = new EventWriter(EVENT_THREADS, EVENTS_WAITING_PER_OBJECT, metrics::eventDropped);
+    SystemTicker ticker = new SystemTicker();
+    ForensicCheckpointReconciler reconciler = new ForensicCheckpointReconciler(client, transport, config,
+        Clock.systemUTC(), ticker, instance, metrics, eventWriter);
     OperatorConfig.LeaderElection election = config.leaderElection();
     // unique per process: two operators on one host (or a restarted container) never share an identity
     String identity = instance + "-" + ProcessHandle.current().pid();
@@ -142,13 +143,6 @@ public final class OperatorMain {
     HealthServer health = new HealthServer(config.healthPort(), () -> true,
         () -> operator.getRuntimeInfo().isStarted() && operator.getRuntimeInfo().allEventSourcesAreHealthy(),
         metrics::scrape);
-    ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "sweeper");
-      t.setDaemon(true);
-      return t;
-    });
-    long sweepSeconds = ForensicCheckpointReconciler.SWEEP_INTERVAL.toSeconds();
-    sweeper.scheduleWithFixedDelay(reconciler::sweep, sweepSeconds, sweepSeconds, TimeUnit.SECONDS);
     operator.start();
     LOG.info("operator started namespaces={} transport={} maxConcurrent={} maxConcurrentPerNode={}"
             + " defaultTimeoutSeconds={} healthPort={} apiServer={} leaderElection={} identity={}",
@@ -156,7 +150,7 @@ public final class OperatorMain {
         config.transport(), config.maxConcurrent(), config.maxConcurrentPerNode(), config.defaultTimeoutSeconds(),
         health.port(), client.getMasterUrl(),
         election.enabled() ? election.leaseNamespace() + "/" + election.leaseName() : "off", identity);
-    return new Running(operator, reconciler, transport, client, health, sweeper, metrics, eventWriter);
+    return new Running(operator, reconciler, transport, client, health, ticker, metrics, eventWriter);
   }
 
   /**
@@ -190,9 +184,17 @@ public final class OperatorMain {
     return clientConfig.getOauthToken() != null ? clientConfig.getOauthToken() : clientConfig.getAutoOAuthToken();
   }
 
+  private static void closeQuietly(AutoCloseable closeable) {
+    try {
+      closeable.close();
+    } catch (Exception e) {
+      LOG.debug("close failed error={}", e.toString());
+    }
+  }
+
   /** A started operator; {@link #close()} stops it and releases its connections. */
   public record Running(Operator operator, ForensicCheckpointReconciler reconciler, CheckpointTransport transport,
-      KubernetesClient client, HealthServer health, ScheduledExecutorService sweeper, CheckpointMetrics metrics,
+      KubernetesClient client, HealthServer health, AutoCloseable timer, CheckpointMetrics metrics,
       EventWriter eventWriter) implements AutoCloseable {
 
     public int healthPort() {
@@ -201,9 +203,9 @@ public final class OperatorMain {
 
     @Override
     public void close() {
-      sweeper.shutdownNow();
       operator.stop();
       reconciler.close();
+      closeQuietly(timer);
       transport.close();
       health.close();
       // events already waiting are still written, briefly

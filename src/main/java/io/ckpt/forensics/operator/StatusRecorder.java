@@ -56,6 +56,14 @@ final class StatusRecorder {
     ForensicCheckpointStatus status = copy.getStatus() == null ? new ForensicCheckpointStatus() : copy.getStatus();
     change.accept(status);
     CheckpointProgress.summarize(status, current.getMetadata().getGeneration(), clock);
+    return write(current, status);
+  }
+
+  /**
+   * Writes {@code status} (phase and conditions already derived) as the status of {@code current},
+   * on condition that the object is still at {@code current}'s resourceVersion.
+   */
+  ForensicCheckpoint write(ForensicCheckpoint current, ForensicCheckpointStatus status) {
     ForensicCheckpoint body = new ForensicCheckpoint();
     body.setMetadata(new ObjectMetaBuilder()
         .withName(current.getMetadata().getName())

@@ -7,7 +7,6 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class CheckpointSchedulerTest {
@@ -28,7 +27,7 @@ class CheckpointSchedulerTest {
 
   @Test
   void grantsInArrivalOrderWithinTheNodeLimit() {
-    CheckpointScheduler scheduler = new CheckpointScheduler(10, 1, granted::add);
+    CheckpointScheduler scheduler = limits(10, 1);
     var a = request("a", "n1", "dev/a/app");
     var b = request("b", "n1", "dev/b/app");
     var c = request("c", "n2", "dev/c/app");
@@ -44,7 +43,7 @@ class CheckpointSchedulerTest {
 
   @Test
   void globalLimitCountsEveryNode() {
-    CheckpointScheduler scheduler = new CheckpointScheduler(2, 5, granted::add);
+    CheckpointScheduler scheduler = limits(2, 5);
     for (String n : List.of("n1", "n2", "n3")) {
       ask(scheduler, request(n, n, "dev/" + n + "/app"));
     }
@@ -54,7 +53,7 @@ class CheckpointSchedulerTest {
 
   @Test
   void oneCallAtATimePerTargetContainerEvenAcrossObjects() {
-    CheckpointScheduler scheduler = new CheckpointScheduler(10, 10, granted::add);
+    CheckpointScheduler scheduler = limits(10, 10);
     var first = request("first", "n1", "dev/web/app");
     var second = request("second", "n1", "dev/web/app");
     ask(scheduler, first);
@@ -67,7 +66,7 @@ class CheckpointSchedulerTest {
 
   @Test
   void duplicateRequestsAndUnknownReleasesChangeNothing() {
-    CheckpointScheduler scheduler = new CheckpointScheduler(1, 1, granted::add);
+    CheckpointScheduler scheduler = limits(1, 1);
     var a = request("a", "n1", "dev/a/app");
     ask(scheduler, a);
     ask(scheduler, a);
@@ -79,42 +78,29 @@ class CheckpointSchedulerTest {
 
   @Test
   void releaseAllDropsStaleEntriesAndGrantsTheNext() {
-    CheckpointScheduler scheduler = new CheckpointScheduler(1, 1, granted::add);
+    CheckpointScheduler scheduler = limits(1, 1);
     var gone = request("gone", "n1", "dev/gone/app");
     var next = request("next", "n1", "dev/next/app");
     ask(scheduler, gone);
     ask(scheduler, next);
 
-    scheduler.releaseAll(key -> key.uid().startsWith("gone"));
+    scheduler.releaseAllUnused(key -> key.uid().startsWith("gone"));
 
     assertThat(granted).containsExactly(gone.key(), next.key());
   }
 
-  /** A clock and a timer moved by hand. */
-  static final class ManualTime implements CheckpointScheduler.Timer {
-    long now = 1_000_000_000L;
-    final List<Map.Entry<Long, Runnable>> due = new ArrayList<>();
-
-    @Override
-    public void accept(Duration delay, Runnable task) {
-      due.add(Map.entry(now + delay.toNanos(), task));
-    }
-
-    void advance(Duration by) {
-      now += by.toNanos();
-      List<Map.Entry<Long, Runnable>> fire = due.stream().filter(e -> e.getKey() - now <= 0).toList();
-      due.removeAll(fire);
-      fire.forEach(e -> e.getValue().run());
-    }
+  /** The limits alone: no gap between calls to one container, so time never matters. */
+  CheckpointScheduler limits(int maxConcurrent, int maxPerNode) {
+    return new CheckpointScheduler(maxConcurrent, maxPerNode, Duration.ZERO, new ManualTicker(), granted::add);
   }
 
-  CheckpointScheduler withGap(ManualTime time) {
-    return new CheckpointScheduler(10, 10, Duration.ofMillis(1100), () -> time.now, time, granted::add);
+  CheckpointScheduler withGap(ManualTicker time) {
+    return new CheckpointScheduler(10, 10, Duration.ofMillis(1100), time, granted::add);
   }
 
   @Test
   void aContainersNextCallWaitsForTheGapWhileOtherContainersGoOn() {
-    ManualTime time = new ManualTime();
+    ManualTicker time = new ManualTicker();
     CheckpointScheduler scheduler = withGap(time);
     var first = request("first", "n1", "dev/web/app");
     var second = request("second", "n1", "dev/web/app");
@@ -131,12 +117,12 @@ class CheckpointSchedulerTest {
     assertThat(granted).hasSize(2);
     time.advance(Duration.ofMillis(100));
     assertThat(granted).containsExactly(first.key(), other.key(), second.key());
-    assertThat(time.due).isEmpty();
+    assertThat(time.pending()).isZero();
   }
 
   @Test
   void theGapStartsWhenTheCallEndsNotWhenItStarted() {
-    ManualTime time = new ManualTime();
+    ManualTicker time = new ManualTicker();
     CheckpointScheduler scheduler = withGap(time);
     var first = request("first", "n1", "dev/web/app");
     var second = request("second", "n1", "dev/web/app");
@@ -151,8 +137,23 @@ class CheckpointSchedulerTest {
   }
 
   @Test
+  void aPermitGivenBackUnusedStartsNoGap() {
+    ManualTicker time = new ManualTicker();
+    CheckpointScheduler scheduler = withGap(time);
+    var first = request("first", "n1", "dev/web/app");
+    var second = request("second", "n1", "dev/web/app");
+    ask(scheduler, first);
+    ask(scheduler, second);
+
+    scheduler.releaseUnused(first.key());
+
+    assertThat(granted).as("no call was made, so no archive was named").containsExactly(first.key(), second.key());
+    assertThat(time.pending()).isZero();
+  }
+
+  @Test
   void limitsBelowOneAreRefused() {
-    assertThatThrownBy(() -> new CheckpointScheduler(0, 1, k -> { }))
+    assertThatThrownBy(() -> new CheckpointScheduler(0, 1, Duration.ZERO, new ManualTicker(), k -> { }))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }

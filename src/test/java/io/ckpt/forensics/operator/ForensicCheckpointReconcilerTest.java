@@ -1,6 +1,7 @@
 package io.ckpt.forensics.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ckpt.forensics.api.CheckpointFailure;
 import io.ckpt.forensics.api.CheckpointPhase;
@@ -19,15 +20,20 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.Arrays;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -40,17 +46,30 @@ class ForensicCheckpointReconcilerTest {
   static final String SECRET = "hunter2-very-secret";
 
   KubernetesClient client;
+  KubernetesMockServer server;
   ScriptedTransport kubelet;
+  ManualTicker ticker;
   ForensicCheckpointReconciler reconciler;
+  final LogLines log = new LogLines(ForensicCheckpointReconciler.class);
 
   @BeforeEach
   void setUp() {
     kubelet = new ScriptedTransport().answering(ScriptedTransport::archiveFor);
+    ticker = new ManualTicker();
     reconciler = reconciler(OperatorConfig.defaults());
   }
 
+  @AfterEach
+  void tearDown() {
+    log.close();
+  }
+
+  /** A new operator process, as main builds it; it sees objects as the API server has them. */
   ForensicCheckpointReconciler reconciler(OperatorConfig config) {
-    return new ForensicCheckpointReconciler(client, kubelet, config, CLOCK, "test");
+    ForensicCheckpointReconciler built = Reconcilers.of(client, kubelet, config, CLOCK, ticker);
+    built.prepareEventSources(new EventSourceContext<>(new ApiServerCache(client), null, client,
+        ForensicCheckpoint.class));
+    return built;
   }
 
   // ---- success paths
@@ -85,8 +104,24 @@ class ForensicCheckpointReconcilerTest {
     assertCondition(done, Conditions.FAILED, "False", Conditions.REASON_NOT_FAILED);
 
     assertThat(kubelet.calls).containsExactly(new CheckpointTarget("worker-1", NS, "nettools", "nettools", 300));
-    assertThat(eventReasons())
-        .containsExactlyInAnyOrder("CheckpointRequested", "ContainerCheckpointed", "CheckpointSucceeded");
+    assertThat(eventReasons()).as("the container's result is told in the object's last event")
+        .containsExactlyInAnyOrder("CheckpointRequested", "CheckpointSucceeded");
+    assertThat(eventMessage("CheckpointSucceeded")).contains("container nettools checkpointed in 0 ms")
+        .contains("1/1 containers checkpointed");
+  }
+
+  @Test
+  void theDurationIsTheCallsOwnMeasuredOnTheTicker() {
+    createPod("web", "worker-1", "Running", Map.of("app", true));
+    createFcp("timed", "web", null, null);
+    kubelet.holding();
+    reconcile("timed");
+
+    ticker.advance(Duration.ofMillis(1500));
+    kubelet.finish("web/app", ScriptedTransport.archiveFor(kubelet.calls.get(0)));
+    ticker.advance(Duration.ofMillis(700)); // the reconcile that records it comes later: not counted
+
+    assertThat(container(settle("timed"), "app").getDurationMillis()).isEqualTo(1500);
   }
 
   @Test
@@ -140,7 +175,7 @@ class ForensicCheckpointReconcilerTest {
   }
 
   @Test
-  void everyContainerFailingMakesItFailed() {
+  void theOnlyContainerFailingMakesItFailed() {
     createPod("web", "worker-1", "Running", Map.of("app", true));
     kubelet.answering(t -> new CheckpointOutcome.Failure(
         new CheckpointFailure(FailureReason.CheckpointingDisabled, "404 page not found", 404)));
@@ -316,8 +351,8 @@ class ForensicCheckpointReconcilerTest {
     }
 
     assertThat(kubelet.calls).extracting(CheckpointTarget::pod).containsExactlyInAnyOrder("a", "c");
-    assertThat(get("fb").getStatus().getPhase()).isEqualTo(CheckpointPhase.Pending);
-    assertThat(get("fb").getStatus().getMessage()).contains("waiting for a free checkpoint slot on node worker-1");
+    assertThat(get("fb").getStatus()).as("a waiting object is first written when its call starts").isNull();
+    assertThat(eventMessage("CheckpointRequested", "fb")).contains("[app] wait for a free checkpoint slot on node worker-1");
 
     kubelet.finish("a/app", ScriptedTransport.archiveFor(kubelet.calls.get(0)));
     kubelet.finish("c/app", ScriptedTransport.archiveFor(kubelet.calls.get(0)));
@@ -349,6 +384,112 @@ class ForensicCheckpointReconcilerTest {
     assertThat(kubelet.calls).extracting(CheckpointTarget::pod).containsExactlyInAnyOrder("a", "b");
     assertThat(reconciler.callsInFlight()).isEqualTo(2);
     assertThat(reconciler.waitingPermits()).isEqualTo(2);
+  }
+
+
+  // ---- deletion and conflicts
+
+  @Test
+  void deletedWhileWaitingForAPermitLeavesNothingBehind() {
+    createPod("web", "worker-1", "Running", Map.of("app", true));
+    createPod("next", "worker-1", "Running", Map.of("app", true));
+    holdTheNodesPermit("worker-1");
+    createFcp("gone", "web", null, null);
+    reconcile("gone");
+    assertThat(reconciler.waitingPermits()).isEqualTo(1);
+
+    delete("gone");
+    releaseTheNodesPermit();
+
+    assertThat(reconciler.waitingPermits()).as("the permit went back at once").isZero();
+    createFcp("after", "next", null, null);
+    settle("after");
+    assertThat(kubelet.calls).extracting(CheckpointTarget::pod).as("the node's permit was free for the next object")
+        .containsExactly("busy", "next");
+  }
+
+  @Test
+  void theSweepDropsTheRequestOfAnObjectDeletedWhileWaiting() {
+    createPod("web", "worker-1", "Running", Map.of("app", true));
+    holdTheNodesPermit("worker-1");
+    createFcp("gone", "web", null, null);
+    reconcile("gone");
+
+    delete("gone");
+    ticker.advance(Duration.ofSeconds(29));
+    assertThat(reconciler.waitingPermits()).isEqualTo(1);
+    ticker.advance(Duration.ofSeconds(1));
+
+    assertThat(reconciler.waitingPermits()).isZero();
+  }
+
+  @Test
+  void aResultArrivingAfterDeletionIsLoggedAndDropped() {
+    createPod("web", "worker-1", "Running", Map.of("app", true));
+    createFcp("gone", "web", null, null);
+    kubelet.holding();
+    reconcile("gone");
+    assertThat(reconciler.callsInFlight()).isEqualTo(1);
+
+    delete("gone");
+    kubelet.finish("web/app", ScriptedTransport.archiveFor(kubelet.calls.get(0)));
+
+    assertThat(reconciler.callsInFlight()).isZero();
+    assertThat(log.lines()).anySatisfy(line -> assertThat(line)
+        .contains("kubelet result arrived after the ForensicCheckpoint was deleted fcp=dev/gone container=app")
+        .contains("archivePath=/var/lib/kubelet/checkpoints/checkpoint-web_dev-app-"));
+    kubelet.answering(ScriptedTransport::archiveFor);
+    createPod("next", "worker-1", "Running", Map.of("app", true));
+    createFcp("after", "next", null, null);
+    assertThat(settle("after").getStatus().getPhase()).isEqualTo(CheckpointPhase.Succeeded);
+  }
+
+  @Test
+  void aResultWhoseObjectIsDeletedBeforeItsWriteEndsWithoutAnErrorLoop() {
+    createPod("web", "worker-1", "Running", Map.of("app", true));
+    createFcp("gone", "web", null, null);
+    kubelet.holding();
+    reconcile("gone");
+    kubelet.finish("web/app", ScriptedTransport.archiveFor(kubelet.calls.get(0)));
+    ForensicCheckpoint cached = get("gone"); // what a lagging informer still holds
+
+    delete("gone");
+    reconciler.reconcile(cached, null); // the status write finds the object gone: 404
+
+    assertThat(reconciler.callsInFlight()).isZero();
+    assertThat(log.lines()).anySatisfy(line -> assertThat(line)
+        .contains("kubelet result arrived after the ForensicCheckpoint was deleted fcp=dev/gone container=app"));
+    reconciler.reconcile(cached, null); // a second wake-up: nothing is held any more, nothing is written
+    assertThat(kubelet.callCount()).isEqualTo(1);
+  }
+
+  @Test
+  void repeatedConflictsEndTheReconcileAfterThreeWritesAndFreeThePermit() {
+    createPod("web", "worker-1", "Running", Map.of("app", true));
+    createFcp("contested", "web", null, null);
+    server.expect().put().withPath("/apis/forensics.ckpt.io/v1alpha1/namespaces/dev/forensiccheckpoints/contested/status")
+        .andReturn(409, new StatusBuilder().withCode(409).withReason("Conflict").withMessage("the object has been"
+            + " modified").build()).always();
+    ForensicCheckpoint cached = get("contested");
+    requestsSoFar();
+
+    assertThatThrownBy(() -> reconciler.reconcile(cached, null)).isInstanceOfSatisfying(
+        KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(409));
+
+    assertThat(requestsSoFar()).as("one pod read; each refused write is followed by a read of the object, but the last")
+        .containsExactly("GET /api/v1/namespaces/dev/pods/web",
+            "PUT /apis/forensics.ckpt.io/v1alpha1/namespaces/dev/forensiccheckpoints/contested/status",
+            "GET /apis/forensics.ckpt.io/v1alpha1/namespaces/dev/forensiccheckpoints/contested",
+            "PUT /apis/forensics.ckpt.io/v1alpha1/namespaces/dev/forensiccheckpoints/contested/status",
+            "GET /apis/forensics.ckpt.io/v1alpha1/namespaces/dev/forensiccheckpoints/contested",
+            "PUT /apis/forensics.ckpt.io/v1alpha1/namespaces/dev/forensiccheckpoints/contested/status");
+    assertThat(kubelet.calls).as("no call without its Running mark written").isEmpty();
+    assertThat(reconciler.waitingPermits()).isZero();
+    assertThat(log.lines()).anySatisfy(line -> assertThat(line).contains("status write refused 3 times in a row"));
+    createPod("other", "worker-1", "Running", Map.of("app", true));
+    createFcp("other", "other", null, null);
+    assertThat(settle("other").getStatus().getPhase()).as("the node's permit was given back")
+        .isEqualTo(CheckpointPhase.Succeeded);
   }
 
   // ---- what must never leak
@@ -401,6 +542,27 @@ class ForensicCheckpointReconcilerTest {
     client.resources(ForensicCheckpoint.class).inNamespace(NS).resource(fcp).create();
   }
 
+  /** The requests the API server got since the last call, as "METHOD path" (watches and events left out). */
+  List<String> requestsSoFar() {
+    List<String> seen = new java.util.ArrayList<>();
+    try {
+      for (var r = server.takeRequest(0, java.util.concurrent.TimeUnit.SECONDS); r != null;
+          r = server.takeRequest(0, java.util.concurrent.TimeUnit.SECONDS)) {
+        String path = r.getPath().replaceAll("\\?.*", "");
+        if (!path.contains("/events")) {
+          seen.add(r.getMethod() + " " + path);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return seen;
+  }
+
+  void delete(String name) {
+    client.resources(ForensicCheckpoint.class).inNamespace(NS).withName(name).delete();
+  }
+
   ForensicCheckpoint get(String name) {
     return client.resources(ForensicCheckpoint.class).inNamespace(NS).withName(name).get();
   }
@@ -440,8 +602,26 @@ class ForensicCheckpointReconcilerTest {
     return fcp.getStatus().container(name).orElseThrow();
   }
 
+  /** Event reasons in the order the events were made. */
   List<String> eventReasons() {
-    return client.v1().events().inNamespace(NS).list().getItems().stream().map(Event::getReason).toList();
+    return events().stream().map(Event::getReason).toList();
+  }
+
+  List<Event> events() {
+    return client.v1().events().inNamespace(NS).list().getItems().stream()
+        .sorted(java.util.Comparator.comparing(e -> e.getMetadata().getCreationTimestamp() + e.getMetadata().getName()))
+        .toList();
+  }
+
+  String eventMessage(String reason) {
+    return events().stream().filter(e -> reason.equals(e.getReason())).map(Event::getMessage).findFirst()
+        .orElseThrow(() -> new AssertionError("no " + reason + " event among " + eventReasons()));
+  }
+
+  String eventMessage(String reason, String fcpName) {
+    return events().stream().filter(e -> reason.equals(e.getReason())
+            && fcpName.equals(e.getInvolvedObject().getName())).map(Event::getMessage).findFirst()
+        .orElseThrow(() -> new AssertionError("no " + reason + " event of " + fcpName));
   }
 
   static void assertCondition(ForensicCheckpoint fcp, String type, String status, String reason) {
@@ -459,6 +639,5 @@ class ForensicCheckpointReconcilerTest {
     assertThat(fcp.getStatus().getMessage()).startsWith(reason.name());
     assertCondition(fcp, Conditions.READY, "False", Conditions.REASON_FAILED);
     assertCondition(fcp, Conditions.FAILED, "True", Conditions.REASON_FAILED);
-    assertThat(Arrays.asList(CheckpointPhase.values())).contains(fcp.getStatus().getPhase());
   }
 }

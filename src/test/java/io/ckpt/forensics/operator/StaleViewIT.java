@@ -62,17 +62,17 @@ class StaleViewIT {
     Checkpoints fcps = new Checkpoints(client);
     fcps.create("dev", "stale", "api", "app");
     ScriptedTransport kubelet = new ScriptedTransport().answering(ScriptedTransport::archiveFor);
-    ForensicCheckpointReconciler first = new ForensicCheckpointReconciler(client, kubelet, OperatorConfig.defaults(),
-        Clock.systemUTC(), "first");
+    ForensicCheckpointReconciler first = Reconcilers.of(client, kubelet, OperatorConfig.defaults(),
+        Clock.systemUTC(), new ManualTicker());
     first.reconcile(fcps.get("dev", "stale"), null);
-    ForensicCheckpoint outdated = fcps.get("dev", "stale"); // Pending, permit held by `first`
+    ForensicCheckpoint outdated = fcps.get("dev", "stale"); // Running, its answer not yet recorded
     for (int i = 0; i < 5 && !fcps.get("dev", "stale").getStatus().getPhase().isTerminal(); i++) {
       first.reconcile(fcps.get("dev", "stale"), null);
     }
     assertThat(fcps.get("dev", "stale").getStatus().getPhase()).isEqualTo(CheckpointPhase.Succeeded);
 
-    ForensicCheckpointReconciler lagging = new ForensicCheckpointReconciler(client, kubelet,
-        OperatorConfig.defaults(), Clock.systemUTC(), "lagging");
+    ForensicCheckpointReconciler lagging = Reconcilers.of(client, kubelet, OperatorConfig.defaults(),
+        Clock.systemUTC(), new ManualTicker());
     // Its write before the call is refused (409); it then decides again from the API server's
     // current object, which is terminal: nothing more to do.
     for (int i = 0; i < 3; i++) {

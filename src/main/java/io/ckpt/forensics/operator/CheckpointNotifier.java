@@ -1,0 +1,157 @@
+package io.ckpt.forensics.operator;
+
+import io.ckpt.forensics.api.CheckpointFailure;
+import io.ckpt.forensics.api.CheckpointPhase;
+import io.ckpt.forensics.api.ContainerCheckpointStatus;
+import io.ckpt.forensics.api.FailureReason;
+import io.ckpt.forensics.api.ForensicCheckpoint;
+import io.ckpt.forensics.api.ForensicCheckpointStatus;
+import io.ckpt.forensics.kubelet.CheckpointOutcome;
+import io.ckpt.forensics.kubelet.CheckpointTarget;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Tells people and Prometheus what happened to a ForensicCheckpoint: its Events, its log lines and
+ * its metrics, in one place, from the planner's notices once their status is written. A container
+ * result that ends the object is told in the object's terminal Event, not in one of its own: the two
+ * would say the same thing.
+ */
+final class CheckpointNotifier {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ForensicCheckpointReconciler.class);
+
+  private final CheckpointEvents events;
+  private final CheckpointMetrics metrics;
+  private final Clock clock;
+  private final Optional<String> transportWarning;
+
+  CheckpointNotifier(CheckpointEvents events, CheckpointMetrics metrics, Clock clock, Optional<String> transportWarning) {
+    this.events = events;
+    this.metrics = metrics;
+    this.clock = clock;
+    this.transportWarning = transportWarning;
+  }
+
+  /** Announces the notices of one written status, in order; {@code fcp} is the object as written. */
+  void announce(ForensicCheckpoint fcp, List<CheckpointPlanner.Notice> notices) {
+    boolean finishes = notices.stream().anyMatch(n -> n instanceof CheckpointPlanner.Notice.Finished);
+    List<String> checkpointed = new ArrayList<>();
+    for (CheckpointPlanner.Notice notice : notices) {
+      if (notice instanceof CheckpointPlanner.Notice.Requested r) {
+        requested(fcp, r);
+      } else if (notice instanceof CheckpointPlanner.Notice.CallEnded e) {
+        metrics.kubeletCall(e.succeeded(), e.elapsed());
+      } else if (notice instanceof CheckpointPlanner.Notice.ContainerCheckpointed c) {
+        metrics.containerFinished(null);
+        LOG.info("container checkpointed fcp={} container={} durationMillis={}", ref(fcp), c.container(), c.millis());
+        String said = "container " + c.container() + " checkpointed in " + c.millis() + " ms";
+        if (finishes) {
+          checkpointed.add(said);
+        } else {
+          events.normal(fcp, "ContainerCheckpointed", said + "; the archive path is in status.containers");
+        }
+      } else if (notice instanceof CheckpointPlanner.Notice.ContainerFailed f) {
+        fcp.getStatus().container(f.container()).ifPresent(c -> containerFailed(fcp, c));
+      } else if (notice instanceof CheckpointPlanner.Notice.WholeFailure w) {
+        events.warning(fcp, w.reason().name(), w.message());
+        LOG.warn("checkpoint failed fcp={} reason={} message=\"{}\"", ref(fcp), w.reason(), w.message());
+      } else if (notice instanceof CheckpointPlanner.Notice.Finished) {
+        finished(fcp, checkpointed);
+      }
+    }
+  }
+
+  /** A kubelet call is about to be sent. */
+  void callStarting(ForensicCheckpoint fcp, CheckpointTarget target, int attempt) {
+    LOG.info("kubelet call started fcp={} target={} attempt={}", ref(fcp), target, attempt);
+  }
+
+  /** A container waits for, or got, a permit on {@code node}: its queue-depth gauge exists from then on. */
+  void nodeSeen(String node) {
+    metrics.nodeSeen(node);
+  }
+
+  /**
+   * A call ended after its object was deleted: nothing can record it, but the kubelet may have
+   * written an archive, so the log keeps where.
+   */
+  void resultAfterDeletion(CheckpointKey key, CheckpointOutcome outcome, Throwable error) {
+    if (outcome instanceof CheckpointOutcome.Success success) {
+      LOG.warn("kubelet result arrived after the ForensicCheckpoint was deleted fcp={} container={} result=succeeded"
+          + " archivePath={}; the archive stays on the node", key.resource().getNamespace().orElse("") + "/"
+          + key.resource().getName(), key.container(), success.archivePath());
+    } else {
+      String why = outcome instanceof CheckpointOutcome.Failure failure ? failure.failure().getReason().name()
+          : String.valueOf(error);
+      LOG.warn("kubelet result arrived after the ForensicCheckpoint was deleted fcp={} container={} result=failed"
+          + " reason={}", key.resource().getNamespace().orElse("") + "/" + key.resource().getName(), key.container(),
+          why);
+    }
+  }
+
+  /** A status write found the object deleted: what this process held for it is dropped. */
+  void deletedBeforeWrite(ForensicCheckpoint fcp) {
+    LOG.info("ForensicCheckpoint deleted before its status could be written fcp={}", ref(fcp));
+  }
+
+  /** Status writes kept being refused (409) however often the object was read again. */
+  void conflictsGaveUp(ForensicCheckpoint fcp, int writes) {
+    LOG.warn("status write refused {} times in a row (409 Conflict: another writer keeps changing the object)"
+        + " fcp={}; permits given back, deciding again after the retry backoff", writes, ref(fcp));
+  }
+
+  private void requested(ForensicCheckpoint fcp, CheckpointPlanner.Notice.Requested r) {
+    var spec = fcp.getSpec();
+    String why = spec.getReason() == null ? "" : "; reason: " + spec.getReason();
+    String caseId = spec.getCaseId() == null ? "" : "; case " + spec.getCaseId();
+    String waits = r.waiting().isEmpty() ? "" : "; " + r.waiting() + " wait for a free checkpoint slot on node "
+        + r.node();
+    events.normal(fcp, "CheckpointRequested", "checkpoint of pod " + spec.getPodName() + " containers "
+        + r.containers() + " on node " + r.node() + caseId + why + waits);
+    LOG.info("checkpoint requested fcp={} pod={}/{} node={} containers={} waiting={}", ref(fcp),
+        fcp.getMetadata().getNamespace(), spec.getPodName(), r.node(), r.containers(), r.waiting());
+    transportWarning.ifPresent(warning -> events.warning(fcp, "KubeletNotVerified", warning));
+  }
+
+  private void containerFailed(ForensicCheckpoint fcp, ContainerCheckpointStatus c) {
+    CheckpointFailure failure = c.getFailure();
+    metrics.containerFinished(failure.getReason());
+    events.warning(fcp, failure.getReason().name(), "container " + c.getName() + ": " + failure.getMessage());
+    LOG.warn("container checkpoint failed fcp={} container={} reason={} httpStatus={} message=\"{}\"", ref(fcp),
+        c.getName(), failure.getReason(), failure.getHttpStatus(), failure.getMessage());
+  }
+
+  private void finished(ForensicCheckpoint fcp, List<String> checkpointedNow) {
+    ForensicCheckpointStatus status = fcp.getStatus();
+    String reason = "Checkpoint" + status.getPhase();
+    String message = checkpointedNow.isEmpty() ? status.getMessage()
+        : String.join("; ", checkpointedNow) + "; " + status.getMessage() + "; archive paths are in status.containers";
+    if (status.getPhase() == CheckpointPhase.Succeeded) {
+      events.normal(fcp, reason, message);
+    } else if (status.getFailure() == null) {
+      events.warning(fcp, reason, message);
+    }
+    LOG.info("checkpoint finished fcp={} phase={} message=\"{}\"", ref(fcp), status.getPhase(), status.getMessage());
+    FailureReason firstReason = status.getFailure() != null ? status.getFailure().getReason()
+        : status.getContainers().stream().filter(c -> c.getFailure() != null).map(c -> c.getFailure().getReason())
+            .findFirst().orElse(null);
+    Duration sinceCreation = null;
+    try {
+      sinceCreation = Duration.between(Instant.parse(fcp.getMetadata().getCreationTimestamp()), clock.instant());
+    } catch (RuntimeException noTimestamp) {
+      // objects in unit tests may lack it
+    }
+    metrics.checkpointFinished(status.getPhase(), firstReason, sinceCreation);
+  }
+
+  private static String ref(ForensicCheckpoint fcp) {
+    return fcp.getMetadata().getNamespace() + "/" + fcp.getMetadata().getName();
+  }
+}
