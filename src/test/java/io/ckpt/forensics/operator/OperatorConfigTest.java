@@ -76,6 +76,20 @@ class OperatorConfigTest {
   }
 
   @Test
+  void theKubeletServiceAccountIsNamespaceSlashName() {
+    OperatorConfig.Direct direct = OperatorConfig.fromEnvironment(Map.of("FCP_KUBELET_SERVICE_ACCOUNT",
+        " forensics/fcp-checkpointer ")).direct();
+
+    assertThat(direct.kubeletServiceAccountNamespace()).isEqualTo("forensics");
+    assertThat(direct.kubeletServiceAccountName()).isEqualTo("fcp-checkpointer");
+    assertThat(OperatorConfig.defaults().direct().kubeletServiceAccount()).isNull();
+    for (String bad : List.of("fcp-checkpointer", "a/b/c", "Forensics/x", "ns/", "/name")) {
+      assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("FCP_KUBELET_SERVICE_ACCOUNT", bad)))
+          .as(bad).hasMessageContaining("FCP_KUBELET_SERVICE_ACCOUNT").hasMessageContaining("namespace/name");
+    }
+  }
+
+  @Test
   void directWithoutACaBundleNeedsTheExplicitOptOut() {
     OperatorConfig config = OperatorConfig.fromEnvironment(Map.of("FCP_TRANSPORT", "direct"));
     assertThatThrownBy(config::requireUsable).hasMessageContaining("FCP_KUBELET_CA_FILE")
