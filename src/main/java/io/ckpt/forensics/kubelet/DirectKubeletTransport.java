@@ -166,8 +166,13 @@ public final class DirectKubeletTransport implements CheckpointTransport {
 
   /** One connection pool per node: idle connections to a node never count against another's. */
   private OkHttpClient clientFor(KubeletEndpoint at) {
-    return perNode.computeIfAbsent(at.node(), node -> base.newBuilder()
-        .connectionPool(new ConnectionPool(4, 2, TimeUnit.MINUTES)).build());
+    return perNode.computeIfAbsent(at.node(), node -> {
+      OkHttpClient.Builder builder = base.newBuilder().connectionPool(new ConnectionPool(4, 2, TimeUnit.MINUTES));
+      if (trust.requiresNodeIdentity()) {
+        builder.addNetworkInterceptor(new NodeIdentityCheck(node));
+      }
+      return builder.build();
+    });
   }
 
   /**

@@ -47,13 +47,21 @@ public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNo
    * @param kubeletServiceAccount "namespace/name" of the ServiceAccount whose short-lived tokens go to
    *     kubelets (the chart's checkpointer, which may only create nodes/checkpoint); null: the token of
    *     {@code tokenFile}, the operator's own, goes to every kubelet called (warned about at start)
+   * @param requireNodeIdentity whether a kubelet's serving certificate must name the node called
+   *     (CN=system:node:&lt;name&gt;); null: only when the CA bundle is the cluster CA, which issues
+   *     such certificates
    */
   public record Direct(List<String> nodeAddressTypes, Path tokenFile, Path kubeletCaFile,
-      boolean insecureSkipVerify, String kubeletServiceAccount) {
+      boolean insecureSkipVerify, String kubeletServiceAccount, Boolean requireNodeIdentity) {
 
     /** Settings that send the token file's token to kubelets. */
     public Direct(List<String> nodeAddressTypes, Path tokenFile, Path kubeletCaFile, boolean insecureSkipVerify) {
-      this(nodeAddressTypes, tokenFile, kubeletCaFile, insecureSkipVerify, null);
+      this(nodeAddressTypes, tokenFile, kubeletCaFile, insecureSkipVerify, null, null);
+    }
+
+    /** Whether serving certificates must name the node: as set, else when the bundle is the cluster CA. */
+    public boolean nodeIdentityRequired() {
+      return requireNodeIdentity != null ? requireNodeIdentity : CLUSTER_CA_FILE.equals(kubeletCaFile);
     }
 
     /** The namespace of {@link #kubeletServiceAccount}. */
@@ -77,7 +85,10 @@ public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNo
         return KubeletTrust.insecure(KUBELET_INSECURE_SKIP_VERIFY + "=true");
       }
       try {
-        return KubeletTrust.fromCaBundle(kubeletCaFile, KUBELET_CA_FILE + "=" + kubeletCaFile);
+        KubeletTrust trust = KubeletTrust.fromCaBundle(kubeletCaFile, KUBELET_CA_FILE + "=" + kubeletCaFile);
+        return nodeIdentityRequired() ? trust.requiringNodeIdentity(requireNodeIdentity == null
+            ? "the cluster CA issues per-node certificates; " + KUBELET_REQUIRE_NODE_IDENTITY + " unset"
+            : KUBELET_REQUIRE_NODE_IDENTITY + "=true") : trust;
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(KUBELET_CA_FILE + ": " + e.getMessage(), e);
       }
@@ -115,6 +126,9 @@ public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNo
   public static final String KUBELET_CA_FILE = "FCP_KUBELET_CA_FILE";
   public static final String KUBELET_INSECURE_SKIP_VERIFY = "FCP_KUBELET_INSECURE_SKIP_VERIFY";
   public static final String KUBELET_SERVICE_ACCOUNT = "FCP_KUBELET_SERVICE_ACCOUNT";
+  public static final String KUBELET_REQUIRE_NODE_IDENTITY = "FCP_KUBELET_REQUIRE_NODE_IDENTITY";
+  /** The cluster CA as every pod sees it: it signs kubelet serving certificates issued through CSRs. */
+  public static final Path CLUSTER_CA_FILE = Path.of("/var/run/secrets/kubernetes.io/serviceaccount/ca.crt");
   public static final String RETRY_LIMIT = "FCP_RETRY_LIMIT";
   public static final String RETRY_BACKOFF_MILLIS = "FCP_RETRY_BACKOFF_MILLIS";
   public static final String LEADER_ELECTION_LEASE = "FCP_LEADER_ELECTION_LEASE";
@@ -237,7 +251,8 @@ public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNo
       }
     }
     return new Direct(List.copyOf(types), Path.of(tokenFile.isBlank() ? DEFAULT_TOKEN_FILE : tokenFile.strip()),
-        caFile.isBlank() ? null : Path.of(caFile.strip()), insecure, account.isEmpty() ? null : account);
+        caFile.isBlank() ? null : Path.of(caFile.strip()), insecure, account.isEmpty() ? null : account,
+        env.getOrDefault(KUBELET_REQUIRE_NODE_IDENTITY, "").isBlank() ? null : bool(env, KUBELET_REQUIRE_NODE_IDENTITY));
   }
 
   /**

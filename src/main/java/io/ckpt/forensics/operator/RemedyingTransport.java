@@ -48,6 +48,9 @@ final class RemedyingTransport implements CheckpointTransport {
           + " (chart value direct.kubeletCA), or check that this really is node " + target.node() + "'s kubelet";
       case ADDRESS_NOT_IN_CERTIFICATE -> ". Choose an address type the certificate covers ("
           + OperatorConfig.NODE_ADDRESS_TYPES_VAR + ") or reissue kubelet serving certificates with it";
+      case CERTIFICATE_OF_ANOTHER_IDENTITY -> ". If your kubelets' serving certificates are not issued per node by"
+          + " the cluster CA, set " + OperatorConfig.KUBELET_REQUIRE_NODE_IDENTITY + "=false (chart value"
+          + " direct.kubeletCA.requireNodeIdentity)";
       case NO_BEARER_TOKEN -> ". Run the operator with a service account token (automountServiceAccountToken) or"
           + " set " + OperatorConfig.TOKEN_FILE;
     };

@@ -317,7 +317,11 @@ class ChartRenderTest {
         .containsEntry("FCP_NODE_ADDRESS_TYPES", "InternalIP,ExternalIP,Hostname")
         .containsEntry("FCP_KUBELET_CA_FILE", "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt")
         .containsEntry("FCP_KUBELET_SERVICE_ACCOUNT", NAMESPACE + "/" + checkpointer)
-        .doesNotContainKey("FCP_KUBELET_INSECURE_SKIP_VERIFY");
+        .doesNotContainKey("FCP_KUBELET_INSECURE_SKIP_VERIFY")
+        .as("auto: the operator requires node identity with the cluster CA")
+        .doesNotContainKey("FCP_KUBELET_REQUIRE_NODE_IDENTITY");
+    assertThat(env(deployment(render("transport: direct\ndirect: {kubeletCA: {requireNodeIdentity: \"false\"}}"))))
+        .containsEntry("FCP_KUBELET_REQUIRE_NODE_IDENTITY", "false");
     assertCheckpointerMayOnlyCheckpoint(render, checkpointer);
 
     List<Manifest> perNamespace = render("""

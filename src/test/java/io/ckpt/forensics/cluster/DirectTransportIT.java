@@ -68,7 +68,9 @@ class DirectTransportIT {
         OperatorConfig.HEALTH_PORT, "0", OperatorConfig.DEFAULT_TIMEOUT_SECONDS, "60",
         OperatorConfig.TRANSPORT, transport, OperatorConfig.KUBELET_CA_FILE, kubeletCa.toString(),
         OperatorConfig.TOKEN_FILE, tokenFile.toString(),
-        OperatorConfig.KUBELET_SERVICE_ACCOUNT, ChartRelease.CHECKPOINTER_ACCOUNT));
+        OperatorConfig.KUBELET_SERVICE_ACCOUNT, ChartRelease.CHECKPOINTER_ACCOUNT,
+        // the lab's kubelets serve CN=system:node:<name>, O=system:nodes, as the cluster CA issues them
+        OperatorConfig.KUBELET_REQUIRE_NODE_IDENTITY, "true"));
     env.putAll(extra);
     return OperatorConfig.fromEnvironment(env);
   }
