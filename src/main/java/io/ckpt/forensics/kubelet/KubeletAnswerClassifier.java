@@ -311,7 +311,7 @@ public final class KubeletAnswerClassifier {
       return failure(SetupGap.of(SetupGap.Kind.OPERATOR_CANNOT_CHECKPOINT), FailureReason.Forbidden,
           "the kubelet on node " + node + " refused the operator's identity " + who + ": it lacks create on"
           + " nodes/checkpoint (" + body + "). The direct transport needs create on nodes/checkpoint for the"
-          + " operator's service account", status);
+          + " identity whose token it sends, from " + direct.credentialSource(), status);
     }
     if (status == 401) {
       return failure(FailureReason.Forbidden, "the kubelet on node " + node + " did not authenticate the API"

@@ -37,8 +37,9 @@ final class RemedyingTransport implements CheckpointTransport {
   static String remedy(SetupGap gap, CheckpointTarget target) {
     return switch (gap.kind()) {
       case OPERATOR_CANNOT_PROXY -> " (the Helm chart's ClusterRole grants it)";
-      case OPERATOR_CANNOT_CHECKPOINT -> " (the Helm chart grants it with transport=direct); the kubelet caches a"
-          + " denial for up to 30 s";
+      case OPERATOR_CANNOT_CHECKPOINT -> " (with transport=direct the Helm chart grants it to the checkpointer"
+          + " ServiceAccount, chart value direct.checkpointer.name, " + OperatorConfig.KUBELET_SERVICE_ACCOUNT
+          + "); the kubelet caches a denial for up to 30 s";
       case KUBELET_CLIENT_CANNOT_CHECKPOINT -> "; grant it with the chart value kubeletClientBinding.enabled=true"
           + " (name " + gap.subject() + ")";
       case OPERATOR_CANNOT_GET_NODES -> " (the Helm chart grants it with transport=direct)";
