@@ -87,9 +87,6 @@ which the kubelet checks itself.
 - apiGroups: [""]
   resources: ["nodes"]
   verbs: ["get"]
-- apiGroups: [""]
-  resources: ["nodes/checkpoint"]
-  verbs: ["create"]
 {{- else -}}
 - apiGroups: [""]
   resources: ["nodes/proxy"]

@@ -13,7 +13,7 @@ import java.util.function.Supplier;
  * file changes (checked on every call; a stat is cheap next to a checkpoint). Outside a cluster: the
  * client configuration's token. The token itself is never logged or put into a message.
  */
-public final class BearerToken {
+public final class BearerToken implements KubeletCredential {
 
   private final Path file;
   private final Supplier<String> fallback;
@@ -31,6 +31,7 @@ public final class BearerToken {
   }
 
   /** The current token, or null when there is none. */
+  @Override
   public synchronized String current() {
     if (file != null && Files.isRegularFile(file)) {
       try {
@@ -52,11 +53,13 @@ public final class BearerToken {
   }
 
   /** Drops the cached token, so the next call reads the file even if its time stamp did not change. */
+  @Override
   public synchronized void invalidate() {
     cached = null;
   }
 
   /** Where the token comes from, for messages: never the token. */
+  @Override
   public String source() {
     if (file != null && Files.isRegularFile(file)) {
       return "the service-account token file " + file;

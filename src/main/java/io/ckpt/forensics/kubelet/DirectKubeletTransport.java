@@ -30,22 +30,24 @@ import okhttp3.ResponseBody;
 
 /**
  * Calls {@code POST https://<node address>:<kubelet port>/checkpoint/{ns}/{pod}/{container}?timeout=N}
- * straight to the node's kubelet with the operator's service-account token. The kubelet authorizes
- * the operator itself ({@code create nodes/checkpoint}); no {@code nodes/proxy} is needed. The Node
- * is read (get nodes) for its address and port before each call.
+ * straight to the node's kubelet with a bearer token from a {@link KubeletCredential}: in a deployed
+ * operator a short-lived token of a ServiceAccount that may do nothing but {@code create
+ * nodes/checkpoint} ({@link RequestedToken}), never the operator's own. The kubelet authorizes that
+ * identity itself; no {@code nodes/proxy} is needed. The Node is read (get nodes) for its address
+ * and port before each call.
  */
 public final class DirectKubeletTransport implements CheckpointTransport {
 
   static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
   private final NodeEndpointResolver resolver;
-  private final BearerToken token;
+  private final KubeletCredential token;
   private final KubeletTrust trust;
   private final OkHttpClient base;
   private final ExecutorService lookups;
   private final Map<String, OkHttpClient> perNode = new ConcurrentHashMap<>();
 
-  public DirectKubeletTransport(NodeEndpointResolver resolver, BearerToken token, KubeletTrust trust) {
+  public DirectKubeletTransport(NodeEndpointResolver resolver, KubeletCredential token, KubeletTrust trust) {
     this.resolver = resolver;
     this.token = token;
     this.trust = trust;
@@ -164,8 +166,13 @@ public final class DirectKubeletTransport implements CheckpointTransport {
 
   /** One connection pool per node: idle connections to a node never count against another's. */
   private OkHttpClient clientFor(KubeletEndpoint at) {
-    return perNode.computeIfAbsent(at.node(), node -> base.newBuilder()
-        .connectionPool(new ConnectionPool(4, 2, TimeUnit.MINUTES)).build());
+    return perNode.computeIfAbsent(at.node(), node -> {
+      OkHttpClient.Builder builder = base.newBuilder().connectionPool(new ConnectionPool(4, 2, TimeUnit.MINUTES));
+      if (trust.requiresNodeIdentity()) {
+        builder.addNetworkInterceptor(new NodeIdentityCheck(node));
+      }
+      return builder.build();
+    });
   }
 
   /**

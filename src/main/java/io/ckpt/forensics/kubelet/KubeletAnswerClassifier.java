@@ -75,6 +75,14 @@ public final class KubeletAnswerClassifier {
           + " s plus grace; the checkpoint may still complete on the node and leave an archive in its checkpoint"
           + " directory (" + text + ")", null);
     }
+    NodeIdentityCheck.NotThisNode impostor = find(error, NodeIdentityCheck.NotThisNode.class);
+    if (impostor != null) {
+      return failure(SetupGap.of(SetupGap.Kind.CERTIFICATE_OF_ANOTHER_IDENTITY), FailureReason.NodeUnreachable, at
+          + " presented a serving certificate that chains to " + call.trustSource() + " but is not node "
+          + impostor.node() + "'s own: its subject is " + impostor.subject() + ", not CN=system:node:"
+          + impostor.node() + ", O=" + NodeIdentityCheck.NODES_GROUP + " (the address may belong to, or have been"
+          + " taken over by, another node). Nothing was sent", null);
+    }
     SSLException tls = find(error, SSLException.class);
     if (tls != null) {
       if (find(error, CertPathBuilderException.class) != null || find(error, CertPathValidatorException.class) != null
@@ -303,7 +311,7 @@ public final class KubeletAnswerClassifier {
       return failure(SetupGap.of(SetupGap.Kind.OPERATOR_CANNOT_CHECKPOINT), FailureReason.Forbidden,
           "the kubelet on node " + node + " refused the operator's identity " + who + ": it lacks create on"
           + " nodes/checkpoint (" + body + "). The direct transport needs create on nodes/checkpoint for the"
-          + " operator's service account", status);
+          + " identity whose token it sends, from " + direct.credentialSource(), status);
     }
     if (status == 401) {
       return failure(FailureReason.Forbidden, "the kubelet on node " + node + " did not authenticate the API"

@@ -30,15 +30,37 @@ public final class KubeletTrust {
   private final String origin;
   private final String description;
   private final boolean verifying;
+  private final boolean nodeIdentity;
 
   private KubeletTrust(SSLContext context, X509TrustManager trustManager, HostnameVerifier hostnameVerifier,
-      String origin, String description, boolean verifying) {
+      String origin, String description, boolean verifying, boolean nodeIdentity) {
     this.context = context;
     this.trustManager = trustManager;
     this.hostnameVerifier = hostnameVerifier;
     this.origin = origin;
     this.description = description;
     this.verifying = verifying;
+    this.nodeIdentity = nodeIdentity;
+  }
+
+  /**
+   * This trust, also requiring that a kubelet's serving certificate name the node called (subject
+   * CN {@code system:node:<name>}, O {@code system:nodes}), as certificates the cluster CA issues
+   * for kubelet-serving CSRs do. Only meaningful while certificates are verified at all.
+   *
+   * @param setting how messages name the choice
+   */
+  public KubeletTrust requiringNodeIdentity(String setting) {
+    if (!verifying) {
+      return this;
+    }
+    return new KubeletTrust(context, trustManager, hostnameVerifier, origin, description + ", naming the node"
+        + " called as CN=system:node:<name> (" + setting + ")", true, true);
+  }
+
+  /** Whether the serving certificate must name the node called, beyond chaining to the CA. */
+  public boolean requiresNodeIdentity() {
+    return nodeIdentity;
   }
 
   /**
@@ -75,7 +97,7 @@ public final class KubeletTrust {
       // OkHttp's own hostname verifier (null here) checks the certificate's DNS and IP SANs
       return new KubeletTrust(context, trust, null, origin,
           "the CA bundle " + origin + " (" + certificates.size() + " certificate"
-              + (certificates.size() == 1 ? "" : "s") + ")", true);
+              + (certificates.size() == 1 ? "" : "s") + ")", true, false);
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot read " + bundle + ": " + e.getMessage(), e);
     } catch (GeneralSecurityException e) {
@@ -109,7 +131,7 @@ public final class KubeletTrust {
       SSLContext context = SSLContext.getInstance("TLS");
       context.init(null, new TrustManager[] {acceptAll}, new SecureRandom());
       return new KubeletTrust(context, acceptAll, (host, session) -> true, origin,
-          "no verification (" + origin + ")", false);
+          "no verification (" + origin + ")", false, false);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);
     }

@@ -94,23 +94,47 @@ public final class NodeEndpointResolver {
             null)));
   }
 
-  /** The first address of the first preferred type that the node reports, as the API server's proxy picks. */
-  static Optional<KubeletEndpoint> pick(Node node, List<String> preferredTypes) {
+  /**
+   * The first address of the first preferred type that the node reports, as the API server's proxy
+   * picks. The node writes its own status, so the address must be a bare IP literal or DNS name and
+   * the port a real one: a compromised node must not be able to steer the call (and the bearer token)
+   * to another path, host or userinfo through text spliced into the URL.
+   *
+   * @throws Unresolvable naming the node and the field when the chosen address or the port is malformed
+   */
+  static Optional<KubeletEndpoint> pick(Node node, List<String> preferredTypes) throws Unresolvable {
+    String name = node.getMetadata().getName();
     var status = node.getStatus();
     List<NodeAddress> addresses = status == null || status.getAddresses() == null ? List.of() : status.getAddresses();
     Integer reported = status == null || status.getDaemonEndpoints() == null
         || status.getDaemonEndpoints().getKubeletEndpoint() == null ? null
         : status.getDaemonEndpoints().getKubeletEndpoint().getPort();
-    int port = reported == null || reported <= 0 ? DEFAULT_KUBELET_PORT : reported;
+    // 0 is the field's zero value: a node that reports no port; the kubelet then listens on its default
+    int port = reported == null || reported == 0 ? DEFAULT_KUBELET_PORT : reported;
+    if (port < 1 || port > 65535) {
+      throw malformed(name, "status.daemonEndpoints.kubeletEndpoint.Port", String.valueOf(reported),
+          "a port from 1 to 65535");
+    }
     for (String type : preferredTypes) {
       for (NodeAddress address : addresses) {
         if (type.equals(address.getType()) && address.getAddress() != null && !address.getAddress().isBlank()) {
-          return Optional.of(new KubeletEndpoint(node.getMetadata().getName(), address.getAddress().strip(), port,
-              type));
+          String host = address.getAddress().strip();
+          if (!KubeletHost.isIpLiteralOrDnsName(host)) {
+            throw malformed(name, "status.addresses[type=" + type + "].address", host,
+                "an IP address or a DNS name");
+          }
+          return Optional.of(new KubeletEndpoint(name, host, port, type));
         }
       }
     }
     return Optional.empty();
+  }
+
+  private static Unresolvable malformed(String node, String field, String value, String expected) {
+    return new Unresolvable(new CheckpointFailure(FailureReason.NodeUnreachable, "Node " + node + " reports "
+        + field + " = '" + KubeletAnswerClassifier.trim(value.length() > 200 ? value.substring(0, 200) + "..." : value)
+        + "', which is not " + expected + "; the operator does not call a kubelet at an address the node"
+        + " wrote in another form (the node may be compromised). Nothing was sent", null));
   }
 
   private static String describe(Node node) {

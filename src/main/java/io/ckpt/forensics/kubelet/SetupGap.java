@@ -25,6 +25,8 @@ public record SetupGap(Kind kind, String subject) {
     NO_ADDRESS_OF_PREFERRED_TYPES,
     /** The kubelet's serving certificate is not signed by a CA the operator trusts (direct transport). */
     KUBELET_CA_NOT_TRUSTED,
+    /** The kubelet's serving certificate is not the called node's own, CN=system:node:<name> (direct transport). */
+    CERTIFICATE_OF_ANOTHER_IDENTITY,
     /** The kubelet's serving certificate does not name the address dialled (direct transport). */
     ADDRESS_NOT_IN_CERTIFICATE,
     /** The operator has no bearer token to show the kubelet (direct transport). */

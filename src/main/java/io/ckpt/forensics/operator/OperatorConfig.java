@@ -44,9 +44,35 @@ public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNo
    * @param kubeletCaFile PEM bundle of the CAs that sign kubelet serving certificates; null only when
    *     {@code insecureSkipVerify}
    * @param insecureSkipVerify accept any kubelet certificate (explicit opt-out, warned about)
+   * @param kubeletServiceAccount "namespace/name" of the ServiceAccount whose short-lived tokens go to
+   *     kubelets (the chart's checkpointer, which may only create nodes/checkpoint); null: the token of
+   *     {@code tokenFile}, the operator's own, goes to every kubelet called (warned about at start)
+   * @param requireNodeIdentity whether a kubelet's serving certificate must name the node called
+   *     (CN=system:node:&lt;name&gt;); null: only when the CA bundle is the cluster CA, which issues
+   *     such certificates
    */
   public record Direct(List<String> nodeAddressTypes, Path tokenFile, Path kubeletCaFile,
-      boolean insecureSkipVerify) {
+      boolean insecureSkipVerify, String kubeletServiceAccount, Boolean requireNodeIdentity) {
+
+    /** Settings that send the token file's token to kubelets. */
+    public Direct(List<String> nodeAddressTypes, Path tokenFile, Path kubeletCaFile, boolean insecureSkipVerify) {
+      this(nodeAddressTypes, tokenFile, kubeletCaFile, insecureSkipVerify, null, null);
+    }
+
+    /** Whether serving certificates must name the node: as set, else when the bundle is the cluster CA. */
+    public boolean nodeIdentityRequired() {
+      return requireNodeIdentity != null ? requireNodeIdentity : CLUSTER_CA_FILE.equals(kubeletCaFile);
+    }
+
+    /** The namespace of {@link #kubeletServiceAccount}. */
+    public String kubeletServiceAccountNamespace() {
+      return kubeletServiceAccount.substring(0, kubeletServiceAccount.indexOf('/'));
+    }
+
+    /** The name of {@link #kubeletServiceAccount}. */
+    public String kubeletServiceAccountName() {
+      return kubeletServiceAccount.substring(kubeletServiceAccount.indexOf('/') + 1);
+    }
 
     /**
      * How kubelet certificates are checked: against the CA bundle when one is set, else not at all
@@ -59,7 +85,10 @@ public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNo
         return KubeletTrust.insecure(KUBELET_INSECURE_SKIP_VERIFY + "=true");
       }
       try {
-        return KubeletTrust.fromCaBundle(kubeletCaFile, KUBELET_CA_FILE + "=" + kubeletCaFile);
+        KubeletTrust trust = KubeletTrust.fromCaBundle(kubeletCaFile, KUBELET_CA_FILE + "=" + kubeletCaFile);
+        return nodeIdentityRequired() ? trust.requiringNodeIdentity(requireNodeIdentity == null
+            ? "the cluster CA issues per-node certificates; " + KUBELET_REQUIRE_NODE_IDENTITY + " unset"
+            : KUBELET_REQUIRE_NODE_IDENTITY + "=true") : trust;
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(KUBELET_CA_FILE + ": " + e.getMessage(), e);
       }
@@ -96,6 +125,10 @@ public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNo
   public static final String TOKEN_FILE = "FCP_TOKEN_FILE";
   public static final String KUBELET_CA_FILE = "FCP_KUBELET_CA_FILE";
   public static final String KUBELET_INSECURE_SKIP_VERIFY = "FCP_KUBELET_INSECURE_SKIP_VERIFY";
+  public static final String KUBELET_SERVICE_ACCOUNT = "FCP_KUBELET_SERVICE_ACCOUNT";
+  public static final String KUBELET_REQUIRE_NODE_IDENTITY = "FCP_KUBELET_REQUIRE_NODE_IDENTITY";
+  /** The cluster CA as every pod sees it: it signs kubelet serving certificates issued through CSRs. */
+  public static final Path CLUSTER_CA_FILE = Path.of("/var/run/secrets/kubernetes.io/serviceaccount/ca.crt");
   public static final String RETRY_LIMIT = "FCP_RETRY_LIMIT";
   public static final String RETRY_BACKOFF_MILLIS = "FCP_RETRY_BACKOFF_MILLIS";
   public static final String LEADER_ELECTION_LEASE = "FCP_LEADER_ELECTION_LEASE";
@@ -107,6 +140,8 @@ public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNo
   static final Path POD_NAMESPACE_FILE = Path.of("/var/run/secrets/kubernetes.io/serviceaccount/namespace");
 
   private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+  private static final Pattern SERVICE_ACCOUNT_NAME =
+      Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
 
   public static OperatorConfig defaults() {
     return fromEnvironment(Map.of());
@@ -206,8 +241,18 @@ public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNo
     String tokenFile = env.getOrDefault(TOKEN_FILE, "");
     String caFile = env.getOrDefault(KUBELET_CA_FILE, "");
     boolean insecure = bool(env, KUBELET_INSECURE_SKIP_VERIFY);
+    String account = env.getOrDefault(KUBELET_SERVICE_ACCOUNT, "").strip();
+    if (!account.isEmpty()) {
+      String[] parts = account.split("/", -1);
+      if (parts.length != 2 || !NAMESPACE.matcher(parts[0]).matches() || parts[0].length() > 63
+          || !SERVICE_ACCOUNT_NAME.matcher(parts[1]).matches() || parts[1].length() > 253) {
+        throw new IllegalArgumentException(KUBELET_SERVICE_ACCOUNT + ": '" + account + "' is not namespace/name of"
+            + " a ServiceAccount; name the account whose tokens go to kubelets (the chart's checkpointer)");
+      }
+    }
     return new Direct(List.copyOf(types), Path.of(tokenFile.isBlank() ? DEFAULT_TOKEN_FILE : tokenFile.strip()),
-        caFile.isBlank() ? null : Path.of(caFile.strip()), insecure);
+        caFile.isBlank() ? null : Path.of(caFile.strip()), insecure, account.isEmpty() ? null : account,
+        env.getOrDefault(KUBELET_REQUIRE_NODE_IDENTITY, "").isBlank() ? null : bool(env, KUBELET_REQUIRE_NODE_IDENTITY));
   }
 
   /**

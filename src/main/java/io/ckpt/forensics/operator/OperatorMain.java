@@ -3,9 +3,11 @@ package io.ckpt.forensics.operator;
 import io.ckpt.forensics.kubelet.BearerToken;
 import io.ckpt.forensics.kubelet.CheckpointTransport;
 import io.ckpt.forensics.kubelet.DirectKubeletTransport;
+import io.ckpt.forensics.kubelet.KubeletCredential;
 import io.ckpt.forensics.kubelet.KubeletTrust;
 import io.ckpt.forensics.kubelet.NodeEndpointResolver;
 import io.ckpt.forensics.kubelet.NodeProxyTransport;
+import io.ckpt.forensics.kubelet.RequestedToken;
 import io.ckpt.forensics.kubelet.RetryingTransport;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
@@ -164,10 +166,21 @@ public final class OperatorMain {
     }
     OperatorConfig.Direct direct = config.direct();
     KubeletTrust trust = direct.kubeletTrust();
-    BearerToken token = new BearerToken(direct.tokenFile(), () -> configuredToken(clientConfig));
+    KubeletCredential token;
+    if (direct.kubeletServiceAccount() != null) {
+      // the node with the suspect pod may be compromised: it gets a token good for checkpoints only
+      token = new RequestedToken(client, direct.kubeletServiceAccountNamespace(), direct.kubeletServiceAccountName(),
+          RequestedToken.LIFETIME, Clock.systemUTC());
+    } else {
+      token = new BearerToken(direct.tokenFile(), () -> configuredToken(clientConfig));
+      LOG.warn("{} is not set: the operator's own token ({}) goes to every kubelet it calls, and a compromised"
+          + " node can use it with all the operator's rights; the Helm chart sets it to a ServiceAccount that may"
+          + " only create nodes/checkpoint", OperatorConfig.KUBELET_SERVICE_ACCOUNT, token.source());
+    }
     if (token.current() == null) {
       throw new IllegalArgumentException("the direct transport needs a bearer token for the kubelet: "
-          + token.source() + " gives none; set FCP_TOKEN_FILE or use a kubeconfig with a token");
+          + token.source() + " gives none; set " + OperatorConfig.KUBELET_SERVICE_ACCOUNT + " (the chart does), or "
+          + OperatorConfig.TOKEN_FILE + ", or use a kubeconfig with a token");
     }
     CheckpointTransport transport = new RemedyingTransport(new DirectKubeletTransport(
         new NodeEndpointResolver(client, direct.nodeAddressTypes()), token, trust));

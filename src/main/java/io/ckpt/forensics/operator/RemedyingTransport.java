@@ -37,8 +37,9 @@ final class RemedyingTransport implements CheckpointTransport {
   static String remedy(SetupGap gap, CheckpointTarget target) {
     return switch (gap.kind()) {
       case OPERATOR_CANNOT_PROXY -> " (the Helm chart's ClusterRole grants it)";
-      case OPERATOR_CANNOT_CHECKPOINT -> " (the Helm chart grants it with transport=direct); the kubelet caches a"
-          + " denial for up to 30 s";
+      case OPERATOR_CANNOT_CHECKPOINT -> " (with transport=direct the Helm chart grants it to the checkpointer"
+          + " ServiceAccount, chart value direct.checkpointer.name, " + OperatorConfig.KUBELET_SERVICE_ACCOUNT
+          + "); the kubelet caches a denial for up to 30 s";
       case KUBELET_CLIENT_CANNOT_CHECKPOINT -> "; grant it with the chart value kubeletClientBinding.enabled=true"
           + " (name " + gap.subject() + ")";
       case OPERATOR_CANNOT_GET_NODES -> " (the Helm chart grants it with transport=direct)";
@@ -48,6 +49,9 @@ final class RemedyingTransport implements CheckpointTransport {
           + " (chart value direct.kubeletCA), or check that this really is node " + target.node() + "'s kubelet";
       case ADDRESS_NOT_IN_CERTIFICATE -> ". Choose an address type the certificate covers ("
           + OperatorConfig.NODE_ADDRESS_TYPES_VAR + ") or reissue kubelet serving certificates with it";
+      case CERTIFICATE_OF_ANOTHER_IDENTITY -> ". If your kubelets' serving certificates are not issued per node by"
+          + " the cluster CA, set " + OperatorConfig.KUBELET_REQUIRE_NODE_IDENTITY + "=false (chart value"
+          + " direct.kubeletCA.requireNodeIdentity)";
       case NO_BEARER_TOKEN -> ". Run the operator with a service account token (automountServiceAccountToken) or"
           + " set " + OperatorConfig.TOKEN_FILE;
     };

@@ -204,9 +204,15 @@ class ChartRenderTest {
             assertThat(rule.getResources()).as(where + ": nodes are only read").containsExactly("nodes");
             assertThat(rule.getVerbs()).as(where + ": nodes are only read").containsExactly("get");
           }
+          if (rule.getResources().contains("serviceaccounts/token")) {
+            // tokens are minted for the checkpointer alone, whose only right is create nodes/checkpoint
+            assertThat(rule.getResourceNames()).as(where + ": tokens of one account only")
+                .containsExactly(FULLNAME + "-checkpointer");
+            assertThat(rule.getResources()).as(where).containsExactly("serviceaccounts/token");
+            assertThat(rule.getVerbs()).as(where).containsExactly("create");
+          }
           assertThat(rule.getResources()).as(where).isNotEmpty()
-              .doesNotContain("*", "secrets", "configmaps", "pods/exec", "pods/attach", "pods/portforward",
-                  "serviceaccounts/token");
+              .doesNotContain("*", "secrets", "configmaps", "pods/exec", "pods/attach", "pods/portforward");
           assertThat(rule.getVerbs()).as(where)
               .doesNotContain("*", "escalate", "bind", "impersonate", "deletecollection");
           assertThat(rule.getNonResourceURLs()).as(where).isNullOrEmpty();
@@ -307,9 +313,10 @@ class ChartRenderTest {
   }
 
   @Test
-  void directTransportGrantsNodesCheckpointAndGetNodesButNoNodeProxy() {
+  void directTransportGrantsGetNodesAndTheCheckpointersTokensButNoNodeProxy() {
+    String checkpointer = FULLNAME + "-checkpointer";
     List<Grant> nodeRights = List.of(new Grant("cluster", "", "nodes", "get"),
-        new Grant("cluster", "", "nodes/checkpoint", "create"));
+        new Grant(NAMESPACE, "", "serviceaccounts/token[" + checkpointer + "]", "create"));
     List<Manifest> render = render("transport: direct");
 
     assertThat(operatorGrants(render)).containsExactlyInAnyOrderElementsOf(
@@ -318,17 +325,44 @@ class ChartRenderTest {
     assertThat(env(deployment(render))).containsEntry("FCP_TRANSPORT", "direct")
         .containsEntry("FCP_NODE_ADDRESS_TYPES", "InternalIP,ExternalIP,Hostname")
         .containsEntry("FCP_KUBELET_CA_FILE", "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt")
-        .doesNotContainKey("FCP_KUBELET_INSECURE_SKIP_VERIFY");
+        .containsEntry("FCP_KUBELET_SERVICE_ACCOUNT", NAMESPACE + "/" + checkpointer)
+        .doesNotContainKey("FCP_KUBELET_INSECURE_SKIP_VERIFY")
+        .as("auto: the operator requires node identity with the cluster CA")
+        .doesNotContainKey("FCP_KUBELET_REQUIRE_NODE_IDENTITY");
+    assertThat(env(deployment(render("transport: direct\ndirect: {kubeletCA: {requireNodeIdentity: \"false\"}}"))))
+        .containsEntry("FCP_KUBELET_REQUIRE_NODE_IDENTITY", "false");
+    assertCheckpointerMayOnlyCheckpoint(render, checkpointer);
 
     List<Manifest> perNamespace = render("""
         transport: direct
         watchNamespaces: [a]
+        direct: {checkpointer: {name: kubelet-caller}}
         """);
     assertThat(operatorGrants(perNamespace)).containsExactlyInAnyOrderElementsOf(
-        Stream.of(namespacedGrants("a"), nodeRights.stream(), leaderElectionGrants()).flatMap(s -> s).toList());
+        Stream.of(namespacedGrants("a"), Stream.of(new Grant("cluster", "", "nodes", "get"),
+            new Grant(NAMESPACE, "", "serviceaccounts/token[kubelet-caller]", "create")), leaderElectionGrants())
+            .flatMap(s -> s).toList());
     assertThat(kinds(perNamespace, "ClusterRoleBinding")).extracting(Manifest::name)
-        .containsExactly(FULLNAME + "-node-checkpoint");
+        .containsExactlyInAnyOrder(FULLNAME + "-node-checkpoint", "kubelet-caller");
     assertThat(perNamespace).noneMatch(m -> m.text().contains("nodes/proxy"));
+    assertCheckpointerMayOnlyCheckpoint(perNamespace, "kubelet-caller");
+  }
+
+  /** The checkpointer ServiceAccount holds create nodes/checkpoint and nothing else, and mounts no token. */
+  private static void assertCheckpointerMayOnlyCheckpoint(List<Manifest> render, String name) {
+    Manifest account = named(render, "ServiceAccount", name);
+    assertThat(account.namespace()).isEqualTo(NAMESPACE);
+    assertThat(account.node().path("automountServiceAccountToken").asBoolean(true)).isFalse();
+    Subject subject = new Subject(null, "ServiceAccount", name, NAMESPACE);
+    List<Manifest> bindings = kinds(render, "ClusterRoleBinding", "RoleBinding").stream()
+        .filter(m -> m.node().path("subjects").toString().contains("\"" + name + "\"")).toList();
+    assertThat(bindings).extracting(Manifest::name).containsExactly(name);
+    ClusterRoleBinding binding = bindings.get(0).as(ClusterRoleBinding.class);
+    assertThat(binding.getSubjects()).containsExactly(subject);
+    assertThat(grants(named(render, "ClusterRole", binding.getRoleRef().getName()).as(ClusterRole.class).getRules(),
+        "cluster")).containsExactly(new Grant("cluster", "", "nodes/checkpoint", "create"));
+    assertThat(render).filteredOn(m -> m.text().contains("nodes/checkpoint")).extracting(Manifest::name)
+        .containsOnly(name);
   }
 
   @Test
@@ -1005,8 +1039,8 @@ class ChartRenderTest {
     for (PolicyRule rule : rules) {
       List<String> names = rule.getResourceNames() == null ? List.of() : rule.getResourceNames();
       if (!names.isEmpty()) {
-        assertThat(rule.getResources()).as("only the leader-election Lease is granted by name: %s", rule)
-            .containsExactly("leases");
+        assertThat(rule.getResources()).as("only the leader-election Lease and the checkpointer's tokens are"
+            + " granted by name: %s", rule).containsAnyOf("leases", "serviceaccounts/token").hasSize(1);
       }
       for (String group : rule.getApiGroups()) {
         for (String resource : rule.getResources()) {

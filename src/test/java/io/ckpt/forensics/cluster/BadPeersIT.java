@@ -100,6 +100,7 @@ class BadPeersIT {
             OperatorConfig.WATCH_NAMESPACES, namespace, OperatorConfig.TRANSPORT, transport,
             OperatorConfig.KUBELET_CA_FILE, CLUSTER.kubeletCaFile().toString(),
             OperatorConfig.TOKEN_FILE, CLUSTER.tokenFile().toString(),
+            OperatorConfig.KUBELET_SERVICE_ACCOUNT, ChartRelease.CHECKPOINTER_ACCOUNT,
             OperatorConfig.DEFAULT_TIMEOUT_SECONDS, "60", OperatorConfig.MAX_CONCURRENT_PER_NODE, "2",
             OperatorConfig.MAX_CONCURRENT, "20"), List.of(HEAP, "-XX:+UseSerialGC"))) {
       int port = operator.healthPort(WAIT);

@@ -20,6 +20,8 @@ public final class ChartRelease {
   public static final String NAMESPACE = "forensic-checkpoint-system";
   public static final String RELEASE = "forensic-checkpoint";
   public static final String SERVICE_ACCOUNT = "forensic-checkpoint-operator";
+  /** FCP_KUBELET_SERVICE_ACCOUNT as the chart sets it with transport direct: the only identity kubelets see. */
+  public static final String CHECKPOINTER_ACCOUNT = NAMESPACE + "/" + SERVICE_ACCOUNT + "-checkpointer";
   static final String CRD = "forensiccheckpoints.forensics.ckpt.io";
 
   private final Lab lab;

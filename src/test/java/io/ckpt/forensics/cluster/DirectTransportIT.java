@@ -31,8 +31,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The direct kubelet transport against real RBAC: the chart installed with transport=direct grants
- * get nodes and create nodes/checkpoint and no nodes/proxy; the simulated kubelets authenticate the
- * operator's token with a TokenReview and authorize it with a SubjectAccessReview, as a kubelet does.
+ * the operator get nodes and tokens of a checkpointer ServiceAccount, which alone may create
+ * nodes/checkpoint, and no nodes/proxy; the simulated kubelets authenticate the token they get with
+ * a TokenReview and authorize it with a SubjectAccessReview, as a kubelet does.
  */
 class DirectTransportIT {
 
@@ -55,6 +56,9 @@ class DirectTransportIT {
   static final Duration WAIT = Duration.ofSeconds(60);
   static final String OPERATOR_USER = "system:serviceaccount:" + ChartRelease.NAMESPACE + ":"
       + ChartRelease.SERVICE_ACCOUNT;
+  /** The chart's second ServiceAccount, whose short-lived tokens are all a kubelet ever sees. */
+  static final String CHECKPOINTER = ChartRelease.SERVICE_ACCOUNT + "-checkpointer";
+  static final String CHECKPOINTER_USER = "system:serviceaccount:" + ChartRelease.NAMESPACE + ":" + CHECKPOINTER;
   static Path kubeletCa;
   static Path tokenFile;
 
@@ -63,7 +67,10 @@ class DirectTransportIT {
     Map<String, String> env = new HashMap<>(Map.of(OperatorConfig.WATCH_NAMESPACES, namespace,
         OperatorConfig.HEALTH_PORT, "0", OperatorConfig.DEFAULT_TIMEOUT_SECONDS, "60",
         OperatorConfig.TRANSPORT, transport, OperatorConfig.KUBELET_CA_FILE, kubeletCa.toString(),
-        OperatorConfig.TOKEN_FILE, tokenFile.toString()));
+        OperatorConfig.TOKEN_FILE, tokenFile.toString(),
+        OperatorConfig.KUBELET_SERVICE_ACCOUNT, ChartRelease.CHECKPOINTER_ACCOUNT,
+        // the lab's kubelets serve CN=system:node:<name>, O=system:nodes, as the cluster CA issues them
+        OperatorConfig.KUBELET_REQUIRE_NODE_IDENTITY, "true"));
     env.putAll(extra);
     return OperatorConfig.fromEnvironment(env);
   }
@@ -80,17 +87,26 @@ class DirectTransportIT {
     return node.calls().stream().filter(c -> c.target().startsWith("/checkpoint/" + namespace + "/")).toList();
   }
 
+  static boolean allowed(String user, String resource, String subresource, String namespace, String name) {
+    var review = lab.adminClient().authorization().v1().subjectAccessReview().create(new SubjectAccessReviewBuilder()
+        .withNewSpec().withUser(user).withGroups("system:serviceaccounts")
+        .withNewResourceAttributes().withVerb("create").withResource(resource).withSubresource(subresource)
+        .withNamespace(namespace).withName(name).endResourceAttributes().endSpec().build());
+    return Boolean.TRUE.equals(review.getStatus().getAllowed());
+  }
+
   @Test
   void directSucceedsWithoutNodesProxyAndProxyWithTheSameRightsIsForbidden() {
-    var admin = lab.adminClient();
     for (String resource : List.of("proxy", "checkpoint")) {
-      var review = admin.authorization().v1().subjectAccessReview().create(new SubjectAccessReviewBuilder()
-          .withNewSpec().withUser(OPERATOR_USER).withGroups("system:serviceaccounts")
-          .withNewResourceAttributes().withVerb("create").withResource("nodes").withSubresource(resource)
-          .withName("worker-1").endResourceAttributes().endSpec().build());
-      assertThat(review.getStatus().getAllowed()).as("chart grants create nodes/" + resource)
-          .isEqualTo(resource.equals("checkpoint"));
+      assertThat(allowed(OPERATOR_USER, "nodes", resource, null, "worker-1"))
+          .as("the operator itself may not create nodes/" + resource).isFalse();
+      assertThat(allowed(CHECKPOINTER_USER, "nodes", resource, null, "worker-1"))
+          .as("the checkpointer may create nodes/" + resource).isEqualTo(resource.equals("checkpoint"));
     }
+    assertThat(allowed(OPERATOR_USER, "serviceaccounts", "token", ChartRelease.NAMESPACE, CHECKPOINTER))
+        .as("the operator mints the checkpointer's tokens").isTrue();
+    assertThat(allowed(OPERATOR_USER, "serviceaccounts", "token", ChartRelease.NAMESPACE,
+        ChartRelease.SERVICE_ACCOUNT)).as("and no other account's").isFalse();
     SimulatedNode node = lab.node(1);
     lab.createRunningPod("direct", "web", node, "app");
     lab.createRunningPod("viaproxy", "web", node, "app");
@@ -104,7 +120,8 @@ class DirectTransportIT {
       assertThat(Files.exists(node.archiveFile(app.getArchivePath()))).isTrue();
       List<CheckpointCall> calls = calls(node, "direct");
       assertThat(calls).singleElement().satisfies(call -> {
-        assertThat(call.user()).as("the kubelet authorizes the operator itself").isEqualTo(OPERATOR_USER);
+        assertThat(call.user()).as("the kubelet's TokenReview sees the checkpointer, never the operator")
+            .isEqualTo(CHECKPOINTER_USER);
         assertThat(call.archivePath()).isEqualTo(app.getArchivePath());
       });
     }
@@ -153,6 +170,7 @@ class DirectTransportIT {
     }
   }
 
+  /** Without FCP_KUBELET_SERVICE_ACCOUNT the token file's token goes to kubelets (here a checkpointer token). */
   @Test
   void aRevokedTokenFailsUntilTheRotatedFileIsReadAgain() throws IOException {
     SimulatedNode node = lab.node(1);
@@ -161,7 +179,7 @@ class DirectTransportIT {
     Secret anchor = admin.secrets().inNamespace(ChartRelease.NAMESPACE).resource(new SecretBuilder()
         .withNewMetadata().withName("token-anchor").endMetadata().build()).create();
     // a token bound to the Secret dies with it, as a projected token does with its pod
-    String bound = admin.serviceAccounts().inNamespace(ChartRelease.NAMESPACE).withName(ChartRelease.SERVICE_ACCOUNT)
+    String bound = admin.serviceAccounts().inNamespace(ChartRelease.NAMESPACE).withName(CHECKPOINTER)
         .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(600L)
             .withNewBoundObjectRef().withApiVersion("v1").withKind("Secret").withName("token-anchor")
             .withUid(anchor.getMetadata().getUid()).endBoundObjectRef().endSpec().build())
@@ -169,7 +187,7 @@ class DirectTransportIT {
     Path rotating = Files.writeString(lab.runDir().resolve("rotating-token"), bound);
 
     try (OperatorMain.Running operator = start(settings("rotate", "direct",
-        Map.of(OperatorConfig.TOKEN_FILE, rotating.toString())))) {
+        Map.of(OperatorConfig.TOKEN_FILE, rotating.toString(), OperatorConfig.KUBELET_SERVICE_ACCOUNT, "")))) {
       fcps.create("rotate", "fresh", "web", "app");
       assertThat(fcps.awaitTerminal("rotate", "fresh", WAIT).getStatus().getPhase())
           .isEqualTo(CheckpointPhase.Succeeded);
@@ -188,7 +206,7 @@ class DirectTransportIT {
           .doesNotContain(bound);
 
       // the kubelet (here: the test) writes a new token into the projected file
-      Files.writeString(rotating, lab.mintToken(ChartRelease.NAMESPACE, ChartRelease.SERVICE_ACCOUNT));
+      Files.writeString(rotating, lab.mintToken(ChartRelease.NAMESPACE, CHECKPOINTER));
       fcps.create("rotate", "rotated", "web", "app");
       ForensicCheckpoint rotated = fcps.awaitTerminal("rotate", "rotated", WAIT);
       assertThat(rotated.getStatus().getPhase()).as(rotated.getStatus().getMessage())

@@ -172,7 +172,8 @@ class OperatorRestartIT {
         lab.mintToken(ChartRelease.NAMESPACE, ChartRelease.SERVICE_ACCOUNT));
     OperatorConfig direct = OperatorConfig.fromEnvironment(Map.of(OperatorConfig.WATCH_NAMESPACES, "outage",
         OperatorConfig.HEALTH_PORT, "0", OperatorConfig.TRANSPORT, "direct",
-        OperatorConfig.KUBELET_CA_FILE, kubeletCa.toString(), OperatorConfig.TOKEN_FILE, token.toString()));
+        OperatorConfig.KUBELET_CA_FILE, kubeletCa.toString(), OperatorConfig.TOKEN_FILE, token.toString(),
+        OperatorConfig.KUBELET_SERVICE_ACCOUNT, ChartRelease.CHECKPOINTER_ACCOUNT));
     chart.upgrade(Map.of("transport", "direct"));
     first.setLatency(Duration.ofSeconds(6));
     second.setLatency(Duration.ofSeconds(6));

@@ -60,7 +60,8 @@ class TransientFailuresIT {
     OperatorConfig settings = OperatorConfig.fromEnvironment(Map.of(OperatorConfig.WATCH_NAMESPACES, namespace,
         OperatorConfig.HEALTH_PORT, "0", OperatorConfig.TRANSPORT, transport,
         OperatorConfig.KUBELET_CA_FILE, kubeletCa.toString(), OperatorConfig.TOKEN_FILE, tokenFile.toString(),
-        OperatorConfig.RETRY_LIMIT, "5", OperatorConfig.RETRY_BACKOFF_MILLIS, "400"));
+        OperatorConfig.RETRY_LIMIT, "5", OperatorConfig.RETRY_BACKOFF_MILLIS, "400",
+        OperatorConfig.KUBELET_SERVICE_ACCOUNT, ChartRelease.CHECKPOINTER_ACCOUNT));
     node.makeUnreachable();
     try (OperatorMain.Running operator = OperatorMain.start(settings, chart.operatorClientConfig())) {
       fcps.create(namespace, "flaky", "web", "app");

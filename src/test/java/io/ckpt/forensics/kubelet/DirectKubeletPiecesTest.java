@@ -1,6 +1,7 @@
 package io.ckpt.forensics.kubelet;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ckpt.forensics.api.CheckpointFailure;
 import io.ckpt.forensics.api.FailureReason;
@@ -52,7 +53,7 @@ class DirectKubeletPiecesTest {
   }
 
   @Test
-  void picksTheFirstAddressOfTheMostPreferredTypeAndTheReportedPort() {
+  void picksTheFirstAddressOfTheMostPreferredTypeAndTheReportedPort() throws Exception {
     Node node = node(10350, "Hostname", "worker-1", "ExternalIP", "203.0.113.7", "InternalIP", "10.0.0.5",
         "InternalIP", "10.0.0.6");
 
@@ -64,12 +65,44 @@ class DirectKubeletPiecesTest {
   }
 
   @Test
-  void defaultsTheKubeletPortAndBracketsIpv6() {
+  void defaultsTheKubeletPortAndBracketsIpv6() throws Exception {
     var endpoint = NodeEndpointResolver.pick(node(null, "InternalIP", "fd00::5"), List.of("InternalIP"))
         .orElseThrow();
 
     assertThat(endpoint.port()).isEqualTo(10250);
     assertThat(endpoint.baseUrl()).isEqualTo("https://[fd00::5]:10250");
+  }
+
+  @Test
+  void anAddressWithAPathFragmentUserinfoOrSpaceFailsNamingTheNodeAndTheField() {
+    for (String bad : List.of("10.0.0.5/evil?x=", "attacker.example#", "user@10.0.0.5", "10.0.0.5:443",
+        "10.0.0.5 extra", "evil.example/checkpoint", "[fd00::5]", "fd00::5%eth0", "a..b", "-leading.example")) {
+      assertThatThrownBy(() -> NodeEndpointResolver.pick(node(10250, "InternalIP", bad), List.of("InternalIP")))
+          .as(bad).isInstanceOfSatisfying(NodeEndpointResolver.Unresolvable.class, e -> {
+            assertThat(e.failure().getReason()).isEqualTo(FailureReason.NodeUnreachable);
+            assertThat(e.failure().getMessage()).contains("Node worker-1")
+                .contains("status.addresses[type=InternalIP].address").contains("Nothing was sent");
+          });
+    }
+  }
+
+  @Test
+  void aPortOutOfRangeFailsNamingTheField() {
+    for (int bad : List.of(-1, 65536, 70000)) {
+      assertThatThrownBy(() -> NodeEndpointResolver.pick(node(bad, "InternalIP", "10.0.0.5"), List.of("InternalIP")))
+          .as("port " + bad).isInstanceOfSatisfying(NodeEndpointResolver.Unresolvable.class, e ->
+              assertThat(e.failure().getMessage()).contains("Node worker-1")
+                  .contains("status.daemonEndpoints.kubeletEndpoint.Port").contains("'" + bad + "'"));
+    }
+  }
+
+  @Test
+  void ipLiteralsAndDnsNamesAreAccepted() throws Exception {
+    for (String good : List.of("10.0.0.5", "fd00::5", "::1", "::ffff:10.0.0.5", "2001:db8:0:0:0:0:0:1",
+        "worker-1", "ip-10-0-0-5.eu-west-1.compute.internal", "node.example.")) {
+      assertThat(NodeEndpointResolver.pick(node(65535, "InternalIP", good), List.of("InternalIP")))
+          .as(good).map(KubeletEndpoint::host).contains(good);
+    }
   }
 
   @Test

@@ -50,7 +50,7 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * The lab's certificates, made with Bouncy Castle: ECDSA P-256 keys (fast to generate, accepted by
  * Go, etcd, the JDK and OkHttp), PEM files in PKCS#8 / X.509 form, and JDK SSL contexts.
  */
-final class Pki {
+public final class Pki {
 
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final Duration VALIDITY = Duration.ofDays(365);
@@ -58,9 +58,9 @@ final class Pki {
   private Pki() {}
 
   /** A certificate with its key; {@code issuer} is null for a self-signed CA. */
-  record Issued(X509Certificate cert, PrivateKey key, Issued issuer) {
+  public record Issued(X509Certificate cert, PrivateKey key, Issued issuer) {
 
-    String certPem() {
+    public String certPem() {
       return pem(cert);
     }
 
@@ -95,7 +95,7 @@ final class Pki {
     }
   }
 
-  static Issued newCa(String commonName) {
+  public static Issued newCa(String commonName) {
     KeyPair keys = newKeyPair();
     X500Name name = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, commonName).build();
     try {
@@ -112,7 +112,7 @@ final class Pki {
   }
 
   /** A leaf certificate: client and/or server use, subject CN and O (Kubernetes user and groups). */
-  static Issued issue(Issued ca, String commonName, List<String> organizations, boolean server, boolean client,
+  public static Issued issue(Issued ca, String commonName, List<String> organizations, boolean server, boolean client,
       List<String> dnsNames, List<InetAddress> ipAddresses) {
     KeyPair keys = newKeyPair();
     X500NameBuilder subject = new X500NameBuilder(BCStyle.INSTANCE);
@@ -220,7 +220,7 @@ final class Pki {
   }
 
   /** A key store holding one key entry (for a TLS server or client). */
-  static KeyStore keyStore(Issued identity) {
+  public static KeyStore keyStore(Issued identity) {
     try {
       KeyStore store = KeyStore.getInstance("PKCS12");
       store.load(null, null);

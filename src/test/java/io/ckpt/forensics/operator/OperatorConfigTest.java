@@ -76,6 +76,35 @@ class OperatorConfigTest {
   }
 
   @Test
+  void theKubeletServiceAccountIsNamespaceSlashName() {
+    OperatorConfig.Direct direct = OperatorConfig.fromEnvironment(Map.of("FCP_KUBELET_SERVICE_ACCOUNT",
+        " forensics/fcp-checkpointer ")).direct();
+
+    assertThat(direct.kubeletServiceAccountNamespace()).isEqualTo("forensics");
+    assertThat(direct.kubeletServiceAccountName()).isEqualTo("fcp-checkpointer");
+    assertThat(OperatorConfig.defaults().direct().kubeletServiceAccount()).isNull();
+    for (String bad : List.of("fcp-checkpointer", "a/b/c", "Forensics/x", "ns/", "/name")) {
+      assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("FCP_KUBELET_SERVICE_ACCOUNT", bad)))
+          .as(bad).hasMessageContaining("FCP_KUBELET_SERVICE_ACCOUNT").hasMessageContaining("namespace/name");
+    }
+  }
+
+  @Test
+  void nodeIdentityIsRequiredByDefaultOnlyWithTheClusterCa() {
+    String clusterCa = "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt";
+    assertThat(OperatorConfig.fromEnvironment(Map.of("FCP_KUBELET_CA_FILE", clusterCa)).direct()
+        .nodeIdentityRequired()).isTrue();
+    assertThat(OperatorConfig.fromEnvironment(Map.of("FCP_KUBELET_CA_FILE", "/etc/kubelet-ca/ca.crt")).direct()
+        .nodeIdentityRequired()).isFalse();
+    assertThat(OperatorConfig.fromEnvironment(Map.of("FCP_KUBELET_CA_FILE", clusterCa,
+        "FCP_KUBELET_REQUIRE_NODE_IDENTITY", "false")).direct().nodeIdentityRequired()).isFalse();
+    assertThat(OperatorConfig.fromEnvironment(Map.of("FCP_KUBELET_CA_FILE", "/etc/kubelet-ca/ca.crt",
+        "FCP_KUBELET_REQUIRE_NODE_IDENTITY", "true")).direct().nodeIdentityRequired()).isTrue();
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("FCP_KUBELET_REQUIRE_NODE_IDENTITY", "auto")))
+        .hasMessageContaining("FCP_KUBELET_REQUIRE_NODE_IDENTITY");
+  }
+
+  @Test
   void directWithoutACaBundleNeedsTheExplicitOptOut() {
     OperatorConfig config = OperatorConfig.fromEnvironment(Map.of("FCP_TRANSPORT", "direct"));
     assertThatThrownBy(config::requireUsable).hasMessageContaining("FCP_KUBELET_CA_FILE")

@@ -74,8 +74,10 @@ class RemedyingTransportTest {
     assertThat(message).isEqualTo("the kubelet on node worker-1 refused the operator's identity"
         + " system:serviceaccount:forensics:op: it lacks create on nodes/checkpoint (Forbidden"
         + " (user=system:serviceaccount:forensics:op, verb=create, resource=nodes, subresource(s)=[checkpoint])). The"
-        + " direct transport needs create on nodes/checkpoint for the operator's service account (the Helm chart"
-        + " grants it with transport=direct); the kubelet caches a denial for up to 30 s");
+        + " direct transport needs create on nodes/checkpoint for the identity whose token it sends, from the"
+        + " service-account token file /var/run/secrets/kubernetes.io/serviceaccount/token (with transport=direct"
+        + " the Helm chart grants it to the checkpointer ServiceAccount, chart value direct.checkpointer.name,"
+        + " FCP_KUBELET_SERVICE_ACCOUNT); the kubelet caches a denial for up to 30 s");
   }
 
   @Test
