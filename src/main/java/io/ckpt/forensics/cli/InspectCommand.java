@@ -86,7 +86,7 @@ final class InspectCommand implements Callable<Integer> {
       if (format == Format.json) {
         jsonList.add(json(report, redaction));
       } else {
-        out.printf("%nDisplaying container checkpoint tree view from %s%n%n", archive);
+        UntrustedText.printf(out, "%nDisplaying container checkpoint tree view from %s%n%n", archive);
         out.println(tree(report, redaction).render());
       }
     }

@@ -79,7 +79,7 @@ final class MemparseCommand implements Callable<Integer> {
       rows.add(new String[] {Integer.toString(p.pid()), p.comm(), HumanUnits.bytes(mem.pagemapBytes()),
           HumanUnits.bytes(mem.sharedBytes())});
     }
-    out.printf("%nDisplaying processes memory sizes from %s%n%n", archive);
+    UntrustedText.printf(out, "%nDisplaying processes memory sizes from %s%n%n", archive);
     Table.print(out, rows);
     out.flush();
     return 0;
@@ -122,7 +122,7 @@ final class MemparseCommand implements Callable<Integer> {
     var hits = new MemorySearch(pattern, context, address(from, 0), address(to, -1), maxMatches).search(mem);
     String shown = search != null ? search : searchRegex;
     if (hits.isEmpty()) {
-      out.printf("No matches for pattern \"%s\" in the memory of PID %d%n", shown, pid);
+      UntrustedText.printf(out, "No matches for pattern \"%s\" in the memory of PID %d%n", shown, pid);
       out.flush();
       return 0;
     }
@@ -143,12 +143,12 @@ final class MemparseCommand implements Callable<Integer> {
     Writer target;
     boolean compact = output == null;
     if (output != null) {
-      console.printf("%nWriting memory pages content for process ID %d from checkpoint: %s to file: %s...%n", pid,
+      UntrustedText.printf(console, "%nWriting memory pages content for process ID %d from checkpoint: %s to file: %s...%n", pid,
           archive, output);
       console.flush();
       target = new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(output), StandardCharsets.UTF_8), 1 << 16);
     } else {
-      console.printf("%nDisplaying memory pages content for process ID %d from checkpoint: %s%n%n", pid, archive);
+      UntrustedText.printf(console, "%nDisplaying memory pages content for process ID %d from checkpoint: %s%n%n", pid, archive);
       target = console;
     }
     HexDump hex = new HexDump(target, compact);
