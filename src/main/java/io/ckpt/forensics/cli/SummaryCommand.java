@@ -85,6 +85,9 @@ final class SummaryCommand implements Callable<Integer> {
       UntrustedText.printf(out, "Rootfs diff   %s%n", HumanUnits.bytes(r.sizes().rootFsDiff()));
     }
     section(out, "Worth a look", SuspiciousSigns.of(r));
+    if (!r.problems().isEmpty()) {
+      section(out, "Tree problems", r.problems());
+    }
     out.flush();
     return 0;
   }
