@@ -47,6 +47,7 @@ public final class CheckpointImages {
   private Map<Integer, file_entry> files;
   private Map<Integer, reg_file_entry> regFiles;
   private List<CheckpointedProcess> processes;
+  private List<String> treeProblems = List.of();
 
   private CheckpointImages(CheckpointTar tar, String prefix) {
     this.tar = tar;
@@ -155,10 +156,31 @@ public final class CheckpointImages {
     if (processes != null) {
       return processes;
     }
-    List<pstree_entry> tree = CriuImageDecoder.entries(prefix + "pstree.img", require("pstree.img"),
-        CriuMagic.PSTREE, pstree_entry.parser());
+    // pstree.img is the attacker's: a PID may repeat (kept once), and only maxProcesses distinct
+    // PIDs are decoded further, so the model stays bounded whatever the image holds
+    int max = tar.limits().maxProcesses();
+    Map<Integer, pstree_entry> distinct = new LinkedHashMap<>();
+    Map<Integer, Integer> duplicates = new java.util.TreeMap<>();
+    int[] beyond = {0};
+    CriuImageDecoder.each(prefix + "pstree.img", require("pstree.img"), CriuMagic.PSTREE, pstree_entry.parser(), e -> {
+      if (distinct.containsKey(e.getPid())) {
+        duplicates.merge(e.getPid(), 1, Integer::sum);
+      } else if (distinct.size() < max) {
+        distinct.put(e.getPid(), e);
+      } else {
+        beyond[0]++;
+      }
+      return true;
+    });
+    List<String> notes = new ArrayList<>();
+    duplicates.forEach((pid, n) -> notes.add("pstree.img lists PID " + pid + " " + (n + 1) + " times; shown once"));
+    if (beyond[0] > 0) {
+      notes.add("pstree.img holds " + beyond[0] + " more entries beyond the limit of " + max
+          + " processes; they are not read");
+    }
+    treeProblems = List.copyOf(notes);
     List<CheckpointedProcess> out = new ArrayList<>();
-    for (pstree_entry p : tree) {
+    for (pstree_entry p : distinct.values()) {
       int pid = p.getPid();
       core_entry core = core(pid);
       TaskState state = TaskState.of(core.getTc().getTaskState());
@@ -195,6 +217,15 @@ public final class CheckpointImages {
     }
     processes = List.copyOf(out);
     return processes;
+  }
+
+  /**
+   * What was wrong with pstree.img (repeated PIDs, entries beyond {@link ReadLimits#maxProcesses()}),
+   * one sentence each; empty for a sound image. Valid after {@link #processes()}.
+   */
+  public List<String> treeProblems() throws IOException {
+    processes();
+    return treeProblems;
   }
 
   /** The process with this pid, if the tree has it. */

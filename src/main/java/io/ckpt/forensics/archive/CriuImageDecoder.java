@@ -28,6 +28,35 @@ public final class CriuImageDecoder {
     return out;
   }
 
+  /**
+   * Decodes the entries one at a time and hands each to {@code visitor} until it returns false, so
+   * that a caller can keep a bounded part of an image with millions of tiny entries.
+   */
+  public static <T extends MessageLite> void each(String member, byte[] image, CriuMagic type, Parser<T> parser,
+      java.util.function.Predicate<T> visitor) throws ArchiveFormatException {
+    int pos = checkMagic(member, image, type);
+    while (pos < image.length) {
+      if (!visitor.test(entryAt(member, image, pos, parser))) {
+        return;
+      }
+      pos += 4 + (int) u32(image, pos);
+    }
+  }
+
+  /** How many entries an image holds, from their length prefixes alone. */
+  public static int count(String member, byte[] image, CriuMagic type) throws ArchiveFormatException {
+    int pos = checkMagic(member, image, type);
+    int n = 0;
+    while (pos < image.length) {
+      if (pos + 4 > image.length || u32(image, pos) > image.length - pos - 4L) {
+        throw new ArchiveFormatException(member, pos, "entry length runs past the end of the image");
+      }
+      pos += 4 + (int) u32(image, pos);
+      n++;
+    }
+    return n;
+  }
+
   /** The first entry of an image; images such as core, mm, fs, ids have exactly one. */
   public static <T extends MessageLite> T single(String member, byte[] image, CriuMagic type, Parser<T> parser)
       throws ArchiveFormatException {

@@ -62,7 +62,8 @@ final class TarScanner {
       long size = number(header, 124, 12, headerOffset, "size");
       char type = (char) (header[156] & 0xff);
       long dataOffset = in.count();
-      if (knownLength >= 0 && dataOffset + size > knownLength) {
+      checkSize(size, dataOffset, headerName(), headerOffset);
+      if (knownLength >= 0 && size > knownLength - dataOffset) {
         throw new ArchiveFormatException(headerName(), headerOffset, "truncated tar member: header says "
             + size + " bytes but the archive ends " + (knownLength - dataOffset) + " bytes later");
       }
@@ -98,7 +99,8 @@ final class TarScanner {
       String rawName = paxPath != null ? paxPath : longName != null ? longName : headerName();
       if (paxSize >= 0) {
         size = paxSize;
-        if (knownLength >= 0 && dataOffset + size > knownLength) {
+        checkSize(size, dataOffset, rawName, headerOffset);
+        if (knownLength >= 0 && size > knownLength - dataOffset) {
           throw new ArchiveFormatException(rawName, headerOffset, "truncated tar member: PAX size " + size);
         }
         dataEnd = dataOffset + size;
@@ -242,6 +244,18 @@ final class TarScanner {
       }
     }
     return name;
+  }
+
+  /**
+   * Refuses a size whose end (rounded up to a block) would pass Long.MAX_VALUE: base-256 and PAX
+   * sizes reach 2^63-1, and {@code dataOffset + size} would wrap negative and pass every later
+   * comparison (the member's end would then lie before its start).
+   */
+  private static void checkSize(long size, long dataOffset, String member, long headerOffset)
+      throws ArchiveFormatException {
+    if (size < 0 || size > Long.MAX_VALUE - BLOCK - dataOffset) {
+      throw new ArchiveFormatException(member, headerOffset, "tar member size " + size + " out of range");
+    }
   }
 
   private static long number(byte[] h, int off, int len, long headerOffset, String field)

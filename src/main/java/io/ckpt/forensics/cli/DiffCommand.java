@@ -87,8 +87,8 @@ final class DiffCommand implements Callable<Integer> {
       return 0;
     }
     out.println(title);
-    gone.forEach(x -> out.println("  - " + x));
-    added.forEach(x -> out.println("  + " + x));
+    gone.forEach(x -> UntrustedText.println(out, "  - " + x));
+    added.forEach(x -> UntrustedText.println(out, "  + " + x));
     return gone.size() + added.size();
   }
 }

@@ -19,6 +19,10 @@ public final class FcpMain {
 
   static final ObjectMapper JSON = new ObjectMapper();
 
+  static {
+    JSON.getFactory().setCharacterEscapes(UntrustedText.JSON_ESCAPES);
+  }
+
   public static void main(String[] args) {
     System.exit(run(args, new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true)));
   }
@@ -29,7 +33,8 @@ public final class FcpMain {
     cmd.setOut(out);
     cmd.setErr(err);
     cmd.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      commandLine.getErr().println("fcp: " + describe(e));
+      // messages quote member names, paths and metadata from the archive
+      commandLine.getErr().println("fcp: " + UntrustedText.escape(describe(e)));
       commandLine.getErr().flush();
       return e instanceof UserError ? 2 : 1;
     });

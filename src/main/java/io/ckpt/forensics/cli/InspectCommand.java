@@ -86,7 +86,7 @@ final class InspectCommand implements Callable<Integer> {
       if (format == Format.json) {
         jsonList.add(json(report, redaction));
       } else {
-        out.printf("%nDisplaying container checkpoint tree view from %s%n%n", archive);
+        UntrustedText.printf(out, "%nDisplaying container checkpoint tree view from %s%n%n", archive);
         out.println(tree(report, redaction).render());
       }
     }
@@ -158,9 +158,14 @@ final class InspectCommand implements Callable<Integer> {
     if (psTree && !r.processes().isEmpty()) {
       TextTree ps = root.add("Process tree");
       List<CheckpointReport.Process> start = pid != null ? List.of(r.process(pid).orElseThrow()) : r.roots();
+      java.util.Set<Integer> visited = new java.util.HashSet<>();
       for (CheckpointReport.Process p : start) {
-        addProcess(ps, r, p, redaction);
+        addProcess(ps, r, p, redaction, visited, 0);
       }
+    }
+    if (!r.problems().isEmpty()) {
+      TextTree problems = root.add("Process tree problems");
+      r.problems().forEach(problems::add);
     }
     if (mounts && !c.mounts().isEmpty()) {
       TextTree m = root.add("Overview of mounts");
@@ -182,9 +187,20 @@ final class InspectCommand implements Callable<Integer> {
     return root;
   }
 
+  /** Deepest process tree level shown: TextTree renders recursively, and a chain is the attacker's to make. */
+  private static final int MAX_DEPTH = 256;
+
   private void addProcess(TextTree parent, CheckpointReport r, CheckpointReport.Process p,
-      EnvironmentRedaction redaction) {
+      EnvironmentRedaction redaction, java.util.Set<Integer> visited, int depth) {
     var t = p.task();
+    if (!visited.add(t.pid())) {
+      // a parent loop (reported under "Process tree problems"): never walked twice
+      return;
+    }
+    if (depth >= MAX_DEPTH) {
+      parent.add("... deeper processes not shown (more than " + MAX_DEPTH + " levels)");
+      return;
+    }
     String tag = t.state().label().equals("Alive") ? Integer.toString(t.pid()) : t.pid() + " (" + t.state().label() + ")";
     String name = psTreeCmd && !p.commandLine().isEmpty() ? p.commandLine() : t.comm();
     TextTree node = parent.add(tag, name);
@@ -210,7 +226,7 @@ final class InspectCommand implements Callable<Integer> {
       }
     }
     for (CheckpointReport.Process child : r.children(t.pid())) {
-      addProcess(node, r, child, redaction);
+      addProcess(node, r, child, redaction, visited, depth + 1);
     }
   }
 
@@ -289,6 +305,10 @@ final class InspectCommand implements Callable<Integer> {
             .put("root", mount.root()).put("source", mount.source()).put("fsname", mount.fsname())
             .put("options", mount.options());
       }
+    }
+    if (!r.problems().isEmpty()) {
+      ArrayNode problems = o.putArray("process_tree_problems");
+      r.problems().forEach(problems::add);
     }
     if (psTree) {
       ArrayNode ps = o.putArray("processes");

@@ -58,11 +58,11 @@ final class ListCommand implements Callable<Integer> {
             f.getFileName().toString(), HumanUnits.bytes(tar.fileSize())});
       } catch (IOException e) {
         unreadable++;
-        err.println("fcp: skipping " + f.getFileName() + ": " + e.getMessage());
+        UntrustedText.println(err, "fcp: skipping " + f.getFileName() + ": " + e.getMessage());
       }
     }
     if (rows.size() == 1) {
-      out.println("No checkpoint archives in " + dir);
+      UntrustedText.println(out, "No checkpoint archives in " + dir);
     } else {
       Table.print(out, rows);
     }

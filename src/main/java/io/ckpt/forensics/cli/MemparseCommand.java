@@ -7,6 +7,11 @@ import io.ckpt.forensics.archive.MemoryRun;
 import io.ckpt.forensics.archive.MemorySearch;
 import io.ckpt.forensics.archive.ProcessMemory;
 import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.channels.Channels;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.io.Writer;
@@ -51,6 +56,9 @@ final class MemparseCommand implements Callable<Integer> {
   String to;
   @Option(names = "--max-matches", defaultValue = "10000", description = "stop after this many matches")
   int maxMatches;
+  @Option(names = "--time-limit", paramLabel = "SECONDS", defaultValue = "60",
+      description = "stop a search after this many seconds (default: ${DEFAULT-VALUE})")
+  int timeLimitSeconds;
 
   @Override
   public Integer call() throws Exception {
@@ -79,10 +87,29 @@ final class MemparseCommand implements Callable<Integer> {
       rows.add(new String[] {Integer.toString(p.pid()), p.comm(), HumanUnits.bytes(mem.pagemapBytes()),
           HumanUnits.bytes(mem.sharedBytes())});
     }
-    out.printf("%nDisplaying processes memory sizes from %s%n%n", archive);
+    UntrustedText.printf(out, "%nDisplaying processes memory sizes from %s%n%n", archive);
     Table.print(out, rows);
     out.flush();
     return 0;
+  }
+
+  /**
+   * Opens a file that did not exist, readable by its owner only (mode 0600 where the file system
+   * has POSIX modes): memory holds secrets, and an existing file (or a link planted in its place)
+   * is never overwritten.
+   */
+  static java.io.OutputStream createNew(Path file) throws IOException, UserError {
+    var options = java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    try {
+      try {
+        return Channels.newOutputStream(Files.newByteChannel(file, options,
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))));
+      } catch (UnsupportedOperationException e) {
+        return Channels.newOutputStream(Files.newByteChannel(file, options));
+      }
+    } catch (FileAlreadyExistsException e) {
+      throw new UserError("--output " + file + " already exists: choose a new file name (fcp never overwrites)");
+    }
   }
 
   private ProcessMemory memoryOf(CheckpointImages images) throws Exception {
@@ -119,10 +146,16 @@ final class MemparseCommand implements Callable<Integer> {
     } catch (PatternSyntaxException e) {
       throw new UserError("invalid regular expression: " + e.getDescription());
     }
-    var hits = new MemorySearch(pattern, context, address(from, 0), address(to, -1), maxMatches).search(mem);
+    if (timeLimitSeconds <= 0) {
+      throw new UserError("--time-limit must be a positive number of seconds");
+    }
+    MemorySearch memorySearch = new MemorySearch(pattern, context, address(from, 0), address(to, -1), maxMatches,
+        timeLimitSeconds * 1000L, MemorySearch.DEFAULT_MAX_HIT_BYTES);
+    var hits = memorySearch.search(mem);
     String shown = search != null ? search : searchRegex;
     if (hits.isEmpty()) {
-      out.printf("No matches for pattern \"%s\" in the memory of PID %d%n", shown, pid);
+      UntrustedText.printf(out, "No matches for pattern \"%s\" in the memory of PID %d%n", shown, pid);
+      stopped(memorySearch, out);
       out.flush();
       return 0;
     }
@@ -132,8 +165,16 @@ final class MemparseCommand implements Callable<Integer> {
       rows.add(new String[] {String.format("%016x", h.address()), h.text(), Integer.toString(h.instance())});
     }
     Table.print(out, rows);
+    stopped(memorySearch, out);
     out.flush();
     return 0;
+  }
+
+  private static void stopped(MemorySearch search, PrintWriter out) {
+    if (!search.stopReason().isEmpty()) {
+      out.printf("Search stopped early by %s: narrow it with --from/--to, simplify the expression or raise"
+          + " --time-limit%n", search.stopReason());
+    }
   }
 
   private int dump(CheckpointImages images, PrintWriter console) throws Exception {
@@ -143,12 +184,12 @@ final class MemparseCommand implements Callable<Integer> {
     Writer target;
     boolean compact = output == null;
     if (output != null) {
-      console.printf("%nWriting memory pages content for process ID %d from checkpoint: %s to file: %s...%n", pid,
+      UntrustedText.printf(console, "%nWriting memory pages content for process ID %d from checkpoint: %s to file: %s...%n", pid,
           archive, output);
       console.flush();
-      target = new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(output), StandardCharsets.UTF_8), 1 << 16);
+      target = new BufferedWriter(new OutputStreamWriter(createNew(output), StandardCharsets.UTF_8), 1 << 16);
     } else {
-      console.printf("%nDisplaying memory pages content for process ID %d from checkpoint: %s%n%n", pid, archive);
+      UntrustedText.printf(console, "%nDisplaying memory pages content for process ID %d from checkpoint: %s%n%n", pid, archive);
       target = console;
     }
     HexDump hex = new HexDump(target, compact);

@@ -37,24 +37,24 @@ final class SummaryCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     ContainerMetadata c = r.container();
-    out.printf("Archive       %s (%s)%n", archive, HumanUnits.bytes(r.archiveBytes()));
-    out.printf("Container     %s%s%n", c.name().isEmpty() ? "-" : c.name(),
+    UntrustedText.printf(out, "Archive       %s (%s)%n", archive, HumanUnits.bytes(r.archiveBytes()));
+    UntrustedText.printf(out, "Container     %s%s%n", c.name().isEmpty() ? "-" : c.name(),
         c.pod().isEmpty() ? "" : "  pod " + c.namespace() + "/" + c.pod());
-    out.printf("Image         %s%n", c.image().isEmpty() ? "-" : c.image());
-    out.printf("Runtime       %s%s%n", c.engine().isEmpty() ? "-" : c.engine(), c.runtime().isEmpty() ? "" : " / " + c.runtime());
-    out.printf("Checkpointed  %s%n", c.checkpointed().isEmpty() ? "-" : c.checkpointed());
+    UntrustedText.printf(out, "Image         %s%n", c.image().isEmpty() ? "-" : c.image());
+    UntrustedText.printf(out, "Runtime       %s%s%n", c.engine().isEmpty() ? "-" : c.engine(), c.runtime().isEmpty() ? "" : " / " + c.runtime());
+    UntrustedText.printf(out, "Checkpointed  %s%n", c.checkpointed().isEmpty() ? "-" : c.checkpointed());
     if (!r.processes().isEmpty()) {
       var first = r.processes().get(0);
-      out.printf("Architecture  %s, page size %d%n", first.task().architecture(), first.pageSize());
+      UntrustedText.printf(out, "Architecture  %s, page size %d%n", first.task().architecture(), first.pageSize());
     }
     long alive = r.processes().stream().filter(p -> p.task().state().hasResources()).count();
-    out.printf("Processes     %d (%d with memory)%n", r.processes().size(), alive);
+    UntrustedText.printf(out, "Processes     %d (%d with memory)%n", r.processes().size(), alive);
     for (CheckpointReport.Process p : r.processes().stream().limit(TOP).toList()) {
       String cmd = p.commandLine().isBlank() ? "[" + p.task().comm() + "]" : p.commandLine().strip();
-      out.printf("  %-6d %s%n", p.task().pid(), cmd);
+      UntrustedText.printf(out, "  %-6d %s%n", p.task().pid(), cmd);
     }
     if (r.processes().size() > TOP) {
-      out.printf("  ... %d more (fcp inspect --ps-tree)%n", r.processes().size() - TOP);
+      UntrustedText.printf(out, "  ... %d more (fcp inspect --ps-tree)%n", r.processes().size() - TOP);
     }
     List<String> listening = new ArrayList<>();
     List<String> connected = new ArrayList<>();
@@ -79,27 +79,30 @@ final class SummaryCommand implements Callable<Integer> {
     section(out, "Listening", listening);
     section(out, "Connected", connected);
     section(out, "Open files", files);
-    out.printf("Memory        %s in pagemaps, %s of page data in the archive%n", HumanUnits.bytes(memory),
+    UntrustedText.printf(out, "Memory        %s in pagemaps, %s of page data in the archive%n", HumanUnits.bytes(memory),
         HumanUnits.bytes(r.sizes().memoryPages()));
     if (r.sizes().rootFsDiff() > 0) {
-      out.printf("Rootfs diff   %s%n", HumanUnits.bytes(r.sizes().rootFsDiff()));
+      UntrustedText.printf(out, "Rootfs diff   %s%n", HumanUnits.bytes(r.sizes().rootFsDiff()));
     }
     section(out, "Worth a look", SuspiciousSigns.of(r));
+    if (!r.problems().isEmpty()) {
+      section(out, "Tree problems", r.problems());
+    }
     out.flush();
     return 0;
   }
 
   private static void section(PrintWriter out, String title, List<String> lines) {
     if (lines.isEmpty()) {
-      out.printf("%-13s none%n", title);
+      UntrustedText.printf(out, "%-13s none%n", title);
       return;
     }
-    out.printf("%s%n", title);
+    UntrustedText.printf(out, "%s%n", title);
     for (String l : lines.stream().limit(TOP).toList()) {
-      out.printf("  %s%n", l);
+      UntrustedText.printf(out, "  %s%n", l);
     }
     if (lines.size() > TOP) {
-      out.printf("  ... %d more%n", lines.size() - TOP);
+      UntrustedText.printf(out, "  ... %d more%n", lines.size() - TOP);
     }
   }
 }

@@ -3,14 +3,18 @@ package io.ckpt.forensics.cli;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A tree printed with box-drawing branches, in the layout checkpointctl (treeprint) uses. */
+/**
+ * A tree printed with box-drawing branches, in the layout checkpointctl (treeprint) uses. Node
+ * texts go through {@link UntrustedText}.
+ */
 final class TextTree {
 
   private final String text;
   private final List<TextTree> children = new ArrayList<>();
 
   TextTree(String text) {
-    this.text = text;
+    // node texts quote archive content; the tree's own branches and newlines are added by render
+    this.text = UntrustedText.escape(text);
   }
 
   /** Adds a child and returns it. */

@@ -181,4 +181,50 @@ class HostileArchiveTest {
   private static byte[] le(int v) {
     return ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(v).array();
   }
+
+  @Test
+  void aTarSizeNearLongMaxValueCannotWrapTheTruncationCheck() throws Exception {
+    for (long size : new long[] {Long.MAX_VALUE, Long.MAX_VALUE - 511}) {
+      byte[] archive = new byte[512 * 4];
+      byte[] header = rawHeader("huge", size);
+      System.arraycopy(header, 0, archive, 0, 512);
+      // a second, valid member where the first one's data would start
+      System.arraycopy(rawHeader("next", 0), 0, archive, 512, 512);
+      Path plain = file("huge-size.tar", archive);
+      assertThatThrownBy(() -> CheckpointTar.open(plain)).isInstanceOf(ArchiveFormatException.class)
+          .hasMessageContaining("size " + size);
+      ByteArrayOutputStream gz = new ByteArrayOutputStream();
+      try (OutputStream o = new GZIPOutputStream(gz)) {
+        o.write(archive);
+      }
+      Path compressed = file("huge-size.tar.gz", gz.toByteArray());
+      assertThatThrownBy(() -> CheckpointTar.open(compressed)).isInstanceOf(ArchiveFormatException.class)
+          .hasMessageContaining("size " + size);
+    }
+  }
+
+  /** A ustar file header whose size field holds {@code size} in GNU base-256. */
+  private static byte[] rawHeader(String name, long size) {
+    byte[] h = new byte[512];
+    byte[] n = name.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    System.arraycopy(n, 0, h, 0, n.length);
+    System.arraycopy("0000600\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, h, 100, 8);
+    h[124] = (byte) 0x80;
+    for (int i = 0; i < 8; i++) {
+      h[135 - i] = (byte) (size >>> (8 * i));
+    }
+    System.arraycopy("00000000000\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, h, 136, 12);
+    h[156] = '0';
+    System.arraycopy("ustar".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, h, 257, 5);
+    h[263] = '0';
+    h[264] = '0';
+    java.util.Arrays.fill(h, 148, 156, (byte) ' ');
+    int sum = 0;
+    for (byte b : h) {
+      sum += b & 0xff;
+    }
+    byte[] chk = String.format("%06o\0 ", sum).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    System.arraycopy(chk, 0, h, 148, 8);
+    return h;
+  }
 }

@@ -113,6 +113,7 @@ class FcpGoldenTest {
     assertThat(none.out()).contains("No matches for pattern \"no-such-text-anywhere\" in the memory of PID 2956");
 
     Path dump = FixtureArchives.scratch("cli").resolve("2956.hex");
+    Files.deleteIfExists(dump); // --output refuses an existing file
     FcpRun hex = FcpRun.of("memparse", "--pid", "2956", "--output", dump.toString(), a.toString());
     assertThat(hex.exitCode()).as(hex.err()).isZero();
     List<String> lines = Files.readAllLines(dump);
