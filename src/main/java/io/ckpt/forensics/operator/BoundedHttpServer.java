@@ -102,6 +102,9 @@ final class BoundedHttpServer implements AutoCloseable {
    * Listens on all addresses at this port (0: any free port); {@code answers} maps a path to its answer,
    * other paths get 404.
    */
+  /** Connections the kernel queues before accept; the kernel caps it at net.core.somaxconn. */
+  static final int ACCEPT_BACKLOG = 1024;
+
   BoundedHttpServer(String name, int port, Limits limits, Map<String, Supplier<Answer>> answers) throws IOException {
     this.limits = limits;
     answers.forEach((path, answer) -> routes.put(path, new Route(answer, new ThreadPoolExecutor(limits.workers(),
@@ -109,7 +112,10 @@ final class BoundedHttpServer implements AutoCloseable {
         r -> daemon(r, name + "-" + path.replace("/", ""))))));
     this.selector = Selector.open();
     this.listener = ServerSocketChannel.open();
-    listener.bind(new InetSocketAddress(port), limits.maxConnections());
+    // The backlog only holds connections until the I/O thread accepts them (and evicts or closes
+    // what is over maxConnections); a short one made a burst of clients, a probe among them, wait
+    // for SYN retransmits whenever that thread was slow to run on a busy node.
+    listener.bind(new InetSocketAddress(port), ACCEPT_BACKLOG);
     listener.configureBlocking(false);
     listener.register(selector, SelectionKey.OP_ACCEPT);
     this.loop = daemon(this::run, name + "-io");

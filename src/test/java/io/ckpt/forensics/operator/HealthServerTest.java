@@ -87,7 +87,7 @@ class HealthServerTest {
     Socket s = new Socket();
     sockets.add(s);
     s.setReceiveBufferSize(4096);
-    s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
+    s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), (int) PROBE_TIMEOUT.toMillis());
     return s;
   }
 
