@@ -32,6 +32,8 @@ public final class KubeletAnswerClassifier {
 
   /** How much of a malformed body a message quotes. */
   static final int SNIPPET_CHARS = 300;
+  /** Longest archive path accepted from a kubelet: Linux's PATH_MAX. */
+  static final int MAX_ARCHIVE_PATH_CHARS = 4096;
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern KUBELET_FORBIDDEN_USER = Pattern.compile("^Forbidden \\(user=([^,]*),");
@@ -181,12 +183,16 @@ public final class KubeletAnswerClassifier {
           + ")";
     } else {
       JsonNode items = json.path("items");
-      if (items.isArray() && items.size() == 1 && items.get(0).isTextual() && !items.get(0).asText().isBlank()) {
+      boolean onePath = items.isArray() && items.size() == 1 && items.get(0).isTextual()
+          && !items.get(0).asText().isBlank();
+      if (onePath && isArchivePath(items.get(0).asText())) {
         return new CheckpointOutcome.Success(items.get(0).asText());
       }
       what = !items.isArray() ? "answered 200 without the list {\"items\":[...]}"
           : items.isEmpty() ? "answered 200 with no archive path ({\"items\":[]})"
           : items.size() > 1 ? "answered 200 with " + items.size() + " archive paths instead of one"
+          : onePath ? "answered 200 with an archive path that is not absolute, printable and at most "
+              + MAX_ARCHIVE_PATH_CHARS + " characters"
           : "answered 200 with an item that is not an archive path";
     }
     return failure(FailureReason.KubeletError, "the kubelet on node " + target.node() + " " + what
@@ -230,6 +236,37 @@ public final class KubeletAnswerClassifier {
     String flat = body.replaceAll("\\s+", " ").strip();
     return flat.isEmpty() ? "(empty)"
         : flat.length() <= SNIPPET_CHARS ? flat : flat.substring(0, SNIPPET_CHARS) + " [...]";
+  }
+
+  /**
+   * The path goes into status, Events and logs, and a node that may be compromised wrote it: only an
+   * absolute, bounded path of printable characters is taken as the archive's location.
+   */
+  static boolean isArchivePath(String path) {
+    return path.startsWith("/") && path.length() <= MAX_ARCHIVE_PATH_CHARS
+        && path.codePoints().noneMatch(KubeletAnswerClassifier::isUnprintable);
+  }
+
+  /** Control characters (C0, DEL, C1) and bidirectional overrides, which can forge or reorder what a reader sees. */
+  private static boolean isUnprintable(int c) {
+    return c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)
+        || c == 0x200e || c == 0x200f || c == 0x061c;
+  }
+
+  /** Peer text quoted into status shows such characters as {@code \\uXXXX}, never raw. */
+  private static String escapeUnprintable(String text) {
+    if (text.codePoints().noneMatch(KubeletAnswerClassifier::isUnprintable)) {
+      return text;
+    }
+    StringBuilder out = new StringBuilder(text.length() + 16);
+    text.codePoints().forEach(c -> {
+      if (isUnprintable(c)) {
+        out.append(String.format("\\u%04x", c));
+      } else {
+        out.appendCodePoint(c);
+      }
+    });
+    return out.toString();
   }
 
   /** The API server's own errors are metav1.Status JSON; relayed kubelet answers never are. */
@@ -381,10 +418,11 @@ public final class KubeletAnswerClassifier {
 
   /**
    * One line, printable, bounded: the text goes into status and events. Runtime errors put the
-   * cause last (after long command lines), so a long text keeps its head and its tail.
+   * cause last (after long command lines), so a long text keeps its head and its tail. Whitespace
+   * folds to single spaces; other control characters and bidirectional overrides are shown escaped.
    */
   static String trim(String text) {
-    String flat = text.replaceAll("[\\p{Cntrl}&&[^\n\t]]", "").replaceAll("\\s+", " ").strip();
+    String flat = escapeUnprintable(text.replaceAll("\\s+", " ").strip());
     if (flat.length() <= MAX_MESSAGE_CHARS) {
       return flat;
     }

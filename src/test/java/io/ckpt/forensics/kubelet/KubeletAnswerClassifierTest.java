@@ -1,5 +1,6 @@
 package io.ckpt.forensics.kubelet;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ckpt.forensics.api.CheckpointFailure;
@@ -155,6 +156,34 @@ class KubeletAnswerClassifierTest {
       assertThat(outcome).as(body).isInstanceOf(CheckpointOutcome.Failure.class);
       assertThat(((CheckpointOutcome.Failure) outcome).failure().getReason()).isEqualTo(FailureReason.KubeletError);
     }
+  }
+
+  @Test
+  void anArchivePathThatIsRelativeUnprintableOrHugeIsNotRecorded() {
+    String tooLong = "/" + "a".repeat(KubeletAnswerClassifier.MAX_ARCHIVE_PATH_CHARS);
+    for (String path : new String[] {"checkpoint.tar", "../../etc/shadow", "/a\u001b[2J.tar", "/a\nb.tar",
+        "/a\u202eraT.sh", "/a\u0085.tar", tooLong}) {
+      String body = JsonNodeFactory.instance.objectNode().set("items", JsonNodeFactory.instance.arrayNode().add(path))
+          .toString();
+      var failure = failureOf(200, JSON, body);
+
+      assertThat(failure.getReason()).as(path).isEqualTo(FailureReason.KubeletError);
+      assertThat(failure.getMessage()).as(path).startsWith("the kubelet on node worker-1 answered 200 with an archive"
+          + " path that is not absolute, printable and at most 4096 characters")
+          .contains("The kubelet may have written an archive on node worker-1")
+          .doesNotContain("\u001b").doesNotContain("\u202e").doesNotContain("\u0085");
+    }
+    assertThat(KubeletAnswerClassifier.classify(new KubeletAnswer(200, JSON,
+        "{\"items\":[\"/var/lib/kubelet/checkpoints/checkpoint-p_ns-c-2026-11-23T10:15:42Z.tar\"]}"), TARGET))
+        .isEqualTo(new CheckpointOutcome.Success("/var/lib/kubelet/checkpoints/checkpoint-p_ns-c-2026-11-23T10:15:42Z.tar"));
+  }
+
+  @Test
+  void controlCharactersInAKubeletErrorReachStatusEscaped() {
+    var failure = failureOf(500, "text/plain", "checkpointing failed: \u001b]8;;http://x\u0007evil\u202e");
+
+    assertThat(failure.getMessage()).contains("\\u001b]8;;http://x\\u0007evil\\u202e").doesNotContain("\u001b")
+        .doesNotContain("\u0007").doesNotContain("\u202e");
   }
 
   @Test
