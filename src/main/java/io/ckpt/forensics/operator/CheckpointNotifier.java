@@ -51,7 +51,9 @@ final class CheckpointNotifier {
       } else if (notice instanceof CheckpointPlanner.Notice.ContainerCheckpointed c) {
         metrics.containerFinished(null);
         LOG.info("container checkpointed fcp={} container={} durationMillis={}", ref(fcp), c.container(), c.millis());
-        String said = "container " + c.container() + " checkpointed in " + c.millis() + " ms";
+        String said = "container " + c.container() + " checkpointed in " + c.millis() + " ms"
+            + fcp.getStatus().container(c.container()).map(ContainerCheckpointStatus::getArchivePath)
+                .map(path -> " to " + path).orElse("");
         if (finishes) {
           checkpointed.add(said);
         } else {
@@ -66,6 +68,20 @@ final class CheckpointNotifier {
         finished(fcp, checkpointed);
       }
     }
+  }
+
+  /**
+   * A kubelet answer (or the transport's error) arrived, before anything is written about it: the
+   * identities the call was made for and the archive path, so the log alone can tie an archive to
+   * its object, pod and container.
+   */
+  void answerArrived(ForensicCheckpoint fcp, String podUid, String containerId, CheckpointTarget target,
+      CheckpointOutcome outcome, Throwable error) {
+    String result = outcome instanceof CheckpointOutcome.Success s ? "succeeded archivePath=" + s.archivePath()
+        : outcome instanceof CheckpointOutcome.Failure f ? "failed reason=" + f.failure().getReason()
+        : "failed error=" + (error == null ? "none" : error.getClass().getSimpleName());
+    LOG.info("kubelet answer arrived fcp={} fcpUID={} podUID={} container={} containerID={} node={} result={}",
+        ref(fcp), fcp.getMetadata().getUid(), podUid, target.container(), containerId, target.node(), result);
   }
 
   /** A kubelet call is about to be sent. */

@@ -231,9 +231,14 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
     notifier.callStarting(marked, target, marked.getStatus().container(name)
         .map(ContainerCheckpointStatus::getAttempts).orElse(0));
     CheckpointKey key = key(marked, name);
+    String containerId = marked.getStatus().container(name).map(ContainerCheckpointStatus::getContainerID)
+        .orElse(null);
     CompletableFuture<CheckpointOutcome> outcome;
     try {
-      outcome = transport.checkpoint(target);
+      // Logged as it arrives, before the tracker wakes anything that writes status: the log keeps
+      // the answer (and where the archive is) even if that write never happens.
+      outcome = transport.checkpoint(target).whenComplete((result, error) -> notifier.answerArrived(marked,
+          marked.getStatus().getPodUID(), containerId, target, result, error));
     } catch (RuntimeException e) {
       tracker.releaseUnused(key);
       throw e;

@@ -106,7 +106,8 @@ class ForensicCheckpointReconcilerTest {
     assertThat(kubelet.calls).containsExactly(new CheckpointTarget("worker-1", NS, "nettools", "nettools", 300));
     assertThat(eventReasons()).as("the container's result is told in the object's last event")
         .containsExactlyInAnyOrder("CheckpointRequested", "CheckpointSucceeded");
-    assertThat(eventMessage("CheckpointSucceeded")).contains("container nettools checkpointed in 0 ms")
+    assertThat(eventMessage("CheckpointSucceeded")).contains("container nettools checkpointed in 0 ms to "
+        + "/var/lib/kubelet/checkpoints/checkpoint-nettools_dev-nettools-2026-11-23T10:00:00Z.tar")
         .contains("1/1 containers checkpointed");
   }
 
@@ -421,6 +422,24 @@ class ForensicCheckpointReconcilerTest {
     ticker.advance(Duration.ofSeconds(1));
 
     assertThat(reconciler.waitingPermits()).isZero();
+  }
+
+  @Test
+  void anAnswerIsLoggedWithItsIdentitiesBeforeStatusRecordsIt() {
+    Pod pod = createPod("web", "worker-1", "Running", Map.of("app", true));
+    createFcp("logged", "web", null, null);
+    kubelet.holding();
+    reconcile("logged");
+    String uid = get("logged").getMetadata().getUid();
+
+    kubelet.finish("web/app", ScriptedTransport.archiveFor(kubelet.calls.get(0)));
+
+    assertThat(container(get("logged"), "app").getPhase()).as("no reconcile has recorded it yet")
+        .isEqualTo(ContainerPhase.Running);
+    assertThat(log.lines()).anySatisfy(line -> assertThat(line)
+        .contains("kubelet answer arrived fcp=dev/logged fcpUID=" + uid + " podUID=" + pod.getMetadata().getUid()
+            + " container=app containerID=" + pod.getStatus().getContainerStatuses().get(0).getContainerID()
+            + " node=worker-1 result=succeeded archivePath=/var/lib/kubelet/checkpoints/checkpoint-web_dev-app-"));
   }
 
   @Test
