@@ -64,7 +64,7 @@ public class ForensicCheckpointSpec {
   @Min(1)
   @Max(MAX_TIMEOUT_SECONDS)
   @JsonPropertyDescription("Seconds the kubelet may spend on each container's checkpoint (1-3600). "
-      + "Default: the operator's FCP_DEFAULT_TIMEOUT_SECONDS.")
+      + "Default: the operator's FCP_DEFAULT_TIMEOUT_SECONDS; never more than its FCP_MAX_TIMEOUT_SECONDS.")
   private Integer timeoutSeconds;
 
   public String getPodName() {

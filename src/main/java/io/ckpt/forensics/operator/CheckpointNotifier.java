@@ -85,8 +85,14 @@ final class CheckpointNotifier {
   }
 
   /** A kubelet call is about to be sent. */
-  void callStarting(ForensicCheckpoint fcp, CheckpointTarget target, int attempt) {
-    LOG.info("kubelet call started fcp={} target={} attempt={}", ref(fcp), target, attempt);
+  void callStarting(ForensicCheckpoint fcp, CheckpointTarget target, int attempt, Integer requestedTimeout) {
+    LOG.info("kubelet call started fcp={} target={} attempt={} timeoutSeconds={}", ref(fcp), target, attempt,
+        target.timeoutSeconds());
+    if (requestedTimeout != null && requestedTimeout > target.timeoutSeconds()) {
+      events.warning(fcp, "TimeoutCapped", "container " + target.container() + ": spec.timeoutSeconds "
+          + requestedTimeout + " is above the operator's maximum (" + OperatorConfig.MAX_TIMEOUT_SECONDS
+          + "); the kubelet is given " + target.timeoutSeconds() + " s");
+    }
   }
 
   /** A container waits for, or got, a permit on {@code node}: its queue-depth gauge exists from then on. */

@@ -225,11 +225,11 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
   /** Sends the kubelet call of a container whose Running mark was just written; holds its permit. */
   private void launch(ForensicCheckpoint marked, String name) {
     var spec = marked.getSpec();
-    int timeout = spec.getTimeoutSeconds() != null ? spec.getTimeoutSeconds() : config.defaultTimeoutSeconds();
+    int timeout = config.timeoutFor(spec.getTimeoutSeconds());
     CheckpointTarget target = new CheckpointTarget(marked.getStatus().getNodeName(), marked.getMetadata()
         .getNamespace(), spec.getPodName(), name, timeout);
     notifier.callStarting(marked, target, marked.getStatus().container(name)
-        .map(ContainerCheckpointStatus::getAttempts).orElse(0));
+        .map(ContainerCheckpointStatus::getAttempts).orElse(0), spec.getTimeoutSeconds());
     CheckpointKey key = key(marked, name);
     String containerId = marked.getStatus().container(name).map(ContainerCheckpointStatus::getContainerID)
         .orElse(null);

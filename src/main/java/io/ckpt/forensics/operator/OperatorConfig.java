@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  * @param leaderElection whether replicas elect a leader on a Lease, and its timing
  */
 public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNode, int maxConcurrent,
-    int defaultTimeoutSeconds, LogFormat logFormat, int healthPort, Transport transport, Direct direct,
+    int defaultTimeoutSeconds, int maxTimeoutSeconds, LogFormat logFormat, int healthPort, Transport transport, Direct direct,
     RetryPolicy retries, LeaderElection leaderElection) {
 
   /** How log lines are written. */
@@ -118,6 +118,7 @@ public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNo
   public static final String MAX_CONCURRENT_PER_NODE = "FCP_MAX_CONCURRENT_PER_NODE";
   public static final String MAX_CONCURRENT = "FCP_MAX_CONCURRENT";
   public static final String DEFAULT_TIMEOUT_SECONDS = "FCP_DEFAULT_TIMEOUT_SECONDS";
+  public static final String MAX_TIMEOUT_SECONDS = "FCP_MAX_TIMEOUT_SECONDS";
   public static final String LOG_FORMAT = "FCP_LOG_FORMAT";
   public static final String HEALTH_PORT = "FCP_HEALTH_PORT";
   public static final String TRANSPORT = "FCP_TRANSPORT";
@@ -157,10 +158,17 @@ public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNo
           }
           namespaces.add(ns);
         });
+    int defaultTimeout = integer(env, DEFAULT_TIMEOUT_SECONDS, 300, 1, 3600);
+    int maxTimeout = integer(env, MAX_TIMEOUT_SECONDS, 900, 1, 3600);
+    if (defaultTimeout > maxTimeout) {
+      throw new IllegalArgumentException(DEFAULT_TIMEOUT_SECONDS + " (" + defaultTimeout + ") is above "
+          + MAX_TIMEOUT_SECONDS + " (" + maxTimeout + "): lower the default or raise the maximum");
+    }
     return new OperatorConfig(Set.copyOf(namespaces),
         integer(env, MAX_CONCURRENT_PER_NODE, 1, 1, 100),
         integer(env, MAX_CONCURRENT, 10, 1, 1000),
-        integer(env, DEFAULT_TIMEOUT_SECONDS, 300, 1, 3600),
+        defaultTimeout,
+        maxTimeout,
         logFormat(env.getOrDefault(LOG_FORMAT, "text")),
         integer(env, HEALTH_PORT, 8080, 0, 65535),
         transport(env.getOrDefault(TRANSPORT, "proxy")),
@@ -205,8 +213,17 @@ public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNo
 
   /** A copy with another transport (tests and the benchmark switch it). */
   public OperatorConfig withTransport(Transport other, Direct settings) {
-    return new OperatorConfig(watchNamespaces, maxConcurrentPerNode, maxConcurrent, defaultTimeoutSeconds, logFormat,
-        healthPort, other, settings, retries, leaderElection);
+    return new OperatorConfig(watchNamespaces, maxConcurrentPerNode, maxConcurrent, defaultTimeoutSeconds,
+        maxTimeoutSeconds, logFormat, healthPort, other, settings, retries, leaderElection);
+  }
+
+  /**
+   * The kubelet timeout for a spec's {@code timeoutSeconds} (null: the default), never above the
+   * operator's maximum: a call holds its node's checkpoint slot for as long as the kubelet may take,
+   * so one namespace's long timeouts could otherwise keep every other namespace off that node.
+   */
+  public int timeoutFor(Integer requested) {
+    return Math.min(requested != null ? requested : defaultTimeoutSeconds, maxTimeoutSeconds);
   }
 
   private static Transport transport(String raw) {

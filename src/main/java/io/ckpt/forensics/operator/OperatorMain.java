@@ -147,9 +147,10 @@ public final class OperatorMain {
         metrics::scrape);
     operator.start();
     LOG.info("operator started namespaces={} transport={} maxConcurrent={} maxConcurrentPerNode={}"
-            + " defaultTimeoutSeconds={} healthPort={} apiServer={} leaderElection={} identity={}",
+            + " defaultTimeoutSeconds={} maxTimeoutSeconds={} healthPort={} apiServer={} leaderElection={} identity={}",
         config.watchNamespaces().isEmpty() ? "all" : String.join(",", config.watchNamespaces()),
         config.transport(), config.maxConcurrent(), config.maxConcurrentPerNode(), config.defaultTimeoutSeconds(),
+        config.maxTimeoutSeconds(),
         health.port(), client.getMasterUrl(),
         election.enabled() ? election.leaseNamespace() + "/" + election.leaseName() : "off", identity);
     return new Running(operator, reconciler, transport, client, health, ticker, metrics, eventWriter);

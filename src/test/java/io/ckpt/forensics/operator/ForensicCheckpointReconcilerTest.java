@@ -425,6 +425,17 @@ class ForensicCheckpointReconcilerTest {
   }
 
   @Test
+  void aTimeoutAboveTheOperatorsMaximumIsCutToItAndSaidSo() {
+    createPod("slow", "worker-1", "Running", Map.of("app", true));
+    createFcp("long", "slow", null, 3600);
+
+    assertThat(settle("long").getStatus().getPhase()).isEqualTo(CheckpointPhase.Succeeded);
+    assertThat(kubelet.calls).containsExactly(new CheckpointTarget("worker-1", NS, "slow", "app", 900));
+    assertThat(eventMessage("TimeoutCapped", "long")).isEqualTo("container app: spec.timeoutSeconds 3600 is above"
+        + " the operator's maximum (FCP_MAX_TIMEOUT_SECONDS); the kubelet is given 900 s");
+  }
+
+  @Test
   void anAnswerIsLoggedWithItsIdentitiesBeforeStatusRecordsIt() {
     Pod pod = createPod("web", "worker-1", "Running", Map.of("app", true));
     createFcp("logged", "web", null, null);

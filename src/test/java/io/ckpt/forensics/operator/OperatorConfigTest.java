@@ -19,6 +19,7 @@ class OperatorConfigTest {
     assertThat(config.maxConcurrentPerNode()).isEqualTo(1);
     assertThat(config.maxConcurrent()).isEqualTo(10);
     assertThat(config.defaultTimeoutSeconds()).isEqualTo(300);
+    assertThat(config.maxTimeoutSeconds()).isEqualTo(900);
     assertThat(config.logFormat()).isEqualTo(OperatorConfig.LogFormat.text);
     assertThat(config.healthPort()).isEqualTo(8080);
   }
@@ -27,14 +28,29 @@ class OperatorConfigTest {
   void readsEveryVariable() {
     OperatorConfig config = OperatorConfig.fromEnvironment(Map.of(
         "FCP_WATCH_NAMESPACES", " dev, prod ,,", "FCP_MAX_CONCURRENT_PER_NODE", "2", "FCP_MAX_CONCURRENT", "20",
-        "FCP_DEFAULT_TIMEOUT_SECONDS", "900", "FCP_LOG_FORMAT", "JSON", "FCP_HEALTH_PORT", "0"));
+        "FCP_DEFAULT_TIMEOUT_SECONDS", "900", "FCP_MAX_TIMEOUT_SECONDS", "1200", "FCP_LOG_FORMAT", "JSON",
+        "FCP_HEALTH_PORT", "0"));
 
     assertThat(config.watchNamespaces()).isEqualTo(Set.of("dev", "prod"));
     assertThat(config.maxConcurrentPerNode()).isEqualTo(2);
     assertThat(config.maxConcurrent()).isEqualTo(20);
     assertThat(config.defaultTimeoutSeconds()).isEqualTo(900);
+    assertThat(config.maxTimeoutSeconds()).isEqualTo(1200);
     assertThat(config.logFormat()).isEqualTo(OperatorConfig.LogFormat.json);
     assertThat(config.healthPort()).isZero();
+  }
+
+  @Test
+  void timeoutsAreBoundedByTheOperatorsMaximum() {
+    OperatorConfig config = OperatorConfig.fromEnvironment(Map.of("FCP_MAX_TIMEOUT_SECONDS", "600"));
+
+    assertThat(config.timeoutFor(null)).isEqualTo(300);
+    assertThat(config.timeoutFor(45)).isEqualTo(45);
+    assertThat(config.timeoutFor(3600)).isEqualTo(600);
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("FCP_DEFAULT_TIMEOUT_SECONDS", "1000")))
+        .hasMessageContaining("FCP_DEFAULT_TIMEOUT_SECONDS (1000) is above FCP_MAX_TIMEOUT_SECONDS (900)");
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("FCP_MAX_TIMEOUT_SECONDS", "3601")))
+        .hasMessageContaining("FCP_MAX_TIMEOUT_SECONDS");
   }
 
   @Test
