@@ -30,6 +30,11 @@ public class ContainerCheckpointStatus {
       + "note says why.")
   private Integer retries;
 
+  @JsonPropertyDescription("Identifier of the current or last kubelet call, written before the call is sent. Only "
+      + "the result of the call with this identifier is recorded, so two operator processes (a split brain during "
+      + "failover) never overwrite each other's results.")
+  private String attemptID;
+
   @JsonPropertyDescription("When the current or last kubelet call started (RFC 3339).")
   private String startedAt;
 
@@ -41,6 +46,10 @@ public class ContainerCheckpointStatus {
 
   @JsonPropertyDescription("Duration of the successful kubelet call in milliseconds.")
   private Long durationMillis;
+
+  @JsonPropertyDescription("Set when the pod's UID or the container's ID was different when the successful call "
+      + "ended than when it started: the archive may be of the replacement, not of containerID.")
+  private IdentityChange identityChange;
 
   @JsonPropertyDescription("Set when an earlier attempt was interrupted, e.g. by an operator restart, "
       + "and may have left an archive on the node.")
@@ -112,6 +121,14 @@ public class ContainerCheckpointStatus {
     this.retries = retries;
   }
 
+  public String getAttemptID() {
+    return attemptID;
+  }
+
+  public void setAttemptID(String attemptID) {
+    this.attemptID = attemptID;
+  }
+
   public String getStartedAt() {
     return startedAt;
   }
@@ -142,6 +159,14 @@ public class ContainerCheckpointStatus {
 
   public void setDurationMillis(Long durationMillis) {
     this.durationMillis = durationMillis;
+  }
+
+  public IdentityChange getIdentityChange() {
+    return identityChange;
+  }
+
+  public void setIdentityChange(IdentityChange identityChange) {
+    this.identityChange = identityChange;
   }
 
   public String getNote() {

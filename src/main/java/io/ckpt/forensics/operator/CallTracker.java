@@ -34,13 +34,16 @@ final class CallTracker {
   /** A kubelet call in flight, or finished and not yet recorded in status. */
   private final class KubeletCall {
     final CompletableFuture<CheckpointOutcome> outcome;
+    /** The identifier status gave this attempt before it was sent: only a matching status records it. */
+    final String attemptID;
     final long startNanos;
     long endNanos;
     /** Set after endNanos, so that a finished call always has its duration. */
     volatile boolean ended;
 
-    KubeletCall(CompletableFuture<CheckpointOutcome> outcome) {
+    KubeletCall(CompletableFuture<CheckpointOutcome> outcome, String attemptID) {
       this.outcome = outcome;
+      this.attemptID = attemptID;
       this.startNanos = ticker.nanoTime();
     }
 
@@ -91,7 +94,7 @@ final class CallTracker {
         return CheckpointPlanner.Call.IN_FLIGHT;
       }
       return CheckpointPlanner.Call.finished(outcomeOf(call.outcome),
-          Duration.ofNanos(call.endNanos - call.startNanos));
+          Duration.ofNanos(call.endNanos - call.startNanos), call.attemptID);
     }
     if (scheduler.isGranted(key)) {
       return CheckpointPlanner.Call.GRANTED;
@@ -124,8 +127,8 @@ final class CallTracker {
    * Follows a call just sent. When it ends, its permit goes back (the container's gap starts) and
    * the object is woken to record the result; if the object is gone, the result is logged.
    */
-  void started(CheckpointKey key, CompletableFuture<CheckpointOutcome> outcome) {
-    KubeletCall call = new KubeletCall(outcome);
+  void started(CheckpointKey key, String attemptID, CompletableFuture<CheckpointOutcome> outcome) {
+    KubeletCall call = new KubeletCall(outcome, attemptID);
     keysOf(key.uid()).add(key);
     calls.put(key, call);
     outcome.whenComplete((result, error) -> {

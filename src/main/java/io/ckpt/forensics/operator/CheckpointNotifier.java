@@ -66,6 +66,14 @@ final class CheckpointNotifier {
         LOG.warn("checkpoint failed fcp={} reason={} message=\"{}\"", ref(fcp), w.reason(), w.message());
       } else if (notice instanceof CheckpointPlanner.Notice.Finished) {
         finished(fcp, checkpointed);
+      } else if (notice instanceof CheckpointPlanner.Notice.Superseded s) {
+        superseded(fcp, s);
+      } else if (notice instanceof CheckpointPlanner.Notice.IdentityChanged i) {
+        fcp.getStatus().container(i.container()).ifPresent(c -> {
+          events.warning(fcp, "IdentityChanged", "container " + c.getName() + ": " + c.getIdentityChange().getMessage());
+          LOG.warn("identity changed during the call fcp={} container={} message=\"{}\"", ref(fcp), c.getName(),
+              c.getIdentityChange().getMessage());
+        });
       }
     }
   }
@@ -75,19 +83,21 @@ final class CheckpointNotifier {
    * identities the call was made for and the archive path, so the log alone can tie an archive to
    * its object, pod and container.
    */
-  void answerArrived(ForensicCheckpoint fcp, String podUid, String containerId, CheckpointTarget target,
+  void answerArrived(ForensicCheckpoint fcp, ContainerCheckpointStatus entry, CheckpointTarget target,
       CheckpointOutcome outcome, Throwable error) {
     String result = outcome instanceof CheckpointOutcome.Success s ? "succeeded archivePath=" + s.archivePath()
         : outcome instanceof CheckpointOutcome.Failure f ? "failed reason=" + f.failure().getReason()
         : "failed error=" + (error == null ? "none" : error.getClass().getSimpleName());
-    LOG.info("kubelet answer arrived fcp={} fcpUID={} podUID={} container={} containerID={} node={} result={}",
-        ref(fcp), fcp.getMetadata().getUid(), podUid, target.container(), containerId, target.node(), result);
+    LOG.info("kubelet answer arrived fcp={} fcpUID={} podUID={} container={} containerID={} node={} attemptID={}"
+        + " result={}", ref(fcp), fcp.getMetadata().getUid(), fcp.getStatus().getPodUID(), target.container(),
+        entry.getContainerID(), target.node(), entry.getAttemptID(), result);
   }
 
-  /** A kubelet call is about to be sent. */
-  void callStarting(ForensicCheckpoint fcp, CheckpointTarget target, int attempt, Integer requestedTimeout) {
-    LOG.info("kubelet call started fcp={} target={} attempt={} timeoutSeconds={}", ref(fcp), target, attempt,
-        target.timeoutSeconds());
+  /** A kubelet call is about to be sent; {@code entry} is its container's status as marked Running. */
+  void callStarting(ForensicCheckpoint fcp, CheckpointTarget target, ContainerCheckpointStatus entry,
+      Integer requestedTimeout) {
+    LOG.info("kubelet call started fcp={} target={} attempt={} attemptID={} timeoutSeconds={}", ref(fcp), target,
+        entry.getAttempts(), entry.getAttemptID(), target.timeoutSeconds());
     if (requestedTimeout != null && requestedTimeout > target.timeoutSeconds()) {
       events.warning(fcp, "TimeoutCapped", "container " + target.container() + ": spec.timeoutSeconds "
           + requestedTimeout + " is above the operator's maximum (" + OperatorConfig.MAX_TIMEOUT_SECONDS
@@ -116,6 +126,23 @@ final class CheckpointNotifier {
           + " reason={}", key.resource().getNamespace().orElse("") + "/" + key.resource().getName(), key.container(),
           why);
     }
+  }
+
+  /**
+   * A call of this process ended after another process had marked the container with a new attempt
+   * (a split brain during failover): status keeps that attempt; this result is told in the log and
+   * an Event, since the kubelet may have written an archive for it.
+   */
+  private void superseded(ForensicCheckpoint fcp, CheckpointPlanner.Notice.Superseded s) {
+    String result = s.outcome() instanceof CheckpointOutcome.Success success
+        ? "succeeded with archive " + success.archivePath() + " on node " + fcp.getStatus().getNodeName()
+        : "failed (" + ((CheckpointOutcome.Failure) s.outcome()).failure().getReason() + ")";
+    String message = "container " + s.container() + ": attempt " + s.attemptID() + " " + result
+        + ", but status already names attempt " + s.currentAttemptID() + " (another operator process took over);"
+        + " this result is not recorded in status";
+    events.warning(fcp, "AttemptSuperseded", message);
+    LOG.warn("kubelet result of a superseded attempt fcp={} container={} attemptID={} currentAttemptID={} result=\"{}\"",
+        ref(fcp), s.container(), s.attemptID(), s.currentAttemptID(), result);
   }
 
   /** A status write found the object deleted: what this process held for it is dropped. */

@@ -7,6 +7,7 @@ import io.ckpt.forensics.api.ContainerPhase;
 import io.ckpt.forensics.api.FailureReason;
 import io.ckpt.forensics.api.ForensicCheckpoint;
 import io.ckpt.forensics.api.ForensicCheckpointStatus;
+import io.ckpt.forensics.api.IdentityChange;
 import io.ckpt.forensics.kubelet.CheckpointOutcome;
 import java.time.Clock;
 import java.time.Duration;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -47,15 +49,22 @@ final class CheckpointPlanner {
     FINISHED
   }
 
-  /** One container's call as this process knows it; outcome and elapsed only when FINISHED. */
-  record Call(Stage stage, CheckpointOutcome outcome, Duration elapsed) {
-    static final Call NONE = new Call(Stage.NONE, null, null);
-    static final Call WAITING = new Call(Stage.WAITING, null, null);
-    static final Call GRANTED = new Call(Stage.GRANTED, null, null);
-    static final Call IN_FLIGHT = new Call(Stage.IN_FLIGHT, null, null);
+  /**
+   * One container's call as this process knows it; outcome, elapsed and the attempt identifier it
+   * was sent under only when FINISHED.
+   */
+  record Call(Stage stage, CheckpointOutcome outcome, Duration elapsed, String attemptID) {
+    static final Call NONE = new Call(Stage.NONE, null, null, null);
+    static final Call WAITING = new Call(Stage.WAITING, null, null, null);
+    static final Call GRANTED = new Call(Stage.GRANTED, null, null, null);
+    static final Call IN_FLIGHT = new Call(Stage.IN_FLIGHT, null, null, null);
 
-    static Call finished(CheckpointOutcome outcome, Duration elapsed) {
-      return new Call(Stage.FINISHED, outcome, elapsed);
+    static Call finished(CheckpointOutcome outcome, Duration elapsed, String attemptID) {
+      return new Call(Stage.FINISHED, outcome, elapsed, attemptID);
+    }
+
+    boolean succeeded() {
+      return stage == Stage.FINISHED && outcome instanceof CheckpointOutcome.Success;
     }
   }
 
@@ -123,18 +132,33 @@ final class CheckpointPlanner {
     /** The object reached a terminal phase. */
     record Finished() implements Notice {
     }
+
+    /**
+     * A call of this process ended, but status names another attempt (another operator process
+     * marked the container since): its result is not recorded, only told.
+     */
+    record Superseded(String container, String attemptID, String currentAttemptID, CheckpointOutcome outcome)
+        implements Notice {
+    }
+
+    /** A container was checkpointed, but the pod or container it names changed during the call. */
+    record IdentityChanged(String container) implements Notice {
+    }
   }
 
   private final Clock clock;
   private final UnaryOperator<ForensicCheckpointStatus> copy;
+  private final Supplier<String> attemptIDs;
 
   /**
    * @param copy a deep copy of a status (the planner changes only its copy; the object it was given
    *     may be the informer's cached one)
+   * @param attemptIDs a new identifier for each call, unique across operator processes
    */
-  CheckpointPlanner(Clock clock, UnaryOperator<ForensicCheckpointStatus> copy) {
+  CheckpointPlanner(Clock clock, UnaryOperator<ForensicCheckpointStatus> copy, Supplier<String> attemptIDs) {
     this.clock = clock;
     this.copy = copy;
+    this.attemptIDs = attemptIDs;
   }
 
   static boolean isTerminal(ForensicCheckpoint fcp) {
@@ -196,9 +220,14 @@ final class CheckpointPlanner {
     return ask;
   }
 
-  /** True if a call is about to start but the pod was not read in this pass: it must be read first. */
+  /**
+   * True if the pod must be read before planning: a call is about to start (the pod may have been
+   * replaced while the container waited), or a call succeeded (the pod or container may have been
+   * replaced during the call, and the archive with it), and this pass has not read it yet.
+   */
   static boolean needsFreshPod(Input in) {
-    return !in.pod().read() && in.calls().values().stream().anyMatch(c -> c.stage() == Stage.GRANTED);
+    return !in.pod().read() && in.calls().values().stream().anyMatch(c -> c.stage() == Stage.GRANTED
+        || c.succeeded());
   }
 
   Plan plan(Input in) {
@@ -239,18 +268,29 @@ final class CheckpointPlanner {
         if (call.stage() == Stage.GRANTED || call.stage() == Stage.WAITING) {
           unused.add(name);
         } else if (call.stage() == Stage.FINISHED) {
-          recorded.add(name); // already in status (written by an earlier pass)
+          recorded.add(name);
+          if (!Objects.equals(call.attemptID(), c.getAttemptID())) {
+            // status holds another attempt's result: this one is told, never written over it
+            notices.add(new Notice.Superseded(name, call.attemptID(), c.getAttemptID(), call.outcome()));
+          } // else already in status, written by an earlier pass
         }
         continue;
       }
       switch (call.stage()) {
         case FINISHED -> {
-          record(c, call);
           recorded.add(name);
+          if (!Objects.equals(call.attemptID(), c.getAttemptID())) {
+            notices.add(new Notice.Superseded(name, call.attemptID(), c.getAttemptID(), call.outcome()));
+            break;
+          }
+          record(c, call, status, in.pod());
           notices.add(new Notice.CallEnded(call.outcome() instanceof CheckpointOutcome.Success, call.elapsed()));
           notices.add(c.getPhase() == ContainerPhase.Succeeded
               ? new Notice.ContainerCheckpointed(name, call.elapsed().toMillis())
               : new Notice.ContainerFailed(name));
+          if (c.getIdentityChange() != null) {
+            notices.add(new Notice.IdentityChanged(name));
+          }
           changed = true;
         }
         case GRANTED -> {
@@ -298,7 +338,7 @@ final class CheckpointPlanner {
       return new Plan(null, List.of(), recorded, unused, first, firstSight ? in.pod().pod() : null, false);
     }
     if (!firstWrite && !changed) {
-      return new Plan(null, List.of(), recorded, unused, List.of(), null, false);
+      return new Plan(null, List.of(), recorded, unused, notices, null, false);
     }
     CheckpointProgress.summarize(status, fcp.getMetadata().getGeneration(), clock);
     first.addAll(notices);
@@ -404,12 +444,14 @@ final class CheckpointPlanner {
     c.setPhase(ContainerPhase.Running);
     c.setRetries(null);
     c.setAttempts(attempts(c) + 1);
+    c.setAttemptID(attemptIDs.get());
+    c.setIdentityChange(null);
     c.setStartedAt(Conditions.rfc3339(clock));
     describe(c, pod);
   }
 
-  /** A finished call's result, as status keeps it. */
-  private void record(ContainerCheckpointStatus c, Call call) {
+  /** A finished call's result, as status keeps it; {@code pod} was read after the call ended. */
+  private void record(ContainerCheckpointStatus c, Call call, ForensicCheckpointStatus status, PodRead pod) {
     CheckpointOutcome outcome = call.outcome();
     if (outcome.retries() > 0) {
       c.setRetries(outcome.retries());
@@ -424,10 +466,45 @@ final class CheckpointPlanner {
       c.setCheckpointedAt(Conditions.rfc3339(clock));
       c.setDurationMillis(call.elapsed().toMillis());
       c.setFailure(null);
+      c.setIdentityChange(identityChange(c, status, pod));
     } else if (outcome instanceof CheckpointOutcome.Failure failure) {
       c.setPhase(ContainerPhase.Failed);
       c.setFailure(failure.failure());
     }
+  }
+
+  /**
+   * What differs between the identity recorded before a successful call and the pod read after it,
+   * or null if nothing does. The kubelet looks the container up by pod and container name, so a pod
+   * recreated under the same name (a StatefulSet) or a container restarted during the call may be
+   * what was checkpointed.
+   */
+  private static IdentityChange identityChange(ContainerCheckpointStatus c, ForensicCheckpointStatus status,
+      PodRead read) {
+    String before = "pod UID " + status.getPodUID() + ", container ID " + c.getContainerID();
+    if (!read.read()) {
+      return null; // not reached: the reconciler reads the pod before recording a success
+    }
+    if (read.deniedCode() != 0) {
+      return new IdentityChange(null, null, "the pod could not be read again after the call (HTTP "
+          + read.deniedCode() + "): the archive's identity (" + before + ") is not confirmed");
+    }
+    PodSnapshot pod = read.pod();
+    if (pod == null) {
+      return new IdentityChange(null, null, "the pod was deleted by the time the call ended: the archive's identity ("
+          + before + ") is not confirmed");
+    }
+    PodSnapshot.ContainerState now = pod.statuses().get(c.getName());
+    String containerNow = now == null ? null : now.containerID();
+    boolean podChanged = !Objects.equals(pod.uid(), status.getPodUID());
+    boolean containerChanged = !Objects.equals(containerNow, c.getContainerID());
+    if (!podChanged && !containerChanged) {
+      return null;
+    }
+    String what = podChanged ? "the pod was replaced during the call (UID " + status.getPodUID() + " -> " + pod.uid()
+        + ")" : "the container's ID changed during the call (" + c.getContainerID() + " -> " + containerNow + ")";
+    return new IdentityChange(pod.uid(), containerNow, what + ": the kubelet finds containers by pod and container"
+        + " name, so the archive may be of the replacement rather than of " + before);
   }
 
   private static List<String> selected(ForensicCheckpoint fcp, PodSnapshot pod) {

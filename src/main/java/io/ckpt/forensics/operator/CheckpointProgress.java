@@ -65,8 +65,11 @@ final class CheckpointProgress {
         .filter(c -> c.getPhase() == ContainerPhase.Failed && c.getFailure() != null)
         .map(c -> c.getName() + ": " + c.getFailure().getReason())
         .collect(Collectors.joining(", "));
+    String changed = status.getContainers().stream().filter(c -> c.getIdentityChange() != null)
+        .map(ContainerCheckpointStatus::getName).collect(Collectors.joining(", "));
     String summary = succeeded + "/" + total + " containers checkpointed"
-        + (failed > 0 ? ", " + failed + " failed (" + failures + ")" : "");
+        + (failed > 0 ? ", " + failed + " failed (" + failures + ")" : "")
+        + (changed.isEmpty() ? "" : "; identity not confirmed for " + changed + " (see identityChange)");
     return switch (phase) {
       case Pending -> "waiting for a free checkpoint slot on node " + status.getNodeName() + "; " + summary;
       case Running -> "checkpoint in progress on node " + status.getNodeName() + "; " + summary;

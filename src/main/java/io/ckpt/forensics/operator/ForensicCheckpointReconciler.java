@@ -24,6 +24,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -87,7 +88,8 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
     this.config = config;
     this.ticker = ticker;
     this.recorder = new StatusRecorder(client, clock);
-    this.planner = new CheckpointPlanner(clock, status -> client.getKubernetesSerialization().clone(status));
+    this.planner = new CheckpointPlanner(clock, status -> client.getKubernetesSerialization().clone(status),
+        () -> UUID.randomUUID().toString());
     this.notifier = new CheckpointNotifier(new CheckpointEvents(client, clock, instance, eventWriter), metrics, clock,
         transport.warning());
     this.tracker = new CallTracker(config.maxConcurrent(), config.maxConcurrentPerNode(), SAME_CONTAINER_GAP, ticker,
@@ -228,22 +230,20 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
     int timeout = config.timeoutFor(spec.getTimeoutSeconds());
     CheckpointTarget target = new CheckpointTarget(marked.getStatus().getNodeName(), marked.getMetadata()
         .getNamespace(), spec.getPodName(), name, timeout);
-    notifier.callStarting(marked, target, marked.getStatus().container(name)
-        .map(ContainerCheckpointStatus::getAttempts).orElse(0), spec.getTimeoutSeconds());
+    ContainerCheckpointStatus entry = marked.getStatus().container(name).orElseThrow();
+    notifier.callStarting(marked, target, entry, spec.getTimeoutSeconds());
     CheckpointKey key = key(marked, name);
-    String containerId = marked.getStatus().container(name).map(ContainerCheckpointStatus::getContainerID)
-        .orElse(null);
     CompletableFuture<CheckpointOutcome> outcome;
     try {
       // Logged as it arrives, before the tracker wakes anything that writes status: the log keeps
       // the answer (and where the archive is) even if that write never happens.
       outcome = transport.checkpoint(target).whenComplete((result, error) -> notifier.answerArrived(marked,
-          marked.getStatus().getPodUID(), containerId, target, result, error));
+          entry, target, result, error));
     } catch (RuntimeException e) {
       tracker.releaseUnused(key);
       throw e;
     }
-    tracker.started(key, outcome);
+    tracker.started(key, entry.getAttemptID(), outcome);
   }
 
   /** The object as the API server has it now, or null if it was deleted (or replaced by another UID). */

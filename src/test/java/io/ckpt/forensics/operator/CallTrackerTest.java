@@ -40,7 +40,7 @@ class CallTrackerTest {
   void aCallsDurationRunsFromSendToAnswerOnTheTicker() {
     CompletableFuture<CheckpointOutcome> answer = new CompletableFuture<>();
     tracker.requestPermit(key("a"), "n1", "dev/a/app");
-    tracker.started(key("a"), answer);
+    tracker.started(key("a"), "attempt-1", answer);
     assertThat(tracker.state(key("a"))).isEqualTo(CheckpointPlanner.Call.IN_FLIGHT);
 
     ticker.advance(Duration.ofMillis(2500));
@@ -48,7 +48,7 @@ class CallTrackerTest {
     ticker.advance(Duration.ofSeconds(3));
 
     assertThat(tracker.state(key("a"))).isEqualTo(CheckpointPlanner.Call.finished(new CheckpointOutcome.Success(
-        "/a.tar"), Duration.ofMillis(2500)));
+        "/a.tar"), Duration.ofMillis(2500), "attempt-1"));
     assertThat(woken).containsExactly(key("a").resource());
   }
 
@@ -56,7 +56,7 @@ class CallTrackerTest {
   void aPermitGrantedToAnObjectDeletedWhileItWaitedGoesToTheNextAtOnce() {
     CompletableFuture<CheckpointOutcome> first = new CompletableFuture<>();
     tracker.requestPermit(key("a"), "n1", "dev/a/app");
-    tracker.started(key("a"), first);
+    tracker.started(key("a"), "attempt-1", first);
     tracker.requestPermit(key("gone"), "n1", "dev/gone/app");
     tracker.requestPermit(key("c"), "n1", "dev/c/app");
 
@@ -72,7 +72,7 @@ class CallTrackerTest {
   void aResultAfterDeletionIsLoggedWithItsArchiveAndNotKept() {
     CompletableFuture<CheckpointOutcome> answer = new CompletableFuture<>();
     tracker.requestPermit(key("gone"), "n1", "dev/gone/app");
-    tracker.started(key("gone"), answer);
+    tracker.started(key("gone"), "attempt-1", answer);
 
     deleted.add("gone-uid");
     answer.complete(new CheckpointOutcome.Success("/var/lib/kubelet/checkpoints/gone.tar"));
@@ -89,7 +89,7 @@ class CallTrackerTest {
   void theSweepKeepsTheNodeBusyWhileADeletedObjectsCallStillRuns() {
     CompletableFuture<CheckpointOutcome> answer = new CompletableFuture<>();
     tracker.requestPermit(key("gone"), "n1", "dev/gone/app");
-    tracker.started(key("gone"), answer);
+    tracker.started(key("gone"), "attempt-1", answer);
     tracker.requestPermit(key("next"), "n1", "dev/next/app");
     deleted.add("gone-uid");
 
@@ -104,7 +104,7 @@ class CallTrackerTest {
   void theSweepOffersAnUnwrittenResultAgain() {
     CompletableFuture<CheckpointOutcome> answer = new CompletableFuture<>();
     tracker.requestPermit(key("a"), "n1", "dev/a/app");
-    tracker.started(key("a"), answer);
+    tracker.started(key("a"), "attempt-1", answer);
     answer.complete(new CheckpointOutcome.Success("/a.tar"));
     woken.clear(); // that wake-up's reconcile failed: the API server was away
 

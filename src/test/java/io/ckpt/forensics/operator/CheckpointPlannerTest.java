@@ -25,6 +25,7 @@ import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -36,7 +37,9 @@ class CheckpointPlannerTest {
 
   static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-23T10:00:00Z"), ZoneOffset.UTC);
   static final KubernetesSerialization JSON = new KubernetesSerialization();
-  final CheckpointPlanner planner = new CheckpointPlanner(CLOCK, JSON::clone);
+  final AtomicInteger attemptIDs = new AtomicInteger(100);
+  final CheckpointPlanner planner = new CheckpointPlanner(CLOCK, JSON::clone,
+      () -> "attempt-" + attemptIDs.incrementAndGet());
 
   static final PodSnapshot POD = pod("uid-1", "worker-1", "Running", Map.of("app", true));
 
@@ -175,9 +178,9 @@ class CheckpointPlannerTest {
   void aFinishedCallIsRecordedWithItsOwnDuration() {
     ForensicCheckpoint fcp = fcp(null, running("app", 1));
     Call done = Call.finished(new CheckpointOutcome.Success("/var/lib/kubelet/checkpoints/a.tar", 2),
-        Duration.ofMillis(1234));
+        Duration.ofMillis(1234), "attempt-1");
 
-    Plan plan = planner.plan(new Input(fcp, PodRead.NOT_READ, null, Map.of("app", done)));
+    Plan plan = planner.plan(new Input(fcp, PodRead.of(POD), null, Map.of("app", done)));
 
     ContainerCheckpointStatus app = plan.status().container("app").orElseThrow();
     assertThat(app.getPhase()).isEqualTo(ContainerPhase.Succeeded);
@@ -185,6 +188,7 @@ class CheckpointPlannerTest {
     assertThat(app.getDurationMillis()).isEqualTo(1234);
     assertThat(app.getRetries()).isEqualTo(2);
     assertThat(app.getNote()).contains("2 automatic retries");
+    assertThat(app.getIdentityChange()).as("the pod read after the call is the one marked").isNull();
     assertThat(plan.status().getPhase()).isEqualTo(CheckpointPhase.Succeeded);
     assertThat(plan.recorded()).containsExactly("app");
     assertThat(plan.done()).isTrue();
@@ -198,7 +202,7 @@ class CheckpointPlannerTest {
   void aFailedCallIsRecordedWithTheKubeletsWords() {
     ForensicCheckpoint fcp = fcp(null, running("app", 1));
     Call done = Call.finished(new CheckpointOutcome.Failure(new CheckpointFailure(FailureReason.CRIUFailed,
-        "criu failed", 500)), Duration.ofMillis(10));
+        "criu failed", 500)), Duration.ofMillis(10), "attempt-1");
 
     Plan plan = planner.plan(new Input(fcp, PodRead.NOT_READ, null, Map.of("app", done)));
 
@@ -207,6 +211,107 @@ class CheckpointPlannerTest {
     assertThat(plan.status().getPhase()).isEqualTo(CheckpointPhase.Failed);
     assertThat(plan.notices()).containsExactly(new Notice.CallEnded(false, Duration.ofMillis(10)),
         new Notice.ContainerFailed("app"), new Notice.Finished());
+  }
+
+  // ---- the identity of what was checkpointed
+
+  @Test
+  void aSucceededCallNeedsThePodReadAgainAFailedOneDoesNot() {
+    ForensicCheckpoint fcp = fcp(null, running("app", 1));
+    Call succeeded = Call.finished(new CheckpointOutcome.Success("/a.tar"), Duration.ZERO, "attempt-1");
+    Call failed = Call.finished(new CheckpointOutcome.Failure(new CheckpointFailure(FailureReason.CRIUFailed, "x",
+        500)), Duration.ZERO, "attempt-1");
+
+    assertThat(CheckpointPlanner.needsFreshPod(new Input(fcp, PodRead.NOT_READ, null, Map.of("app", succeeded))))
+        .isTrue();
+    assertThat(CheckpointPlanner.needsFreshPod(new Input(fcp, PodRead.of(POD), null, Map.of("app", succeeded))))
+        .isFalse();
+    assertThat(CheckpointPlanner.needsFreshPod(new Input(fcp, PodRead.NOT_READ, null, Map.of("app", failed))))
+        .isFalse();
+  }
+
+  static Stream<Arguments> identityChanges() {
+    PodSnapshot restarted = new PodSnapshot("uid-1", "worker-1", "Running", List.of("app"), Map.of("app",
+        new PodSnapshot.ContainerState("containerd://app-2", "img/app", "img/app@sha256:0", true)));
+    return Stream.of(
+        Arguments.of("pod replaced", PodRead.of(pod("uid-2", "worker-1", "Running", Map.of("app", true))), "uid-2",
+            "containerd://app", "the pod was replaced during the call (UID uid-1 -> uid-2)"),
+        Arguments.of("container restarted", PodRead.of(restarted), "uid-1", "containerd://app-2",
+            "the container's ID changed during the call (containerd://app -> containerd://app-2)"),
+        Arguments.of("pod deleted", PodRead.of(null), null, null, "the pod was deleted by the time the call ended"),
+        Arguments.of("pod unreadable", PodRead.denied(403), null, null, "could not be read again after the call"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("identityChanges")
+  void aSuccessWhoseIdentityChangedDuringTheCallSaysSoInsteadOfClaimingTheOldOne(String name, PodRead after,
+      String podUID, String containerID, String text) {
+    ForensicCheckpoint fcp = fcp(null, running("app", 1));
+    Call done = Call.finished(new CheckpointOutcome.Success("/a.tar"), Duration.ofMillis(5), "attempt-1");
+
+    Plan plan = planner.plan(new Input(fcp, after, null, Map.of("app", done)));
+
+    ContainerCheckpointStatus app = plan.status().container("app").orElseThrow();
+    assertThat(app.getPhase()).as("the kubelet did write an archive").isEqualTo(ContainerPhase.Succeeded);
+    assertThat(app.getIdentityChange()).isNotNull();
+    assertThat(app.getIdentityChange().getPodUID()).isEqualTo(podUID);
+    assertThat(app.getIdentityChange().getContainerID()).isEqualTo(containerID);
+    assertThat(app.getIdentityChange().getMessage()).contains(text)
+        .contains("pod UID uid-1, container ID containerd://app");
+    assertThat(plan.notices()).contains(new Notice.IdentityChanged("app"));
+  }
+
+  // ---- split brain: results belong to attempts
+
+  @Test
+  void aResultOfAnAttemptThatStatusNoLongerNamesIsToldNotRecorded() {
+    ForensicCheckpointStatus status = running("app", 2); // another process marked attempt-2 since
+    ForensicCheckpoint fcp = fcp(null, status);
+    CheckpointOutcome outcome = new CheckpointOutcome.Success("/a.tar");
+    Call mine = Call.finished(outcome, Duration.ofMillis(5), "attempt-1");
+
+    Plan plan = planner.plan(new Input(fcp, PodRead.of(POD), null, Map.of("app", mine)));
+
+    assertThat(plan.status()).as("nothing is written over attempt-2").isNull();
+    assertThat(plan.recorded()).containsExactly("app");
+    assertThat(plan.notices()).containsExactly(new Notice.Superseded("app", "attempt-1", "attempt-2", outcome));
+  }
+
+  @Test
+  void aResultArrivingAfterAnotherAttemptEndedTheContainerIsToldNotRecorded() {
+    ForensicCheckpointStatus status = running("app", 2);
+    status.getContainers().get(0).setPhase(ContainerPhase.Succeeded);
+    ForensicCheckpoint fcp = fcp(List.of("app", "db"), status);
+    ContainerCheckpointStatus db = new ContainerCheckpointStatus("db");
+    db.setPhase(ContainerPhase.Running);
+    db.setAttempts(1);
+    db.setAttemptID("attempt-1");
+    status.getContainers().add(db);
+    CheckpointOutcome outcome = new CheckpointOutcome.Success("/mine.tar");
+
+    Plan plan = planner.plan(new Input(fcp, PodRead.of(POD), null, Map.of("app",
+        Call.finished(outcome, Duration.ZERO, "attempt-1"))));
+
+    assertThat(plan.status()).isNull();
+    assertThat(plan.notices()).containsExactly(new Notice.Superseded("app", "attempt-1", "attempt-2", outcome));
+  }
+
+  @Test
+  void aResultAlreadyRecordedByThisAttemptIsDroppedQuietly() {
+    ForensicCheckpointStatus status = running("app", 1);
+    status.getContainers().get(0).setPhase(ContainerPhase.Succeeded);
+    ContainerCheckpointStatus db = new ContainerCheckpointStatus("db");
+    db.setPhase(ContainerPhase.Pending);
+    db.setAttempts(0);
+    status.getContainers().add(db);
+    ForensicCheckpoint fcp = fcp(List.of("app", "db"), status);
+
+    Plan plan = planner.plan(new Input(fcp, PodRead.of(POD), null, Map.of("app",
+        Call.finished(new CheckpointOutcome.Success("/a.tar"), Duration.ZERO, "attempt-1"))));
+
+    assertThat(plan.status()).isNull();
+    assertThat(plan.recorded()).containsExactly("app");
+    assertThat(plan.notices()).isEmpty();
   }
 
   // ---- restarts
@@ -220,6 +325,7 @@ class CheckpointPlannerTest {
 
     ContainerCheckpointStatus app = plan.status().container("app").orElseThrow();
     assertThat(app.getAttempts()).isEqualTo(2);
+    assertThat(app.getAttemptID()).as("a new identifier, written before the call").isEqualTo("attempt-101");
     assertThat(app.getNote()).contains("attempt 1 (started 2026-11-23T09:00:00Z) was interrupted")
         .contains("may have left an archive on node worker-1");
     assertThat(plan.calls()).containsExactly("app");
@@ -289,6 +395,8 @@ class CheckpointPlannerTest {
     ContainerCheckpointStatus c = new ContainerCheckpointStatus(container);
     c.setPhase(ContainerPhase.Running);
     c.setAttempts(attempts);
+    c.setAttemptID("attempt-" + attempts);
+    c.setContainerID("containerd://app");
     c.setStartedAt("2026-11-23T09:00:00Z");
     status.getContainers().add(c);
     return status;

@@ -33,6 +33,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -450,7 +451,83 @@ class ForensicCheckpointReconcilerTest {
     assertThat(log.lines()).anySatisfy(line -> assertThat(line)
         .contains("kubelet answer arrived fcp=dev/logged fcpUID=" + uid + " podUID=" + pod.getMetadata().getUid()
             + " container=app containerID=" + pod.getStatus().getContainerStatuses().get(0).getContainerID()
-            + " node=worker-1 result=succeeded archivePath=/var/lib/kubelet/checkpoints/checkpoint-web_dev-app-"));
+            + " node=worker-1 attemptID=" + container(get("logged"), "app").getAttemptID()
+            + " result=succeeded archivePath=/var/lib/kubelet/checkpoints/checkpoint-web_dev-app-"));
+  }
+
+  // ---- the identity of what was checkpointed
+
+  @Test
+  void aPodReplacedDuringTheCallIsRecordedOnTheContainerNotHidden() {
+    Pod before = createPod("db-0", "worker-1", "Running", Map.of("app", true));
+    createFcp("sts", "db-0", null, null);
+    kubelet.holding();
+    reconcile("sts");
+    assertThat(kubelet.pending).containsKey("db-0/app");
+
+    // a StatefulSet recreates db-0 under the same name while the kubelet works
+    client.pods().inNamespace(NS).withName("db-0").delete();
+    Pod after = createPod("db-0", "worker-1", "Running", Map.of("app", true));
+    kubelet.finish("db-0/app", ScriptedTransport.archiveFor(kubelet.calls.get(0)));
+    ForensicCheckpoint done = settle("sts");
+
+    ContainerCheckpointStatus app = container(done, "app");
+    assertThat(app.getPhase()).isEqualTo(ContainerPhase.Succeeded);
+    assertThat(done.getStatus().getPodUID()).isEqualTo(before.getMetadata().getUid());
+    assertThat(app.getIdentityChange()).isNotNull();
+    assertThat(app.getIdentityChange().getPodUID()).isEqualTo(after.getMetadata().getUid());
+    assertThat(app.getIdentityChange().getMessage()).contains("the pod was replaced during the call")
+        .contains("the archive may be of the replacement");
+    assertThat(eventMessage("IdentityChanged")).startsWith("container app: the pod was replaced during the call");
+    assertThat(done.getStatus().getMessage()).isEqualTo("1/1 containers checkpointed; identity not confirmed for app"
+        + " (see identityChange)");
+  }
+
+  @Test
+  void anUnchangedPodLeavesNoIdentityChange() {
+    createPod("web", "worker-1", "Running", Map.of("app", true));
+    createFcp("same", "web", null, null);
+
+    assertThat(container(settle("same"), "app").getIdentityChange()).isNull();
+    assertThat(eventReasons()).doesNotContain("IdentityChanged");
+  }
+
+  // ---- split brain
+
+  @Test
+  void twoOperatorProcessesNeverOverwriteEachOthersResults() {
+    createPod("web", "worker-1", "Running", Map.of("app", true));
+    createFcp("split", "web", null, null);
+    kubelet.holding();
+    ForensicCheckpointReconciler first = reconciler;
+    reconcile("split"); // the first process marks attempt 1 and calls
+    String firstAttempt = container(get("split"), "app").getAttemptID();
+
+    // during a failover a second process believes it leads, finds attempt 1 Running with no call of
+    // its own, and tries again under a new attempt identifier
+    ForensicCheckpointReconciler second = reconciler(OperatorConfig.defaults());
+    second.reconcile(get("split"), null);
+    String secondAttempt = container(get("split"), "app").getAttemptID();
+    assertThat(secondAttempt).isNotEqualTo(firstAttempt);
+    assertThat(kubelet.callCount()).isEqualTo(2);
+    List<CompletableFuture<CheckpointOutcome>> calls = kubelet.held;
+
+    // the first process's answer comes first: it must not be taken for attempt 2
+    calls.get(0).complete(new CheckpointOutcome.Success("/var/lib/kubelet/checkpoints/first.tar"));
+    first.reconcile(get("split"), null);
+    assertThat(container(get("split"), "app").getPhase()).isEqualTo(ContainerPhase.Running);
+    assertThat(container(get("split"), "app").getArchivePath()).isNull();
+    assertThat(eventMessage("AttemptSuperseded")).contains("attempt " + firstAttempt)
+        .contains("/var/lib/kubelet/checkpoints/first.tar").contains("status already names attempt " + secondAttempt);
+
+    // the second process's own answer is recorded
+    calls.get(1).complete(new CheckpointOutcome.Success("/var/lib/kubelet/checkpoints/second.tar"));
+    second.reconcile(get("split"), null);
+    ContainerCheckpointStatus app = container(get("split"), "app");
+    assertThat(app.getPhase()).isEqualTo(ContainerPhase.Succeeded);
+    assertThat(app.getArchivePath()).isEqualTo("/var/lib/kubelet/checkpoints/second.tar");
+    assertThat(app.getAttemptID()).isEqualTo(secondAttempt);
+    assertThat(app.getAttempts()).isEqualTo(2);
   }
 
   @Test

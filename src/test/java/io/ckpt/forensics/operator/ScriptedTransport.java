@@ -18,6 +18,8 @@ final class ScriptedTransport implements CheckpointTransport {
 
   final List<CheckpointTarget> calls = new ArrayList<>();
   final Map<String, CompletableFuture<CheckpointOutcome>> pending = new ConcurrentHashMap<>();
+  /** Every held call in the order it was made, also those a later call to the same container replaced in {@link #pending}. */
+  final List<CompletableFuture<CheckpointOutcome>> held = new ArrayList<>();
   private Function<CheckpointTarget, CheckpointOutcome> answer;
 
   /** Every call answers at once with what {@code answer} returns for its target. */
@@ -40,6 +42,7 @@ final class ScriptedTransport implements CheckpointTransport {
     }
     CompletableFuture<CheckpointOutcome> future = new CompletableFuture<>();
     pending.put(target.pod() + "/" + target.container(), future);
+    held.add(future);
     return future;
   }
 
