@@ -67,6 +67,11 @@ public class ForensicCheckpointSpec {
       + "Default: the operator's FCP_DEFAULT_TIMEOUT_SECONDS; never more than its FCP_MAX_TIMEOUT_SECONDS.")
   private Integer timeoutSeconds;
 
+  @JsonPropertyDescription("Who created this object, as the API server authenticated the request. Written by the"
+      + " chart's admission policies, never by hand: any other value is replaced or refused. Absent where those"
+      + " policies are not installed; the custody record then says unknown.")
+  private RequestedBy requestedBy;
+
   public String getPodName() {
     return podName;
   }
@@ -107,6 +112,14 @@ public class ForensicCheckpointSpec {
     this.timeoutSeconds = timeoutSeconds;
   }
 
+  public RequestedBy getRequestedBy() {
+    return requestedBy;
+  }
+
+  public void setRequestedBy(RequestedBy requestedBy) {
+    this.requestedBy = requestedBy;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (this == o) {
@@ -117,11 +130,11 @@ public class ForensicCheckpointSpec {
     }
     return Objects.equals(podName, other.podName) && Objects.equals(containers, other.containers)
         && Objects.equals(reason, other.reason) && Objects.equals(caseId, other.caseId)
-        && Objects.equals(timeoutSeconds, other.timeoutSeconds);
+        && Objects.equals(timeoutSeconds, other.timeoutSeconds) && Objects.equals(requestedBy, other.requestedBy);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(podName, containers, reason, caseId, timeoutSeconds);
+    return Objects.hash(podName, containers, reason, caseId, timeoutSeconds, requestedBy);
   }
 }

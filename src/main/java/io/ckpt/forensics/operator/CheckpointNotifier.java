@@ -162,10 +162,12 @@ final class CheckpointNotifier {
     String caseId = spec.getCaseId() == null ? "" : "; case " + spec.getCaseId();
     String waits = r.waiting().isEmpty() ? "" : "; " + r.waiting() + " wait for a free checkpoint slot on node "
         + r.node();
+    String by = spec.getRequestedBy() == null || spec.getRequestedBy().getUsername() == null ? "an unknown user"
+        : spec.getRequestedBy().getUsername();
     events.normal(fcp, "CheckpointRequested", "checkpoint of pod " + spec.getPodName() + " containers "
-        + r.containers() + " on node " + r.node() + caseId + why + waits);
-    LOG.info("checkpoint requested fcp={} pod={}/{} node={} containers={} waiting={}", ref(fcp),
-        fcp.getMetadata().getNamespace(), spec.getPodName(), r.node(), r.containers(), r.waiting());
+        + r.containers() + " on node " + r.node() + " requested by " + by + caseId + why + waits);
+    LOG.info("checkpoint requested fcp={} pod={}/{} node={} containers={} requestedBy={} waiting={}", ref(fcp),
+        fcp.getMetadata().getNamespace(), spec.getPodName(), r.node(), r.containers(), by, r.waiting());
     transportWarning.ifPresent(warning -> events.warning(fcp, "KubeletNotVerified", warning));
   }
 

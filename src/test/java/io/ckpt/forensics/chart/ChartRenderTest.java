@@ -135,11 +135,17 @@ class ChartRenderTest {
     assertThat(chart.path("kubeVersion").asText()).isEqualTo(">=1.30.0-0");
 
     // The renders below use a copy without kubeVersion; they equal a real render only while no
-    // template depends on the cluster's reported capabilities.
+    // template depends on the cluster's reported capabilities. The one exception is
+    // requestedBy.mutatingPolicy: auto, which asks whether the cluster serves the mutating
+    // admission policy API; helm template serves none, so these renders are of a cluster without it.
     try (Stream<Path> templates = Files.list(CHART.resolve("templates"))) {
       for (Path template : templates.toList()) {
-        assertThat(Files.readString(template)).as(template.getFileName().toString())
-            .doesNotContain(".Capabilities");
+        String text = Files.readString(template);
+        if (template.getFileName().toString().equals("admission-requested-by.yaml")) {
+          text = text.replace(".Capabilities.APIVersions.Has \"admissionregistration.k8s.io/v1/MutatingAdmissionPolicy\"",
+              "");
+        }
+        assertThat(text).as(template.getFileName().toString()).doesNotContain(".Capabilities");
       }
     }
   }
@@ -170,6 +176,8 @@ class ChartRenderTest {
         "RoleBinding/" + FULLNAME + "-leader-election",
         "PodDisruptionBudget/" + FULLNAME,
         "NetworkPolicy/" + FULLNAME,
+        "ValidatingAdmissionPolicy/" + FULLNAME + "-requested-by",
+        "ValidatingAdmissionPolicyBinding/" + FULLNAME + "-requested-by",
         "Deployment/" + FULLNAME);
     for (Manifest m : render) {
       assertThat(labels(m.node().path("metadata"))).as(m.kind() + "/" + m.name()).containsAllEntriesOf(Map.of(
@@ -443,6 +451,36 @@ class ChartRenderTest {
 
     assertThat(egress(networkPolicy(render("transport: direct")))).contains("TCP/10250 to any");
     assertThat(egress(networkPolicy(render(null)))).noneMatch(rule -> rule.startsWith("TCP/10250"));
+  }
+
+  // ---- spec.requestedBy: written and guarded by admission policies
+
+  @Test
+  void theValidatingPolicyGuardsRequestedByEverywhereTheMutatingOneWhereServed() {
+    List<Manifest> render = render(null);
+    String policy = FULLNAME + "-requested-by";
+    JsonNode validating = named(render, "ValidatingAdmissionPolicy", policy).node();
+    assertThat(validating.path("apiVersion").asText()).isEqualTo("admissionregistration.k8s.io/v1");
+    assertThat(validating.at("/spec/failurePolicy").asText()).isEqualTo("Fail");
+    assertThat(strings(validating.at("/spec/matchConstraints/resourceRules/0/operations"))).containsExactly("CREATE");
+    assertThat(validating.at("/spec/validations/0/expression").asText()).contains("request.userInfo.username");
+    assertThat(strings(named(render, "ValidatingAdmissionPolicyBinding", policy).node()
+        .at("/spec/validationActions"))).containsExactly("Deny");
+    assertThat(kinds(render, "MutatingAdmissionPolicy")).as("helm template serves no 1.36 API: auto leaves it out")
+        .isEmpty();
+
+    List<Manifest> forced = render("requestedBy: {mutatingPolicy: true}");
+    JsonNode mutating = named(forced, "MutatingAdmissionPolicy", policy).node();
+    assertThat(mutating.at("/spec/failurePolicy").asText()).isEqualTo("Fail");
+    assertThat(strings(mutating.at("/spec/matchConstraints/resourceRules/0/operations"))).containsExactly("CREATE");
+    assertThat(mutating.at("/spec/mutations/0/jsonPatch/expression").asText())
+        .contains("op: \"add\", path: \"/spec/requestedBy\"").contains("username: request.userInfo.username");
+    assertThat(named(forced, "MutatingAdmissionPolicyBinding", policy).node().at("/spec/policyName").asText())
+        .isEqualTo(policy);
+
+    List<Manifest> off = render("requestedBy: {enabled: false, mutatingPolicy: true}");
+    assertThat(kinds(off, "MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding", "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding")).isEmpty();
   }
 
   static NetworkPolicy networkPolicy(List<Manifest> render) {
