@@ -1,5 +1,6 @@
 package io.ckpt.forensics.operator;
 
+import io.ckpt.forensics.api.ForensicCheckpoint;
 import io.ckpt.forensics.kubelet.BearerToken;
 import io.ckpt.forensics.kubelet.CheckpointTransport;
 import io.ckpt.forensics.kubelet.DirectKubeletTransport;
@@ -15,7 +16,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import java.time.Clock;
 import java.util.Optional;
@@ -145,14 +149,7 @@ public final class OperatorMain {
     if (!election.enabled()) {
       metrics.leading(true);
     }
-    operator.register(reconciler, c -> {
-      c.withRetry(RECONCILE_RETRY);
-      c.withItemStore(new UnreadMetadataDroppingStore());
-      c.withInformerListLimit(INFORMER_LIST_PAGE);
-      if (!config.watchNamespaces().isEmpty()) {
-        c.settingNamespaces(config.watchNamespaces());
-      }
-    });
+    operator.register(reconciler, controllerConfiguration(operator, reconciler, config));
     HealthServer health = new HealthServer(config.healthPort(), () -> true,
         () -> operator.getRuntimeInfo().isStarted() && operator.getRuntimeInfo().allEventSourcesAreHealthy(),
         metrics::scrape);
@@ -165,6 +162,23 @@ public final class OperatorMain {
         health.port(), client.getMasterUrl(),
         election.enabled() ? election.leaseNamespace() + "/" + election.leaseName() : "off", identity);
     return new Running(operator, reconciler, transport, client, health, ticker, metrics, eventWriter);
+  }
+
+  /**
+   * How the ForensicCheckpoint controller is registered: retried without limit, listing in pages,
+   * each informer (one per watched namespace) with a store of its own that keeps only the metadata
+   * the operator reads.
+   */
+  static ControllerConfiguration<ForensicCheckpoint> controllerConfiguration(Operator operator,
+      Reconciler<ForensicCheckpoint> reconciler, OperatorConfig config) {
+    var c = ControllerConfigurationOverrider.override(operator.getConfigurationService().getConfigurationFor(
+        reconciler));
+    c.withRetry(RECONCILE_RETRY);
+    c.withInformerListLimit(INFORMER_LIST_PAGE);
+    if (!config.watchNamespaces().isEmpty()) {
+      c.settingNamespaces(config.watchNamespaces());
+    }
+    return StorePerInformer.of(c.build(), UnreadMetadataDroppingStore::new);
   }
 
   /**
