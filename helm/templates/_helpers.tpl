@@ -79,8 +79,8 @@ helm.sh/chart: {{ include "fcp.chart" . }}
 {{/*
 Rules on nodes, cluster-wide (nodes are not namespaced), for the chosen transport:
 proxy needs create nodes/proxy (see values.yaml for what else it allows);
-direct needs get nodes (the kubelet's address) and create nodes/checkpoint,
-which the kubelet checks itself.
+direct needs get nodes (the kubelet's address); the kubelet checks create
+nodes/checkpoint of the checkpointer account (kubelet-checkpointer.yaml).
 */}}
 {{- define "fcp.nodeRules" -}}
 {{- if eq .Values.transport "direct" -}}

@@ -61,7 +61,10 @@ final class StatusRecorder {
 
   /**
    * Writes {@code status} (phase and conditions already derived) as the status of {@code current},
-   * on condition that the object is still at {@code current}'s resourceVersion.
+   * on condition that the object is still at {@code current}'s resourceVersion. Through the status
+   * subresource, so the API server takes the status alone from this body and keeps the object's
+   * labels and annotations (which {@code current}, as cached, no longer has). Returns the object as
+   * written, with the metadata the informer's store keeps.
    */
   ForensicCheckpoint write(ForensicCheckpoint current, ForensicCheckpointStatus status) {
     ForensicCheckpoint body = new ForensicCheckpoint();
@@ -75,6 +78,7 @@ final class StatusRecorder {
     ForensicCheckpoint written = client.resources(ForensicCheckpoint.class)
         .inNamespace(current.getMetadata().getNamespace()).resource(body).updateStatus();
     newestSeen.put(written.getMetadata().getUid(), written.getMetadata().getResourceVersion());
-    return written;
+    // the answer is the whole object; a kubelet call holds it for as long as it runs
+    return UnreadMetadataDroppingStore.withoutUnreadMetadata(written);
   }
 }
