@@ -45,6 +45,8 @@ class PackageRulesTest {
   private static final String KUBELET = "io.ckpt.forensics.kubelet..";
   private static final String ARCHIVE = "io.ckpt.forensics.archive..";
   private static final String CRIU = "io.ckpt.forensics.archive.criu..";
+  /** Hashing, signing and stores: what the collector and fcp verify run, without a cluster. */
+  private static final String EVIDENCE = "io.ckpt.forensics.evidence..";
   /** What runs on a laptop without a cluster: fcp and the analysis a collector reuses. */
   private static final String[] OFFLINE = {ARCHIVE, "io.ckpt.forensics.analysis..", "io.ckpt.forensics.cli.."};
   /**
@@ -103,6 +105,14 @@ class PackageRulesTest {
   @Test
   void offlinePackagesReachNoClusterClientNorOperator() {
     noClasses().that().resideInAnyPackage(OFFLINE)
+        .should().dependOnClassesThat().resideInAnyPackage("io.fabric8..", "io.javaoperatorsdk..", "okhttp3..",
+            "io.ckpt.forensics.operator..", KUBELET)
+        .check(main);
+  }
+
+  @Test
+  void evidenceReachesNoClusterClientNorOperator() {
+    noClasses().that().resideInAPackage(EVIDENCE)
         .should().dependOnClassesThat().resideInAnyPackage("io.fabric8..", "io.javaoperatorsdk..", "okhttp3..",
             "io.ckpt.forensics.operator..", KUBELET)
         .check(main);
