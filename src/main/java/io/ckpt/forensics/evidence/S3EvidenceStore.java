@@ -221,7 +221,8 @@ public final class S3EvidenceStore implements EvidenceStore, AutoCloseable {
       }
       HeadObjectResponse head = call("HeadObject", location,
           () -> s3.headObject(b -> b.bucket(settings.bucket()).key(key).checksumMode(ChecksumMode.ENABLED)));
-      if (checksum.equals(head.checksumSHA256()) && Long.valueOf(written.count()).equals(head.contentLength())) {
+      if (head.checksumSHA256() != null && sameChecksum(head.checksumSHA256(), checksum)
+          && Long.valueOf(written.count()).equals(head.contentLength())) {
         return Optional.ofNullable(head.versionId());
       }
       throw new EvidenceExistsException(location, failure(operation, location, e));

@@ -43,6 +43,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ObjectLockMode;
 import software.amazon.awssdk.services.s3.model.ObjectVersion;
@@ -221,6 +222,38 @@ class S3EvidenceStoreIT {
     assertThat(versions).hasSize(1);
     assertThat(read(LOCKED, key, versions.get(0).versionId())).isEqualTo(planted);
     assertThat(admin.listMultipartUploads(b -> b.bucket(LOCKED)).uploads()).isEmpty();
+  }
+
+  /**
+   * The SDK sends a request again when its answer was lost; the second PutObject then meets our own
+   * object and gets 412. An object with exactly our checksum and size is taken as ours (the bytes are
+   * the evidence either way), verified and locked like any other.
+   */
+  @Test
+  void aConflictWithExactlyOurBytesIsTakenAsOurOwnRetry() throws Exception {
+    String key = "cases/dev/retry/c.tar";
+    byte[] bytes = "retried upload".getBytes(StandardCharsets.UTF_8);
+    String sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    String[] planted = new String[1];
+    InputStream source = new ByteArrayInputStream(bytes) {
+      @Override
+      public synchronized int read(byte[] b, int off, int len) {
+        int n = super.read(b, off, len);
+        if (n == -1 && planted[0] == null) {
+          planted[0] = admin.putObject(p -> p.bucket(LOCKED).key(key).checksumAlgorithm(ChecksumAlgorithm.SHA256),
+              RequestBody.fromBytes(bytes)).versionId();
+        }
+        return n;
+      }
+    };
+    try (S3EvidenceStore store = store(LOCKED, ObjectLockRetention.Mode.COMPLIANCE)) {
+      StoredEvidence stored = store.store("dev/retry/c.tar", EvidenceContent.of(source, bytes.length, sha256));
+
+      assertThat(stored.versionId()).contains(planted[0]);
+      assertThat(stored.sha256()).isEqualTo(sha256);
+    }
+    assertThat(versions(LOCKED, key)).hasSize(1);
+    assertThat(admin.headObject(b -> b.bucket(LOCKED).key(key)).objectLockMode()).isEqualTo(ObjectLockMode.COMPLIANCE);
   }
 
   @Test
