@@ -67,8 +67,8 @@ public final class FilesystemEvidenceStore implements EvidenceStore {
     createDirectories(directory);
     // hidden (evidence names never start with a dot) and short enough for NAME_MAX with the random part
     String base = target.getFileName().toString();
-    Path temporary = Files.createTempFile(directory, "." + base.substring(0, Math.min(base.length(), 100)) + ".", ".partial",
-        PosixFilePermissions.asFileAttribute(WRITING));
+    String prefix = "." + base.substring(0, Math.min(base.length(), 100)) + ".";
+    Path temporary = Files.createTempFile(directory, prefix, ".partial", PosixFilePermissions.asFileAttribute(WRITING));
     Sha256Tally written;
     try {
       written = write(content, temporary);
