@@ -45,6 +45,8 @@ class PackageRulesTest {
   private static final String KUBELET = "io.ckpt.forensics.kubelet..";
   private static final String ARCHIVE = "io.ckpt.forensics.archive..";
   private static final String CRIU = "io.ckpt.forensics.archive.criu..";
+  /** Hashing, signing and stores: what the collector and fcp verify run, without a cluster. */
+  private static final String EVIDENCE = "io.ckpt.forensics.evidence..";
   /** What runs on a laptop without a cluster: fcp and the analysis a collector reuses. */
   private static final String[] OFFLINE = {ARCHIVE, "io.ckpt.forensics.analysis..", "io.ckpt.forensics.cli.."};
   /**
@@ -100,9 +102,10 @@ class PackageRulesTest {
         .check(main);
   }
 
+  /** evidence too: the collector and fcp verify store and check evidence without a cluster. */
   @Test
   void offlinePackagesReachNoClusterClientNorOperator() {
-    noClasses().that().resideInAnyPackage(OFFLINE)
+    noClasses().that().resideInAnyPackage(concat(OFFLINE, EVIDENCE))
         .should().dependOnClassesThat().resideInAnyPackage("io.fabric8..", "io.javaoperatorsdk..", "okhttp3..",
             "io.ckpt.forensics.operator..", KUBELET)
         .check(main);

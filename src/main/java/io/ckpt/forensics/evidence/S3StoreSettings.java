@@ -1,0 +1,72 @@
+package io.ckpt.forensics.evidence;
+
+import java.net.URI;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Where and how {@link S3EvidenceStore} stores: the endpoint (empty: AWS's own for the region), the
+ * region, the bucket, a key prefix, path-style addressing (needed by most S3-compatible servers
+ * and by endpoints without wildcard DNS), the Object Lock retention set on each object (empty: none;
+ * the bucket's default retention, if any, then applies), and the multipart part size, which bounds
+ * the memory an upload holds (one part).
+ */
+public record S3StoreSettings(Optional<URI> endpoint, String region, String bucket, String keyPrefix,
+    boolean pathStyleAccess, Optional<ObjectLockRetention> retention, int partSizeBytes) {
+
+  /** 16 MiB: about 156 GiB at S3's 10,000 parts, 16 MiB of heap per upload. */
+  public static final int DEFAULT_PART_SIZE = 16 << 20;
+  /** S3's smallest part (every part but the last). */
+  public static final int MIN_PART_SIZE = 5 << 20;
+  /** Kept small on purpose: the collector's memory limit. */
+  public static final int MAX_PART_SIZE = 64 << 20;
+
+  // S3's bucket naming rules, without the dotted forms that break TLS with virtual-hosted addressing
+  private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9-]{1,61}[a-z0-9]");
+  private static final Pattern REGION = Pattern.compile("[a-z0-9-]{1,64}");
+
+  public S3StoreSettings {
+    Objects.requireNonNull(endpoint, "endpoint");
+    Objects.requireNonNull(retention, "retention");
+    endpoint.ifPresent(S3StoreSettings::requireEndpoint);
+    if (region == null || !REGION.matcher(region).matches()) {
+      throw new IllegalArgumentException("region must be an S3 region name such as us-east-1 (S3-compatible servers"
+          + " usually accept any); got '" + region + "'");
+    }
+    if (bucket == null || !BUCKET.matcher(bucket).matches() || bucket.contains("--")) {
+      throw new IllegalArgumentException("bucket must be an S3 bucket name: 3 to 63 lower-case letters, digits and"
+          + " single hyphens, starting and ending with a letter or digit; got '" + bucket + "'");
+    }
+    keyPrefix = keyPrefix == null ? "" : keyPrefix;
+    if (!keyPrefix.isEmpty()) {
+      if (!keyPrefix.endsWith("/")) {
+        keyPrefix = keyPrefix + "/";
+      }
+      try {
+        EvidenceName.require(keyPrefix.substring(0, keyPrefix.length() - 1));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("keyPrefix: " + e.getMessage(), e);
+      }
+    }
+    if (partSizeBytes < MIN_PART_SIZE || partSizeBytes > MAX_PART_SIZE) {
+      throw new IllegalArgumentException("partSizeBytes must be between " + (MIN_PART_SIZE >> 20) + " MiB and "
+          + (MAX_PART_SIZE >> 20) + " MiB; got " + partSizeBytes);
+    }
+  }
+
+  private static void requireEndpoint(URI endpoint) {
+    String scheme = endpoint.getScheme();
+    if (!("https".equals(scheme) || "http".equals(scheme)) || endpoint.getHost() == null
+        || endpoint.getUserInfo() != null || endpoint.getRawQuery() != null) {
+      throw new IllegalArgumentException("endpoint must be an http(s) URL with a host and nothing after the port"
+          + " but a path, such as https://minio.storage.svc:9000 (credentials go in their own files); got a "
+          + (scheme == null ? "URL without a scheme" : scheme + " URL"));
+    }
+  }
+
+  /** The same settings with another Object Lock retention. */
+  public S3StoreSettings withRetention(Optional<ObjectLockRetention> other) {
+    return new S3StoreSettings(endpoint, region, bucket, keyPrefix, pathStyleAccess, other, partSizeBytes);
+  }
+}

@@ -1,0 +1,118 @@
+package io.ckpt.forensics.lab;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The S3-compatible server the evidence-store tests talk to: moto's server (PyPI moto[server], the
+ * version pinned in operator/versions.env), installed by operator/provision-s3 and started here on
+ * a free loopback port, in memory, stopped by {@link #close()}. Why moto: docs/evidence-stores.md.
+ *
+ * <p>The executable: system property {@code s3.server}, else env {@value #SERVER_VARIABLE}, which
+ * operator/lab/java-in-netns sets from operator/provision-s3 before the cluster-test JVM starts.
+ */
+public final class S3TestServer implements AutoCloseable {
+
+  public static final String SERVER_VARIABLE = "FCP_S3_SERVER";
+
+  private final ManagedProcess process;
+  private final URI endpoint;
+
+  private S3TestServer(ManagedProcess process, URI endpoint) {
+    this.process = process;
+    this.endpoint = endpoint;
+  }
+
+  /** Why no server can be started here, if none can. */
+  public static Optional<String> unavailableReason() {
+    String error = System.getenv("FCP_S3_PROVISION_ERROR");
+    if (error != null && !error.isBlank()) {
+      return Optional.of(error);
+    }
+    Optional<Path> executable = executable();
+    if (executable.isEmpty()) {
+      return Optional.of("no S3 test server: " + SERVER_VARIABLE + " is not set (run operator/provision-s3 and set "
+          + SERVER_VARIABLE + " to the path it prints; the cluster-test JVM gets it from operator/lab/java-in-netns)");
+    }
+    if (!Files.isExecutable(executable.get())) {
+      return Optional.of("S3 test server " + executable.get() + " is missing or not executable (run operator/provision-s3)");
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<Path> executable() {
+    String configured = System.getProperty("s3.server");
+    if (configured == null || configured.isBlank()) {
+      configured = System.getenv(SERVER_VARIABLE);
+    }
+    return configured == null || configured.isBlank() ? Optional.empty() : Optional.of(Path.of(configured));
+  }
+
+  /** Starts a fresh server (empty, in memory) on a free loopback port; its output goes to {@code logDir}. */
+  public static S3TestServer start(Path logDir) throws IOException, InterruptedException {
+    Path executable = executable().orElseThrow(() -> new IllegalStateException(unavailableReason().orElse("")));
+    int port;
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = probe.getLocalPort();
+    }
+    Files.createDirectories(logDir);
+    ManagedProcess process = new ManagedProcess("moto_server", List.of(executable.toString(), "-H", "127.0.0.1",
+        "-p", Integer.toString(port)), logDir.resolve("moto-" + port + ".log"), logDir);
+    process.start();
+    S3TestServer server = new S3TestServer(process, URI.create("http://127.0.0.1:" + port));
+    try {
+      server.awaitReady(Duration.ofSeconds(60));
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      server.close();
+      throw e;
+    }
+    return server;
+  }
+
+  private void awaitReady(Duration timeout) throws IOException, InterruptedException {
+    Instant deadline = Instant.now().plus(timeout);
+    while (true) {
+      process.checkAlive();
+      try {
+        HttpURLConnection c = (HttpURLConnection) endpoint.resolve("/moto-api/").toURL().openConnection();
+        c.setConnectTimeout(1000);
+        c.setReadTimeout(5000);
+        try (InputStream in = c.getInputStream()) {
+          in.readAllBytes();
+          return;
+        } finally {
+          c.disconnect();
+        }
+      } catch (IOException e) {
+        if (Instant.now().isAfter(deadline)) {
+          throw new IOException("moto_server did not answer on " + endpoint + " within " + timeout + "; its log:\n"
+              + process.tail(40), e);
+        }
+        Thread.sleep(200);
+      }
+    }
+  }
+
+  public URI endpoint() {
+    return endpoint;
+  }
+
+  public Path log() {
+    return process.log();
+  }
+
+  @Override
+  public void close() {
+    process.stop(Duration.ofSeconds(5));
+  }
+}
