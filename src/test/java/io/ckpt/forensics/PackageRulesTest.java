@@ -45,8 +45,14 @@ class PackageRulesTest {
   private static final String KUBELET = "io.ckpt.forensics.kubelet..";
   private static final String ARCHIVE = "io.ckpt.forensics.archive..";
   private static final String CRIU = "io.ckpt.forensics.archive.criu..";
-  /** What runs on a laptop without a cluster: fcp and the analysis a collector reuses. */
-  private static final String[] OFFLINE = {ARCHIVE, "io.ckpt.forensics.analysis..", "io.ckpt.forensics.cli.."};
+  /**
+   * What runs on a laptop without a cluster: fcp, the analysis a collector reuses, and evidence
+   * (hashing, encryption, custody records and their verification, which fcp verify loads). A library
+   * that evidence uses (a store's SDK) must be on operator/fcp's classpath too: add it to
+   * {@link #FCP_LIBRARIES} and to the script's selection.
+   */
+  private static final String[] OFFLINE = {ARCHIVE, "io.ckpt.forensics.analysis..", "io.ckpt.forensics.cli..",
+      "io.ckpt.forensics.evidence.."};
   /**
    * The libraries the offline packages may use, by package, with the jar operator/fcp puts on its
    * classpath for each (start-up time: fcp does not load the operator's Kubernetes client).
@@ -54,7 +60,10 @@ class PackageRulesTest {
   private static final Map<String, String> FCP_LIBRARIES = Map.of("picocli..", "picocli",
       "com.fasterxml.jackson.core..", "jackson-core", "com.fasterxml.jackson.databind..", "jackson-databind",
       "com.fasterxml.jackson.annotation..", "jackson-annotations", "com.google.protobuf..", "protobuf-java",
-      "io.airlift.compress..", "aircompressor");
+      "io.airlift.compress..", "aircompressor",
+      // through evidence (fcp verify): OpenPGP, and the curve arithmetic bcpg and SigningKey use
+      "org.bouncycastle.openpgp..", "bcpg-jdk18on", "org.bouncycastle..", "bcprov-jdk18on",
+      "org.bouncycastle.asn1.util..", "bcutil-jdk18on");
   /** Packages that exist only under src/test. */
   private static final String[] TEST_PACKAGES = {"io.ckpt.forensics.lab..", "io.ckpt.forensics.cluster..",
       "io.ckpt.forensics.bench..", "io.ckpt.forensics.k3s..", "io.ckpt.forensics.chart.."};

@@ -92,7 +92,8 @@ public final class EvidenceFixtures {
     return new Stored(archive, store.toByteArray(), record);
   }
 
-  static CustodyPredicate predicate(CustodyCopy.Result copy, SeriesPosition series,
+  /** A predicate with realistic values for a copy. */
+  public static CustodyPredicate predicate(CustodyCopy.Result copy, SeriesPosition series,
       CustodyPredicate.RecordDigest previous) {
     return new CustodyPredicate(new Requester("alice@example.com", List.of("responders", "system:authenticated")),
         "Falco: Terminal shell in container", "INC-2026-0042",
