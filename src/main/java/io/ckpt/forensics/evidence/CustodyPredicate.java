@@ -7,9 +7,7 @@ import com.fasterxml.jackson.annotation.JsonValue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -72,11 +70,11 @@ public record CustodyPredicate(
       if (!known()) {
         return "unknown";
       }
-      Map<String, Object> json = new LinkedHashMap<>();
-      json.put("user", user);
-      json.put("groups", groups);
-      return json;
+      return new KnownRequester(user, groups);
     }
+
+    @JsonPropertyOrder({"user", "groups"})
+    private record KnownRequester(String user, List<String> groups) {}
 
     @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
     static Requester fromJson(JsonNode node) {
