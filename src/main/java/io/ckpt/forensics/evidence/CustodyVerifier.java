@@ -89,7 +89,7 @@ public final class CustodyVerifier {
     if (before != null && before.statement().predicate().series() != null) {
       SeriesPosition last = before.statement().predicate().series();
       checks.add(last.index() + 1 == last.count()
-          ? VerificationCheck.passed("series complete", last.count() + " of " + last.count() + " records")
+          ? VerificationCheck.passed("series complete", "the last record is number " + last.count() + " of " + last.count())
           : VerificationCheck.failed("series complete", "the last record is number " + (last.index() + 1) + " of "
               + last.count() + ": the series is cut short"));
     }

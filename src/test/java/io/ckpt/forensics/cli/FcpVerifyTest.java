@@ -132,7 +132,7 @@ class FcpVerifyTest {
         "--previous", records.get(1).toString(), records.get(0).toString());
 
     assertThat(whole.exitCode()).as(whole.out()).isZero();
-    assertThat(whole.out()).contains("ok    series complete     3 of 3 records");
+    assertThat(whole.out()).contains("ok    series complete     the last record is number 3 of 3");
     assertThat(thinned.exitCode()).isEqualTo(1);
     assertThat(thinned.out()).contains("FAIL  record 2 previous ").contains("FAIL  record 2 series ");
     // the record checks out against its predecessor; the evidence given is another one's

@@ -93,7 +93,7 @@ class CustodyCopyTest {
   /** The store sees only fixed-size writes: the copy never buffers the archive whole. */
   @Test
   void writesReachTheStoreInBoundedChunksWhateverTheArchiveSize() throws IOException {
-    long size = 64L << 20;
+    long size = 16L << 20;
     int[] largest = {0};
     long[] total = {0};
     OutputStream store = new OutputStream() {

@@ -170,7 +170,7 @@ class CustodyVerifierTest {
     List<VerificationCheck> checks = new CustodyVerifier(key, null).verifyChain(files(series(3)));
 
     assertThat(checks).noneMatch(VerificationCheck::failed);
-    assertThat(checks).last().extracting(VerificationCheck::detail).isEqualTo("3 of 3 records");
+    assertThat(checks).last().extracting(VerificationCheck::detail).isEqualTo("the last record is number 3 of 3");
   }
 
   @Test
