@@ -87,8 +87,9 @@ public final class OpenPgpDecryption {
         if (!(data instanceof PGPPublicKeyEncryptedData encrypted)) {
           continue;
         }
-        addressed.add(String.format(Locale.ROOT, "%016X", encrypted.getKeyID()));
-        PGPPrivateKey key = privateKey(encrypted.getKeyID());
+        long keyId = encrypted.getKeyIdentifier().getKeyId();
+        addressed.add(String.format(Locale.ROOT, "%016X", keyId));
+        PGPPrivateKey key = privateKey(keyId);
         if (key == null) {
           continue;
         }

@@ -55,17 +55,7 @@ final class OpenPgpEncryption {
     // no file name and time 0: the record, not the message, says what this is and when
     OutputStream literal = literalData.open(encrypted, PGPLiteralData.BINARY, "", new Date(0L),
         new byte[BUFFER_BYTES]);
-    return new OutputStream() {
-      @Override
-      public void write(int b) throws IOException {
-        literal.write(b);
-      }
-
-      @Override
-      public void write(byte[] b, int off, int len) throws IOException {
-        literal.write(b, off, len);
-      }
-
+    return new BulkFilter(literal) {
       @Override
       public void close() throws IOException {
         literal.close();
@@ -74,15 +64,22 @@ final class OpenPgpEncryption {
     };
   }
 
-  /** Keeps the store's stream open when the OpenPGP layers close. */
-  private static final class NonClosing extends java.io.FilterOutputStream {
-    NonClosing(OutputStream out) {
+  /** A filter that passes bulk writes on as they are (FilterOutputStream's would go byte by byte). */
+  private static class BulkFilter extends java.io.FilterOutputStream {
+    BulkFilter(OutputStream out) {
       super(out);
     }
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
       out.write(b, off, len);
+    }
+  }
+
+  /** Keeps the store's stream open when the OpenPGP layers close. */
+  private static final class NonClosing extends BulkFilter {
+    NonClosing(OutputStream out) {
+      super(out);
     }
 
     @Override

@@ -108,7 +108,7 @@ class CustodyCopyTest {
         total[0] += len;
       }
     };
-    CustodyCopy.Result result = CustodyCopy.copy(new ZeroStream(size), store,
+    CustodyCopy.Result result = CustodyCopy.copy(new GeneratedArchive(size), store,
         OpenPgpRecipient.load(keyFile("test-only-recipient-a.pub.asc")));
 
     assertThat(result.plaintext().size()).isEqualTo(size);
@@ -134,30 +134,5 @@ class CustodyCopyTest {
       return i;
     }
     return -1;
-  }
-
-  /** {@code size} zero bytes, generated as they are read. */
-  private static final class ZeroStream extends InputStream {
-    private long left;
-
-    ZeroStream(long size) {
-      this.left = size;
-    }
-
-    @Override
-    public int read() {
-      return left-- > 0 ? 0 : -1;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) {
-      if (left <= 0) {
-        return -1;
-      }
-      int n = (int) Math.min(len, left);
-      Arrays.fill(b, off, off + n, (byte) 0);
-      left -= n;
-      return n;
-    }
   }
 }

@@ -1,7 +1,6 @@
 package io.ckpt.forensics.evidence;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,26 +16,7 @@ public final class SmallHeapCustodyCopy {
 
   public static void main(String[] args) throws IOException {
     long size = Long.parseLong(args[0]) << 20;
-    InputStream archive = new InputStream() {
-      private long left = size;
-
-      @Override
-      public int read() {
-        return left-- > 0 ? 0x5a : -1;
-      }
-
-      @Override
-      public int read(byte[] b, int off, int len) {
-        if (left <= 0) {
-          return -1;
-        }
-        int n = (int) Math.min(len, left);
-        java.util.Arrays.fill(b, off, off + n, (byte) (left & 0xff));
-        left -= n;
-        return n;
-      }
-    };
-    CustodyCopy.Result result = CustodyCopy.copy(archive, OutputStream.nullOutputStream(),
+    CustodyCopy.Result result = CustodyCopy.copy(new GeneratedArchive(size), OutputStream.nullOutputStream(),
         OpenPgpRecipient.load(Path.of(args[1])));
     System.out.println(result.plaintext().size() + " " + result.stored().size());
   }
