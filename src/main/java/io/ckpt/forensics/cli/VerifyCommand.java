@@ -75,6 +75,9 @@ final class VerifyCommand implements Callable<Integer> {
       return report(spec.commandLine().getOut(), checks);
     } catch (KeyFileException e) {
       throw new UserError(e.getMessage());
+    } catch (IOException e) {
+      // a read error is not a mismatch: nothing was verified
+      throw new UserError("cannot read: " + e.getMessage());
     }
   }
 
