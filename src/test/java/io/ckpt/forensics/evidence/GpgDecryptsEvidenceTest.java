@@ -56,6 +56,52 @@ class GpgDecryptsEvidenceTest {
     }
   }
 
+  /** A key gpg made and protected with a passphrase opens our evidence with that passphrase only. */
+  @Test
+  void aPassphraseProtectedKeyFromGpgDecryptsWithItsPassphrase() throws IOException {
+    Path gpg = Path.of("/usr/bin/gpg");
+    if (!Files.isExecutable(gpg)) {
+      ExternalTool.unavailable("GpgDecryptsEvidenceTest", "no gpg at " + gpg + " (Debian: apt-get install gnupg)");
+    }
+    Path home = Files.createTempDirectory("gpg");
+    Map<String, String> env = Map.of("GNUPGHOME", home.toString());
+    try {
+      Files.setPosixFilePermissions(home, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+      List<String> batch = List.of(gpg.toString(), "--batch", "--pinentry-mode", "loopback", "--passphrase", "correct horse");
+      run(batch, env, "--quick-gen-key", "Protected <protected@example.invalid>", "ed25519", "cert", "never");
+      String fingerprint = run(List.of(gpg.toString(), "--batch"), env, "--with-colons", "--list-keys",
+          "protected@example.invalid").lines().filter(l -> l.startsWith("fpr:")).findFirst().orElseThrow().split(":")[9];
+      run(batch, env, "--quick-add-key", fingerprint, "cv25519", "encr", "never");
+      Path publicKey = Files.writeString(dir.resolve("protected.pub.asc"),
+          run(List.of(gpg.toString(), "--batch"), env, "--export", "--armor", fingerprint));
+      Path secretKey = Files.writeString(dir.resolve("protected.secret.asc"),
+          run(batch, env, "--export-secret-keys", "--armor", fingerprint));
+      EvidenceFixtures.Stored stored = EvidenceFixtures.collect(EvidenceFixtures.archive(10_000, 9), List.of(publicKey),
+          EvidenceFixtures.newSigningKey(dir, "Ed25519"), null, null);
+
+      byte[] plaintext;
+      try (var in = OpenPgpDecryption.withSecretKeys(List.of(secretKey), "correct horse".toCharArray())
+          .decrypt(new java.io.ByteArrayInputStream(stored.stored()))) {
+        plaintext = in.readAllBytes();
+      }
+      assertThat(plaintext).isEqualTo(stored.plaintext());
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> OpenPgpDecryption.withSecretKeys(List.of(secretKey),
+          "wrong".toCharArray()).decrypt(new java.io.ByteArrayInputStream(stored.stored())))
+          .isInstanceOf(KeyFileException.class).hasMessageContaining("wrong or missing passphrase");
+    } finally {
+      ExternalTool.run(List.of("gpgconf", "--kill", "gpg-agent"), dir, env);
+      deleteTree(home);
+    }
+  }
+
+  private String run(List<String> gpg, Map<String, String> env, String... args) throws IOException {
+    List<String> command = new java.util.ArrayList<>(gpg);
+    command.addAll(List.of(args));
+    ExternalTool.Result result = ExternalTool.run(command, dir, env);
+    assertThat(result.exitCode()).as("%s: %s", String.join(" ", args), result.err()).isZero();
+    return result.out();
+  }
+
   private static void deleteTree(Path root) throws IOException {
     try (var paths = Files.walk(root)) {
       for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
