@@ -30,21 +30,27 @@ final class ExternalTool {
     ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile()).redirectInput(ProcessBuilder.Redirect.from(
         new java.io.File("/dev/null")));
     builder.environment().putAll(environment);
-    Path out = java.nio.file.Files.createTempFile(workDir, "out", ".txt");
-    Path err = java.nio.file.Files.createTempFile(workDir, "err", ".txt");
+    // the output goes to files, not pipes, so a chatty tool cannot block on a full pipe
+    Path out = java.nio.file.Files.createTempFile("external-tool-out", ".txt");
+    Path err = java.nio.file.Files.createTempFile("external-tool-err", ".txt");
     builder.redirectOutput(out.toFile()).redirectError(err.toFile());
-    Process process = builder.start();
     try {
-      if (!process.waitFor(120, TimeUnit.SECONDS)) {
+      Process process = builder.start();
+      try {
+        if (!process.waitFor(120, TimeUnit.SECONDS)) {
+          process.destroyForcibly();
+          throw new IOException(command.get(0) + " did not finish within 120 s");
+        }
+      } catch (InterruptedException e) {
         process.destroyForcibly();
-        throw new IOException(command.get(0) + " did not finish within 120 s");
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while waiting for " + command.get(0), e);
       }
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while waiting for " + command.get(0), e);
+      return new Result(process.exitValue(), java.nio.file.Files.readString(out, StandardCharsets.UTF_8),
+          java.nio.file.Files.readString(err, StandardCharsets.UTF_8));
+    } finally {
+      java.nio.file.Files.deleteIfExists(out);
+      java.nio.file.Files.deleteIfExists(err);
     }
-    return new Result(process.exitValue(), java.nio.file.Files.readString(out, StandardCharsets.UTF_8),
-        java.nio.file.Files.readString(err, StandardCharsets.UTF_8));
   }
 }
