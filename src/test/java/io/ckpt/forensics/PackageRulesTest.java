@@ -50,13 +50,25 @@ class PackageRulesTest {
   /** What runs on a laptop without a cluster: fcp and the analysis a collector reuses. */
   private static final String[] OFFLINE = {ARCHIVE, "io.ckpt.forensics.analysis..", "io.ckpt.forensics.cli.."};
   /**
+   * What runs on a laptop without a cluster: fcp, the analysis a collector reuses, and evidence
+   * (hashing, encryption, custody records and their verification, which fcp verify loads). A library
+   * that evidence uses (a store's SDK) must be on operator/fcp's classpath too: add it to
+   * {@link #FCP_LIBRARIES} and to the script's selection.
+   */
+  private static final String[] OFFLINE = {ARCHIVE, "io.ckpt.forensics.analysis..", "io.ckpt.forensics.cli..",
+      "io.ckpt.forensics.evidence.."};
+  /**
    * The libraries the offline packages may use, by package, with the jar operator/fcp puts on its
    * classpath for each (start-up time: fcp does not load the operator's Kubernetes client).
    */
   private static final Map<String, String> FCP_LIBRARIES = Map.of("picocli..", "picocli",
       "com.fasterxml.jackson.core..", "jackson-core", "com.fasterxml.jackson.databind..", "jackson-databind",
       "com.fasterxml.jackson.annotation..", "jackson-annotations", "com.google.protobuf..", "protobuf-java",
-      "io.airlift.compress..", "aircompressor");
+      "io.airlift.compress..", "aircompressor",
+      // evidence (fcp verify): OpenPGP, the curve arithmetic it and SigningKey use, and the ASN.1
+      // identifiers bcpg loads at run time (PGPUtil needs asn1.cryptlib from bcutil)
+      "org.bouncycastle.openpgp..", "bcpg-jdk18on", "org.bouncycastle..", "bcprov-jdk18on",
+      "org.bouncycastle.asn1.cryptlib..", "bcutil-jdk18on");
   /** Packages that exist only under src/test. */
   private static final String[] TEST_PACKAGES = {"io.ckpt.forensics.lab..", "io.ckpt.forensics.cluster..",
       "io.ckpt.forensics.bench..", "io.ckpt.forensics.k3s..", "io.ckpt.forensics.chart.."};

@@ -12,9 +12,9 @@ import picocli.CommandLine.Command;
  * Kubernetes client in this package or in the archive package it uses).
  */
 @Command(name = "fcp", mixinStandardHelpOptions = true, versionProvider = FcpVersion.class,
-    description = "Inspect forensic container checkpoint archives without extracting them.",
+    description = "Inspect forensic container checkpoint archives without extracting them, and verify stored evidence.",
     subcommands = {ListCommand.class, InspectCommand.class, MemparseCommand.class, SummaryCommand.class,
-        DiffCommand.class, CommandLine.HelpCommand.class})
+        DiffCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class})
 public final class FcpMain {
 
   static final ObjectMapper JSON = new ObjectMapper();

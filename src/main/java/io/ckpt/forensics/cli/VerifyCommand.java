@@ -1,0 +1,168 @@
+package io.ckpt.forensics.cli;
+
+import io.ckpt.forensics.evidence.CustodyVerifier;
+import io.ckpt.forensics.evidence.KeyFileException;
+import io.ckpt.forensics.evidence.OpenPgpDecryption;
+import io.ckpt.forensics.evidence.VerificationCheck;
+import io.ckpt.forensics.evidence.VerificationKey;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code fcp verify}: checks stored evidence against its signed custody record, or a series of
+ * records against each other, and prints one line per check. Exit codes: {@value #VERIFIED} every
+ * check passed, {@value #MISMATCH} a check failed, {@value #CANNOT_VERIFY} verification could not run
+ * (docs/fcp.md, "fcp verify").
+ */
+@Command(name = "verify", mixinStandardHelpOptions = true,
+    description = {"Check stored evidence against its custody record (signature, stored and plaintext digests and "
+        + "sizes), or a series of records (--chain).",
+        "Exit 0: every check passed; 1: a check failed; 2: cannot verify (bad option, unreadable file or key)."})
+final class VerifyCommand implements Callable<Integer> {
+
+  static final int VERIFIED = 0;
+  static final int MISMATCH = 1;
+  static final int CANNOT_VERIFY = 2;
+  /** A record is small; a bigger file is not one (and is not read into memory). */
+  private static final long MAX_RECORD_BYTES = 1 << 20;
+
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--key", required = true, paramLabel = "PUBLIC_KEY",
+      description = "PEM public key of the record signer (ECDSA P-256 or Ed25519)")
+  Path key;
+
+  @Option(names = "--record", paramLabel = "RECORD", description = "the custody record (DSSE envelope) of EVIDENCE")
+  Path record;
+
+  @Option(names = "--previous", paramLabel = "RECORD",
+      description = "the record before RECORD in its series: check that RECORD names it")
+  Path previous;
+
+  @Option(names = "--decryption-key", paramLabel = "SECRET_KEY",
+      description = "OpenPGP secret key (gpg --export-secret-keys) of a recipient, to check the plaintext; repeatable")
+  List<Path> decryptionKeys = new ArrayList<>();
+
+  @Option(names = "--passphrase-file", paramLabel = "FILE",
+      description = "file whose first line unlocks the secret keys (default: unprotected keys)")
+  Path passphraseFile;
+
+  @Option(names = "--chain", description = "verify the RECORDs as one series, oldest first (no evidence)")
+  boolean chain;
+
+  @Parameters(arity = "0..*", paramLabel = "FILE",
+      description = "EVIDENCE (the stored object); with --chain, the RECORDs of a series, oldest first")
+  List<Path> files = new ArrayList<>();
+
+  @Override
+  public Integer call() throws Exception {
+    try {
+      CustodyVerifier verifier = new CustodyVerifier(VerificationKey.load(key), decryption());
+      List<VerificationCheck> checks = chain ? verifyChain(verifier) : verifyOne(verifier);
+      return report(spec.commandLine().getOut(), checks);
+    } catch (KeyFileException e) {
+      throw new UserError(e.getMessage());
+    } catch (IOException e) {
+      // a read error is not a mismatch: nothing was verified
+      throw new UserError("cannot read: " + e.getMessage());
+    }
+  }
+
+  private List<VerificationCheck> verifyOne(CustodyVerifier verifier) throws IOException, UserError {
+    if (record == null || files.size() != 1) {
+      throw new UserError("verify needs --record RECORD and one EVIDENCE file (or --chain RECORD...); got "
+          + files.size() + " files" + (record == null ? " and no --record" : ""));
+    }
+    Path evidence = files.get(0);
+    byte[] recordFile = readRecord(record);
+    byte[] previousFile = previous == null ? null : readRecord(previous);
+    requireReadable(evidence);
+    try (InputStream in = Files.newInputStream(evidence)) {
+      return verifier.verify(recordFile, in, previousFile);
+    }
+  }
+
+  private List<VerificationCheck> verifyChain(CustodyVerifier verifier) throws IOException, UserError {
+    if (files.size() < 2 || record != null || previous != null) {
+      throw new UserError("verify --chain takes two or more RECORD files, oldest first, and no --record or --previous");
+    }
+    List<byte[]> records = new ArrayList<>();
+    for (Path file : files) {
+      records.add(readRecord(file));
+    }
+    return verifier.verifyChain(records);
+  }
+
+  private OpenPgpDecryption decryption() throws IOException, UserError {
+    if (decryptionKeys.isEmpty()) {
+      if (passphraseFile != null) {
+        throw new UserError("--passphrase-file needs --decryption-key");
+      }
+      return null;
+    }
+    char[] passphrase = new char[0];
+    if (passphraseFile != null) {
+      requireReadable(passphraseFile);
+      String text = Files.readString(passphraseFile, StandardCharsets.UTF_8);
+      passphrase = text.lines().findFirst().orElse("").toCharArray();
+    }
+    for (Path file : decryptionKeys) {
+      requireReadable(file);
+    }
+    return OpenPgpDecryption.withSecretKeys(decryptionKeys, passphrase);
+  }
+
+  private static byte[] readRecord(Path file) throws IOException, UserError {
+    requireReadable(file);
+    if (Files.size(file) > MAX_RECORD_BYTES) {
+      throw new UserError("record " + file + " is larger than 1 MiB: not a custody record");
+    }
+    return Files.readAllBytes(file);
+  }
+
+  private static void requireReadable(Path file) throws UserError {
+    if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+      throw new UserError("cannot read " + file + ": no such file, or not a readable regular file");
+    }
+  }
+
+  /** One line per check (record text is untrusted: escaped), then a summary; returns the exit code. */
+  static int report(PrintWriter out, List<VerificationCheck> checks) {
+    int width = checks.stream().mapToInt(c -> c.name().length()).max().orElse(0);
+    List<String> failed = new ArrayList<>();
+    for (VerificationCheck check : checks) {
+      String mark = switch (check.outcome()) {
+        case PASSED -> "ok  ";
+        case FAILED -> "FAIL";
+        case SKIPPED -> "skip";
+      };
+      UntrustedText.printf(out, "%s  %-" + width + "s  %s%n", mark, check.name(), check.detail());
+      if (check.failed()) {
+        failed.add(check.name());
+      }
+    }
+    if (failed.isEmpty()) {
+      out.printf("verified: %d checks passed%s%n", checks.stream().filter(c -> !c.failed()
+          && c.outcome() == VerificationCheck.Outcome.PASSED).count(),
+          checks.stream().anyMatch(c -> c.outcome() == VerificationCheck.Outcome.SKIPPED) ? " (some skipped, see above)" : "");
+    } else {
+      UntrustedText.printf(out, "NOT verified: %d of %d checks failed: %s%n", failed.size(), checks.size(),
+          String.join(", ", failed));
+    }
+    out.flush();
+    return failed.isEmpty() ? VERIFIED : MISMATCH;
+  }
+}
