@@ -45,18 +45,19 @@ class PackageRulesTest {
   private static final String KUBELET = "io.ckpt.forensics.kubelet..";
   private static final String ARCHIVE = "io.ckpt.forensics.archive..";
   private static final String CRIU = "io.ckpt.forensics.archive.criu..";
-  /** Hashing, signing and stores: what the collector and fcp verify run, without a cluster. */
-  private static final String EVIDENCE = "io.ckpt.forensics.evidence..";
-  /** What runs on a laptop without a cluster: fcp and the analysis a collector reuses. */
-  private static final String[] OFFLINE = {ARCHIVE, "io.ckpt.forensics.analysis..", "io.ckpt.forensics.cli.."};
+  /**
+   * Write-once evidence stores (S3 with Object Lock, a filesystem): what the collector uses to
+   * store evidence, without a cluster. Its SDKs are not on fcp's classpath, so fcp does not load it.
+   */
+  private static final String EVIDENCE_STORES = "io.ckpt.forensics.evidence.store..";
   /**
    * What runs on a laptop without a cluster: fcp, the analysis a collector reuses, and evidence
-   * (hashing, encryption, custody records and their verification, which fcp verify loads). A library
-   * that evidence uses (a store's SDK) must be on operator/fcp's classpath too: add it to
-   * {@link #FCP_LIBRARIES} and to the script's selection.
+   * itself (hashing, encryption, custody records and their verification, which fcp verify loads;
+   * the package alone, not its stores). A library that these use must be on operator/fcp's
+   * classpath too: add it to {@link #FCP_LIBRARIES} and to the script's selection.
    */
   private static final String[] OFFLINE = {ARCHIVE, "io.ckpt.forensics.analysis..", "io.ckpt.forensics.cli..",
-      "io.ckpt.forensics.evidence.."};
+      "io.ckpt.forensics.evidence"};
   /**
    * The libraries the offline packages may use, by package, with the jar operator/fcp puts on its
    * classpath for each (start-up time: fcp does not load the operator's Kubernetes client).
@@ -114,10 +115,10 @@ class PackageRulesTest {
         .check(main);
   }
 
-  /** evidence too: the collector and fcp verify store and check evidence without a cluster. */
+  /** The evidence stores too: the collector stores evidence without a cluster. */
   @Test
   void offlinePackagesReachNoClusterClientNorOperator() {
-    noClasses().that().resideInAnyPackage(concat(OFFLINE, EVIDENCE))
+    noClasses().that().resideInAnyPackage(concat(OFFLINE, EVIDENCE_STORES))
         .should().dependOnClassesThat().resideInAnyPackage("io.fabric8..", "io.javaoperatorsdk..", "okhttp3..",
             "io.ckpt.forensics.operator..", KUBELET)
         .check(main);

@@ -1,4 +1,4 @@
-package io.ckpt.forensics.evidence;
+package io.ckpt.forensics.evidence.store;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,4 +1,4 @@
-package io.ckpt.forensics.evidence;
+package io.ckpt.forensics.evidence.store;
 
 import java.net.URI;
 import java.util.Objects;

@@ -1,4 +1,4 @@
-package io.ckpt.forensics.evidence;
+package io.ckpt.forensics.evidence.store;
 
 /** Something is already stored under the name: evidence is never replaced, so nothing was written. */
 public final class EvidenceExistsException extends EvidenceStoreException {

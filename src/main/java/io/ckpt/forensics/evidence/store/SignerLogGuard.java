@@ -1,4 +1,4 @@
-package io.ckpt.forensics.evidence;
+package io.ckpt.forensics.evidence.store;
 
 import java.util.List;
 import java.util.logging.Level;

@@ -1,4 +1,4 @@
-package io.ckpt.forensics.evidence;
+package io.ckpt.forensics.evidence.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
