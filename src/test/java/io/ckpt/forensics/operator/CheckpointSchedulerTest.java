@@ -14,8 +14,17 @@ class CheckpointSchedulerTest {
   final List<CheckpointKey> granted = new ArrayList<>();
 
   static CheckpointScheduler.Request request(String fcp, String node, String target) {
-    return new CheckpointScheduler.Request(new CheckpointKey(new ResourceID(fcp, "dev"), fcp + "-uid", "app"), node,
-        target);
+    return request("dev", fcp, node, target);
+  }
+
+  static CheckpointScheduler.Request request(String namespace, String fcp, String node, String target) {
+    return new CheckpointScheduler.Request(new CheckpointKey(new ResourceID(fcp, namespace), fcp + "-uid", "app"),
+        node, target);
+  }
+
+  /** A request in {@code namespace} for a container of its own, named after its object. */
+  static CheckpointScheduler.Request in(String namespace, String fcp, String node) {
+    return request(namespace, fcp, node, namespace + "/" + fcp + "/app");
   }
 
   /** Asks for a permit; one granted at once is recorded with the announced ones, in order. */
@@ -89,13 +98,19 @@ class CheckpointSchedulerTest {
     assertThat(granted).containsExactly(gone.key(), next.key());
   }
 
-  /** The limits alone: no gap between calls to one container, so time never matters. */
+  /** The limits alone, none per namespace: no gap between calls to one container, so time never matters. */
   CheckpointScheduler limits(int maxConcurrent, int maxPerNode) {
-    return new CheckpointScheduler(maxConcurrent, maxPerNode, Duration.ZERO, new ManualTicker(), granted::add);
+    return limits(maxConcurrent, maxPerNode, maxConcurrent);
+  }
+
+  CheckpointScheduler limits(int maxConcurrent, int maxPerNode, int maxPerNamespace) {
+    return new CheckpointScheduler(new CheckpointScheduler.Limits(maxConcurrent, maxPerNode, maxPerNamespace),
+        Duration.ZERO, new ManualTicker(), granted::add);
   }
 
   CheckpointScheduler withGap(ManualTicker time) {
-    return new CheckpointScheduler(10, 10, Duration.ofMillis(1100), time, granted::add);
+    return new CheckpointScheduler(new CheckpointScheduler.Limits(10, 10, 10), Duration.ofMillis(1100), time,
+        granted::add);
   }
 
   @Test
@@ -152,8 +167,152 @@ class CheckpointSchedulerTest {
   }
 
   @Test
-  void limitsBelowOneAreRefused() {
-    assertThatThrownBy(() -> new CheckpointScheduler(0, 1, Duration.ZERO, new ManualTicker(), k -> { }))
-        .isInstanceOf(IllegalArgumentException.class);
+  void limitsBelowOneOrAPerNamespaceLimitAboveTheGlobalOneAreRefused() {
+    assertThatThrownBy(() -> new CheckpointScheduler.Limits(0, 1, 1)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new CheckpointScheduler.Limits(1, 1, 0)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new CheckpointScheduler.Limits(2, 1, 3)).hasMessageContaining("per-namespace limit (3)");
+  }
+
+  // ---------------------------------------------------------------- fairness between namespaces
+
+  /** The namespaces of the grants so far, in order. */
+  List<String> grantedNamespaces() {
+    return granted.stream().map(k -> k.resource().getNamespace().orElseThrow()).toList();
+  }
+
+  /** Releases the grants in the order they were given, until {@code count} grants were made. */
+  void releaseInTurn(CheckpointScheduler scheduler, int count) {
+    for (int i = 0; granted.size() < count; i++) {
+      scheduler.release(granted.get(i));
+    }
+  }
+
+  @Test
+  void namespacesTakeTurnsWhileOneFloods() {
+    CheckpointScheduler scheduler = limits(1, 10);
+    for (int i = 1; i <= 100; i++) {
+      ask(scheduler, in("flood", "f" + i, "n1"));
+    }
+    ask(scheduler, in("b", "b1", "n1"));
+    ask(scheduler, in("c", "c1", "n1"));
+    ask(scheduler, in("c", "c2", "n1"));
+
+    releaseInTurn(scheduler, 8);
+
+    assertThat(grantedNamespaces()).as("one each in turn; then only the flood is left")
+        .containsExactly("flood", "b", "c", "flood", "c", "flood", "flood", "flood");
+    assertThat(granted.stream().filter(k -> k.resource().getNamespace().orElseThrow().equals("flood"))
+        .map(k -> k.resource().getName())).as("in arrival order within a namespace")
+        .containsExactly("f1", "f2", "f3", "f4", "f5");
+  }
+
+  @Test
+  void aNamespaceCannotHoldMoreThanItsLimitWhilePermitsStayFreeForOthers() {
+    CheckpointScheduler scheduler = limits(4, 10, 2);
+    for (int i = 1; i <= 10; i++) {
+      ask(scheduler, in("flood", "f" + i, "n" + i));
+    }
+    assertThat(granted).hasSize(2);
+    assertThat(scheduler.waitingCount()).isEqualTo(8);
+
+    var other = in("other", "o1", "n1");
+    assertThat(scheduler.request(other)).as("granted at once, not after the flood").isTrue();
+
+    scheduler.release(granted.get(0));
+    assertThat(grantedNamespaces()).as("the flood's own slot goes back to it").containsExactly("flood", "flood",
+        "flood");
+    assertThat(scheduler.grantedCount()).isEqualTo(3);
+  }
+
+  @Test
+  void aNamespaceWithOneWaitingIsServedAtTheNextReleaseThoughAnotherHasThousandsWaiting() {
+    CheckpointScheduler scheduler = limits(10, 1);
+    for (int i = 0; i < 5000; i++) {
+      ask(scheduler, in("flood", "f" + i, "n" + (i % 10)));
+    }
+    assertThat(granted).hasSize(10);
+    var late = in("late", "l1", "n7");
+    ask(scheduler, late);
+    assertThat(granted).hasSize(10);
+
+    scheduler.release(granted.get(0)); // node n0: the late namespace's node stays full
+    scheduler.release(granted.get(7)); // node n7
+    assertThat(granted).as("n0 to the flood, n7 to the late namespace").hasSize(12);
+    assertThat(granted.get(11)).isEqualTo(late.key());
+    assertThat(scheduler.waitingOn("n7")).isEqualTo(499);
+    assertThat(scheduler.waitingCount()).isEqualTo(4990 - 1);
+  }
+
+  @Test
+  void grantsOnAnotherNodeDoNotCostAWaitingNamespaceItsTurn() {
+    // with a turn pointer that moves past whoever was served last, c's grants on n2 would put a
+    // first on n1 again and again; b, served longest ago, goes first instead
+    CheckpointScheduler scheduler = limits(10, 1);
+    ask(scheduler, in("a", "a1", "n1"));
+    ask(scheduler, in("a", "a2", "n1"));
+    ask(scheduler, in("b", "b1", "n1"));
+    ask(scheduler, in("c", "c1", "n2"));
+    ask(scheduler, in("c", "c2", "n2"));
+    assertThat(grantedNamespaces()).containsExactly("a", "c");
+
+    scheduler.release(granted.get(1));
+    scheduler.release(granted.get(0));
+
+    assertThat(grantedNamespaces()).containsExactly("a", "c", "c", "b");
+  }
+
+  @Test
+  void aNamespaceThatLeavesAndComesBackDoesNotPassThoseThatWaited() {
+    CheckpointScheduler scheduler = limits(1, 10);
+    ask(scheduler, in("a", "a1", "n1"));
+    ask(scheduler, in("a", "a2", "n1"));
+    ask(scheduler, in("b", "b1", "n1"));
+    ask(scheduler, in("b", "b2", "n1"));
+    scheduler.release(granted.get(0));
+    var d1 = in("d", "d1", "n1");
+    ask(scheduler, d1);
+    scheduler.release(granted.get(1));
+    assertThat(granted.get(2)).as("d was never served: it goes first").isEqualTo(d1.key());
+    scheduler.release(d1.key());
+    ask(scheduler, in("d", "d2", "n1")); // d had nothing left: it left and comes back
+
+    releaseInTurn(scheduler, 6);
+
+    assertThat(grantedNamespaces()).containsExactly("a", "b", "d", "a", "b", "d");
+  }
+
+  @Test
+  void aWithdrawnRequestLetsTheNextOfItsContainerMoveUp() {
+    CheckpointScheduler scheduler = limits(10, 1);
+    var running = request("running", "n1", "dev/other/app");
+    var first = request("first", "n1", "dev/web/app");
+    var second = request("second", "n1", "dev/web/app");
+    ask(scheduler, running);
+    ask(scheduler, first);
+    ask(scheduler, second);
+
+    scheduler.releaseUnused(first.key());
+    assertThat(scheduler.isWaiting(first.key())).isFalse();
+    assertThat(scheduler.waitingOn("n1")).isEqualTo(1);
+    scheduler.release(running.key());
+
+    assertThat(granted).containsExactly(running.key(), second.key());
+  }
+
+  @Test
+  void everythingReleasedLeavesNothingWaiting() {
+    CheckpointScheduler scheduler = limits(2, 1, 1);
+    for (String ns : List.of("a", "b", "c")) {
+      for (int i = 0; i < 3; i++) {
+        ask(scheduler, in(ns, ns + i, "n" + i));
+      }
+    }
+    releaseInTurn(scheduler, 9);
+    granted.forEach(scheduler::release);
+
+    assertThat(granted).hasSize(9).doesNotHaveDuplicates();
+    assertThat(scheduler.keys()).isEmpty();
+    assertThat(scheduler.waitingCount()).isZero();
+    assertThat(scheduler.namespacesWaiting()).isZero();
   }
 }
