@@ -245,6 +245,10 @@ final class CallTracker {
     return scheduler.waitingCount();
   }
 
+  int namespacesWaiting() {
+    return scheduler.namespacesWaiting();
+  }
+
   int waitingOn(String node) {
     return scheduler.waitingOn(node);
   }

@@ -93,7 +93,7 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
     this.tracker = new CallTracker(new CheckpointScheduler.Limits(config.maxConcurrent(),
         config.maxConcurrentPerNode(), config.maxConcurrentPerNamespace()), SAME_CONTAINER_GAP, ticker,
         this::isLive, wakeUps::propagateEvent, notifier);
-    metrics.watch(tracker::callsInFlight, tracker::waitingCount, tracker::waitingOn);
+    metrics.watch(tracker::callsInFlight, tracker::waitingCount, tracker::namespacesWaiting, tracker::waitingOn);
     ticker.schedule(SWEEP_INTERVAL, this::sweepAndRepeat);
   }
 
