@@ -222,7 +222,7 @@ final class CheckpointScheduler {
       return false;
     }
     Request request = entry.request();
-    waitingPerNode.computeIfPresent(request.node(), (node, count) -> count > 1 ? count - 1 : null);
+    decrement(waitingPerNode, request.node());
     TargetLine line = lines.get(request.target());
     boolean wasHead = line.readyAs == entry;
     if (wasHead) {
@@ -245,7 +245,7 @@ final class CheckpointScheduler {
     if (held == null) {
       return false;
     }
-    grantedPerNode.computeIfPresent(held.node(), (node, count) -> count > 1 ? count - 1 : null);
+    decrement(grantedPerNode, held.node());
     TargetLine line = lines.get(held.target());
     line.busy = false;
     if (called && !sameTargetGap.isZero()) {
@@ -363,7 +363,7 @@ final class CheckpointScheduler {
     line.waiting.remove(request.key());
     line.busy = true;
     waiting.remove(request.key());
-    waitingPerNode.computeIfPresent(request.node(), (node, count) -> count > 1 ? count - 1 : null);
+    decrement(waitingPerNode, request.node());
     granted.put(request.key(), request);
     grantedPerNode.merge(request.node(), 1, Integer::sum);
     ns.waiting--;
@@ -457,6 +457,11 @@ final class CheckpointScheduler {
     } else if (ns.lastServed > 0) {
       idleLastServed.put(ns.name, ns.lastServed);
     }
+  }
+
+  /** One less for {@code node}; a count that reaches zero is dropped, so the maps hold busy nodes only. */
+  private static void decrement(Map<String, Integer> perNode, String node) {
+    perNode.computeIfPresent(node, (n, count) -> count > 1 ? count - 1 : null);
   }
 
   private void announce(List<CheckpointKey> grants) {
