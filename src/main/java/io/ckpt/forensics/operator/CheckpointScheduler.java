@@ -301,6 +301,16 @@ final class CheckpointScheduler {
     return (int) namespaces.values().stream().filter(ns -> ns.waiting > 0).count();
   }
 
+  /**
+   * True once nothing waits, holds a permit or runs its gap, and nothing is kept about anyone: the
+   * scheduler's memory follows what is in it now, not what it has seen.
+   */
+  synchronized boolean holdsNothing() {
+    return waiting.isEmpty() && granted.isEmpty() && grantedPerNode.isEmpty() && waitingPerNode.isEmpty()
+        && lines.isEmpty() && cooling.isEmpty() && namespaces.isEmpty() && turns.isEmpty()
+        && idleLastServed.isEmpty();
+  }
+
   /** The timer's task: grants what waited only for a target's gap to pass. */
   private void gapPassed() {
     List<CheckpointKey> grants;

@@ -314,5 +314,97 @@ class CheckpointSchedulerTest {
     assertThat(scheduler.keys()).isEmpty();
     assertThat(scheduler.waitingCount()).isZero();
     assertThat(scheduler.namespacesWaiting()).isZero();
+    assertThat(scheduler.holdsNothing()).as("no line, namespace or turn kept").isTrue();
+  }
+
+  @Test
+  void aWithdrawnFloodLeavesNothingBehind() {
+    CheckpointScheduler scheduler = limits(3, 1, 2);
+    List<CheckpointScheduler.Request> flood = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      flood.add(request("ns" + i % 4, "f" + i, "n" + i % 3, "shared/" + i % 7 + "/app"));
+    }
+    flood.forEach(r -> ask(scheduler, r));
+
+    scheduler.releaseAllUnused(key -> true);
+
+    assertThat(scheduler.holdsNothing()).isTrue();
+  }
+
+  /**
+   * Random requests, releases, withdrawals and waits (fixed seed): no limit is ever exceeded, and no
+   * request waits while it could start (its container free and out of its gap, room on its node, in
+   * its namespace and in total).
+   */
+  @Test
+  void randomTrafficKeepsEveryLimitAndLeavesNoStartableRequestWaiting() {
+    ManualTicker time = new ManualTicker();
+    Duration gap = Duration.ofMillis(1100);
+    CheckpointScheduler.Limits limits = new CheckpointScheduler.Limits(6, 2, 3);
+    CheckpointScheduler scheduler = new CheckpointScheduler(limits, gap, time, granted::add);
+    java.util.Random random = new java.util.Random(11);
+    java.util.Map<CheckpointKey, CheckpointScheduler.Request> asked = new java.util.HashMap<>();
+    java.util.Map<String, Long> gapEnds = new java.util.HashMap<>();
+    java.util.Set<CheckpointKey> holding = new java.util.HashSet<>();
+    int seen = 0;
+    for (int step = 0; step < 5000; step++) {
+      int op = random.nextInt(10);
+      if (op < 5) { // a new object asks
+        int target = random.nextInt(40);
+        String ns = "ns" + target % 5;
+        var r = request(ns, "o" + step, "n" + target % 4, ns + "/p" + target + "/app");
+        asked.put(r.key(), r);
+        ask(scheduler, r);
+      } else if (op < 8) { // a call ends, or a permit goes back unused
+        List<CheckpointKey> held = new ArrayList<>(holding);
+        if (!held.isEmpty()) {
+          CheckpointKey key = held.get(random.nextInt(held.size()));
+          holding.remove(key);
+          if (random.nextBoolean()) {
+            gapEnds.put(asked.get(key).target(), time.nanoTime() + gap.toNanos());
+            scheduler.release(key);
+          } else {
+            scheduler.releaseUnused(key);
+          }
+        }
+      } else if (op < 9) { // an object is deleted while it waits
+        List<CheckpointKey> waitingKeys = scheduler.keys().stream().filter(scheduler::isWaiting).toList();
+        if (!waitingKeys.isEmpty()) {
+          scheduler.releaseUnused(waitingKeys.get(random.nextInt(waitingKeys.size())));
+        }
+      } else {
+        time.advance(Duration.ofMillis(random.nextInt(1500)));
+      }
+      granted.subList(seen, granted.size()).forEach(holding::add);
+      seen = granted.size();
+      checkInvariants(scheduler, limits, asked, holding, gapEnds, time.nanoTime());
+    }
+    assertThat(granted.size()).as("enough traffic to mean something").isGreaterThan(1000);
+  }
+
+  private static void checkInvariants(CheckpointScheduler scheduler, CheckpointScheduler.Limits limits,
+      java.util.Map<CheckpointKey, CheckpointScheduler.Request> asked, java.util.Set<CheckpointKey> holding,
+      java.util.Map<String, Long> gapEnds, long now) {
+    List<CheckpointScheduler.Request> held = holding.stream().map(asked::get).toList();
+    assertThat(held).hasSizeLessThanOrEqualTo(limits.global());
+    java.util.Map<String, Long> perNode = held.stream().collect(java.util.stream.Collectors.groupingBy(
+        CheckpointScheduler.Request::node, java.util.stream.Collectors.counting()));
+    java.util.Map<String, Long> perNamespace = held.stream().collect(java.util.stream.Collectors.groupingBy(
+        CheckpointScheduler.Request::namespace, java.util.stream.Collectors.counting()));
+    assertThat(perNode.values()).allMatch(n -> n <= limits.perNode());
+    assertThat(perNamespace.values()).allMatch(n -> n <= limits.perNamespace());
+    assertThat(held.stream().map(CheckpointScheduler.Request::target)).doesNotHaveDuplicates();
+    for (CheckpointKey key : scheduler.keys()) {
+      if (!scheduler.isWaiting(key)) {
+        continue;
+      }
+      CheckpointScheduler.Request r = asked.get(key);
+      boolean startable = held.size() < limits.global()
+          && perNode.getOrDefault(r.node(), 0L) < limits.perNode()
+          && perNamespace.getOrDefault(r.namespace(), 0L) < limits.perNamespace()
+          && held.stream().noneMatch(h -> h.target().equals(r.target()))
+          && gapEnds.getOrDefault(r.target(), now) - now <= 0;
+      assertThat(startable).as("%s waits though it could start", key).isFalse();
+    }
   }
 }
