@@ -34,7 +34,8 @@ import java.util.function.Predicate;
  * unused (no call was made) starts no gap.
  *
  * <p>Finding the next grant looks at each namespace's first ready request per node, never at every
- * waiting request: thousands waiting on a full node cost nothing per release.
+ * waiting request: its cost grows with the namespaces and nodes that have requests, not with the
+ * requests, so thousands waiting on a full node cost one look per release.
  */
 final class CheckpointScheduler {
 
