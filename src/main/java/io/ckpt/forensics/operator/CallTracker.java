@@ -65,16 +65,17 @@ final class CallTracker {
   private volatile boolean closed;
 
   /**
+   * @param limits how many calls may run at once: in total, per node and per namespace
    * @param sameContainerGap how long after a call to a container ends the next one may start
    * @param wake asks for a reconcile of an object (a permit came, a call ended)
    */
-  CallTracker(int maxConcurrent, int maxPerNode, Duration sameContainerGap, Ticker ticker, LiveObjects live,
+  CallTracker(CheckpointScheduler.Limits limits, Duration sameContainerGap, Ticker ticker, LiveObjects live,
       Consumer<ResourceID> wake, CheckpointNotifier notifier) {
     this.ticker = ticker;
     this.live = live;
     this.wake = wake;
     this.notifier = notifier;
-    this.scheduler = new CheckpointScheduler(maxConcurrent, maxPerNode, sameContainerGap, ticker, this::granted);
+    this.scheduler = new CheckpointScheduler(limits, sameContainerGap, ticker, this::granted);
   }
 
   /** A permit granted after a wait: the object's reconcile starts the call, unless it was deleted. */
@@ -245,6 +246,10 @@ final class CallTracker {
 
   int waitingCount() {
     return scheduler.waitingCount();
+  }
+
+  int namespacesWaiting() {
+    return scheduler.namespacesWaiting();
   }
 
   int waitingOn(String node) {

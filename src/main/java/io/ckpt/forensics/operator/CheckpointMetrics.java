@@ -73,13 +73,21 @@ public final class CheckpointMetrics implements AutoCloseable {
     return registry.scrape();
   }
 
-  /** Registers the gauges that read the reconciler's state. */
-  void watch(Supplier<Number> inFlight, Supplier<Number> waiting, ToIntFunction<String> perNodeQueue) {
+  /**
+   * Registers the gauges that read the reconciler's state. Waiting containers are counted per node
+   * but not per namespace: namespaces come and go (one per CI run in some clusters), and a series per
+   * namespace would never be removed; the number of namespaces waiting shows whether several contend.
+   */
+  void watch(Supplier<Number> inFlight, Supplier<Number> waiting, Supplier<Number> namespacesWaiting,
+      ToIntFunction<String> perNodeQueue) {
     // the Supplier form holds its supplier strongly; the (object, function) form would let it be collected
     Gauge.builder("fcp.kubelet.calls.in.flight", inFlight)
         .description("Kubelet checkpoint calls started and not yet answered").register(registry);
     Gauge.builder("fcp.checkpoints.waiting", waiting)
         .description("Containers waiting for a permit (all nodes)").register(registry);
+    Gauge.builder("fcp.namespaces.waiting", namespacesWaiting)
+        .description("Namespaces with at least one container waiting for a permit (they take turns)")
+        .register(registry);
     this.queueDepth = perNodeQueue;
   }
 

@@ -92,9 +92,10 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
         () -> UUID.randomUUID().toString());
     this.notifier = new CheckpointNotifier(new CheckpointEvents(client, clock, instance, eventWriter), metrics, clock,
         transport.warning());
-    this.tracker = new CallTracker(config.maxConcurrent(), config.maxConcurrentPerNode(), SAME_CONTAINER_GAP, ticker,
+    this.tracker = new CallTracker(new CheckpointScheduler.Limits(config.maxConcurrent(),
+        config.maxConcurrentPerNode(), config.maxConcurrentPerNamespace()), SAME_CONTAINER_GAP, ticker,
         this::isLive, wakeUps::propagateEvent, notifier);
-    metrics.watch(tracker::callsInFlight, tracker::waitingCount, tracker::waitingOn);
+    metrics.watch(tracker::callsInFlight, tracker::waitingCount, tracker::namespacesWaiting, tracker::waitingOn);
     ticker.schedule(SWEEP_INTERVAL, this::sweepAndRepeat);
   }
 

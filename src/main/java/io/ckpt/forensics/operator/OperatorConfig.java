@@ -18,13 +18,15 @@ import java.util.regex.Pattern;
  * value stops the operator at start with a message naming the variable, never later.
  *
  * @param watchNamespaces empty means every namespace
+ * @param maxConcurrentPerNamespace kubelet calls one namespace may run at once, at most {@code maxConcurrent}:
+ *     the rest stays free for other namespaces while one floods the operator
  * @param direct settings of the direct kubelet transport; used only when {@code transport} is direct
  * @param retries how calls that failed before reaching the kubelet are sent again
  * @param leaderElection whether replicas elect a leader on a Lease, and its timing
  */
 public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNode, int maxConcurrent,
-    int defaultTimeoutSeconds, int maxTimeoutSeconds, LogFormat logFormat, int healthPort, Transport transport, Direct direct,
-    RetryPolicy retries, LeaderElection leaderElection) {
+    int maxConcurrentPerNamespace, int defaultTimeoutSeconds, int maxTimeoutSeconds, LogFormat logFormat,
+    int healthPort, Transport transport, Direct direct, RetryPolicy retries, LeaderElection leaderElection) {
 
   /** How log lines are written. */
   public enum LogFormat {
@@ -117,6 +119,7 @@ public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNo
   public static final String WATCH_NAMESPACES = "FCP_WATCH_NAMESPACES";
   public static final String MAX_CONCURRENT_PER_NODE = "FCP_MAX_CONCURRENT_PER_NODE";
   public static final String MAX_CONCURRENT = "FCP_MAX_CONCURRENT";
+  public static final String MAX_CONCURRENT_PER_NAMESPACE = "FCP_MAX_CONCURRENT_PER_NAMESPACE";
   public static final String DEFAULT_TIMEOUT_SECONDS = "FCP_DEFAULT_TIMEOUT_SECONDS";
   public static final String MAX_TIMEOUT_SECONDS = "FCP_MAX_TIMEOUT_SECONDS";
   public static final String LOG_FORMAT = "FCP_LOG_FORMAT";
@@ -164,9 +167,11 @@ public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNo
       throw new IllegalArgumentException(DEFAULT_TIMEOUT_SECONDS + " (" + defaultTimeout + ") is above "
           + MAX_TIMEOUT_SECONDS + " (" + maxTimeout + "): lower the default or raise the maximum");
     }
+    int maxConcurrent = integer(env, MAX_CONCURRENT, 10, 1, 1000);
     return new OperatorConfig(Set.copyOf(namespaces),
         integer(env, MAX_CONCURRENT_PER_NODE, 1, 1, 100),
-        integer(env, MAX_CONCURRENT, 10, 1, 1000),
+        maxConcurrent,
+        perNamespace(env, maxConcurrent),
         defaultTimeout,
         maxTimeout,
         logFormat(env.getOrDefault(LOG_FORMAT, "text")),
@@ -175,6 +180,21 @@ public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNo
         direct(env),
         retryPolicy(env),
         leaderElection(env));
+  }
+
+  /**
+   * The per-namespace limit: by default half the global one, rounded up, so that a namespace that
+   * floods the operator leaves the other half to everyone else; never above the global one, which
+   * it could not reach.
+   */
+  private static int perNamespace(Map<String, String> env, int maxConcurrent) {
+    int perNamespace = integer(env, MAX_CONCURRENT_PER_NAMESPACE, (maxConcurrent + 1) / 2, 1, 1000);
+    if (perNamespace > maxConcurrent) {
+      throw new IllegalArgumentException(MAX_CONCURRENT_PER_NAMESPACE + " (" + perNamespace + ") is above "
+          + MAX_CONCURRENT + " (" + maxConcurrent + "): one namespace can never run more than the global limit;"
+          + " lower it, raise " + MAX_CONCURRENT + ", or leave it unset for half the global limit");
+    }
+    return perNamespace;
   }
 
   private static LeaderElection leaderElection(Map<String, String> env) {
@@ -213,8 +233,8 @@ public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNo
 
   /** A copy with another transport (tests and the benchmark switch it). */
   public OperatorConfig withTransport(Transport other, Direct settings) {
-    return new OperatorConfig(watchNamespaces, maxConcurrentPerNode, maxConcurrent, defaultTimeoutSeconds,
-        maxTimeoutSeconds, logFormat, healthPort, other, settings, retries, leaderElection);
+    return new OperatorConfig(watchNamespaces, maxConcurrentPerNode, maxConcurrent, maxConcurrentPerNamespace,
+        defaultTimeoutSeconds, maxTimeoutSeconds, logFormat, healthPort, other, settings, retries, leaderElection);
   }
 
   /**

@@ -155,9 +155,11 @@ public final class OperatorMain {
         metrics::scrape);
     operator.start();
     LOG.info("operator started namespaces={} transport={} maxConcurrent={} maxConcurrentPerNode={}"
-            + " defaultTimeoutSeconds={} maxTimeoutSeconds={} healthPort={} apiServer={} leaderElection={} identity={}",
+            + " maxConcurrentPerNamespace={} defaultTimeoutSeconds={} maxTimeoutSeconds={} healthPort={} apiServer={}"
+            + " leaderElection={} identity={}",
         config.watchNamespaces().isEmpty() ? "all" : String.join(",", config.watchNamespaces()),
-        config.transport(), config.maxConcurrent(), config.maxConcurrentPerNode(), config.defaultTimeoutSeconds(),
+        config.transport(), config.maxConcurrent(), config.maxConcurrentPerNode(),
+        config.maxConcurrentPerNamespace(), config.defaultTimeoutSeconds(),
         config.maxTimeoutSeconds(),
         health.port(), client.getMasterUrl(),
         election.enabled() ? election.leaseNamespace() + "/" + election.leaseName() : "off", identity);

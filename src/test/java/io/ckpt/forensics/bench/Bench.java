@@ -261,7 +261,9 @@ public final class Bench {
         Thread.sleep(SAME_CONTAINER_GAP.toMillis());
         nodes.forEach(SimulatedNode::clearCalls);
         int collisionsBefore = nodes.stream().mapToInt(SimulatedNode::archiveNameCollisions).sum();
-        Map<String, String> env = Map.of("FCP_WATCH_NAMESPACES", ns, "FCP_MAX_CONCURRENT", "100");
+        // one namespace: its limit must not be what caps the throughput measured
+        Map<String, String> env = Map.of("FCP_WATCH_NAMESPACES", ns, "FCP_MAX_CONCURRENT", "100",
+            "FCP_MAX_CONCURRENT_PER_NAMESPACE", "100");
         try (OperatorProcess operator = startOperator(lab, chart, "bench-b", env)) {
           int port = operator.healthPort(Duration.ofSeconds(60));
           awaitReady(port, Duration.ofSeconds(60));

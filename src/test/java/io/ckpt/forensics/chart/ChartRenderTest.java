@@ -14,6 +14,7 @@ import com.marcnuri.helm.InstallCommand;
 import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
 import io.ckpt.forensics.PomVersion;
+import io.ckpt.forensics.operator.OperatorConfig;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -567,6 +568,8 @@ class ChartRenderTest {
       concurrency: {perNode: 101}                                | concurrency.perNode
       concurrency: {perNode: "2"}                                | concurrency.perNode
       concurrency: {global: 0}                                   | concurrency.global
+      concurrency: {perNamespace: 0}                             | concurrency.perNamespace
+      concurrency: {perNamespace: "3"}                           | concurrency.perNamespace
       defaultTimeoutSeconds: 0                                   | defaultTimeoutSeconds
       defaultTimeoutSeconds: 3601                                | defaultTimeoutSeconds
       healthPort: 80                                             | healthPort
@@ -597,6 +600,26 @@ class ChartRenderTest {
     assertThatThrownBy(() -> render(values))
         .hasMessageContaining("values don't meet the specifications of the schema")
         .hasMessageContaining(key);
+  }
+
+  @Test
+  void thePerNamespaceLimitIsHalfTheGlobalOneUnlessSetAndNeverAboveIt() {
+    assertThat(OperatorConfig.fromEnvironment(env(deployment(render("concurrency: {global: 7}"))))
+        .maxConcurrentPerNamespace()).as("unset: the operator's default").isEqualTo(4);
+    assertThat(OperatorConfig.fromEnvironment(env(deployment(render("concurrency: {global: 7, perNamespace: 7}"))))
+        .maxConcurrentPerNamespace()).isEqualTo(7);
+    assertThatThrownBy(() -> render("concurrency: {global: 7, perNamespace: 8}"))
+        .hasMessageContaining("concurrency.perNamespace cannot be above concurrency.global");
+  }
+
+  @Test
+  void theReadmeShowsAResourceQuotaOnTheNumberOfForensicCheckpoints() throws IOException {
+    JsonNode quota = YAML.readTree(ChartReadme.resourceQuotaExample());
+
+    assertThat(quota.path("apiVersion").asText()).isEqualTo("v1");
+    assertThat(quota.path("kind").asText()).isEqualTo("ResourceQuota");
+    assertThat(names(quota.path("spec").path("hard"))).as("counts objects of the CRD's plural and group")
+        .containsExactly("count/" + CRD_FILE.substring(0, CRD_FILE.indexOf("-v1.yml")));
   }
 
   @Test
@@ -731,7 +754,7 @@ class ChartRenderTest {
         image: {repository: registry.example/fcp, tag: "9.9.9", pullPolicy: Always}
         imagePullSecrets: [{name: regcred}]
         watchNamespaces: [dev, prod]
-        concurrency: {perNode: 2, global: 20}
+        concurrency: {perNode: 2, global: 20, perNamespace: 4}
         defaultTimeoutSeconds: 600
         retries: {limit: 0}
         leaderElection: {leaseDurationSeconds: 30, renewDeadlineSeconds: 20, retryPeriodSeconds: 5}
@@ -755,6 +778,7 @@ class ChartRenderTest {
         Map.entry("FCP_WATCH_NAMESPACES", "dev,prod"),
         Map.entry("FCP_MAX_CONCURRENT_PER_NODE", "2"),
         Map.entry("FCP_MAX_CONCURRENT", "20"),
+        Map.entry("FCP_MAX_CONCURRENT_PER_NAMESPACE", "4"),
         Map.entry("FCP_DEFAULT_TIMEOUT_SECONDS", "600"),
         Map.entry("FCP_MAX_TIMEOUT_SECONDS", "900"),
         Map.entry("FCP_LOG_FORMAT", "json"),

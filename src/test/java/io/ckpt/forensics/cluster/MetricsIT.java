@@ -87,6 +87,7 @@ class MetricsIT {
       assertThat(value(metrics, "fcp_kubelet_retries_total", "transport=\"proxy\"")).isEqualTo(1);
       assertThat(value(metrics, "fcp_kubelet_calls_in_flight", "")).isZero();
       assertThat(value(metrics, "fcp_checkpoints_waiting", "")).isZero();
+      assertThat(value(metrics, "fcp_namespaces_waiting", "")).isZero();
       assertThat(value(metrics, "fcp_node_queue_depth", "node=\"" + healthy.name() + "\"")).isZero();
       assertThat(value(metrics, "fcp_node_queue_depth", "node=\"" + broken.name() + "\"")).isZero();
       assertThat(metrics).contains("jvm_memory_used_bytes").contains("process_uptime_seconds");

@@ -22,7 +22,7 @@ class CallTrackerTest {
   final Set<String> deleted = new HashSet<>();
   final List<ResourceID> woken = new ArrayList<>();
   final LogLines log = new LogLines(ForensicCheckpointReconciler.class);
-  final CallTracker tracker = new CallTracker(10, 1, Duration.ofMillis(1100), ticker,
+  final CallTracker tracker = new CallTracker(new CheckpointScheduler.Limits(10, 1, 10), Duration.ofMillis(1100), ticker,
       (resource, uid) -> !deleted.contains(uid), woken::add,
       new CheckpointNotifier(new CheckpointEvents(null, Clock.systemUTC(), "test", (key, task) -> { }),
           CheckpointMetrics.unscraped(), Clock.systemUTC(), Optional.empty()));

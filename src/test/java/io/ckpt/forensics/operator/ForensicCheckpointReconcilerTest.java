@@ -368,7 +368,8 @@ class ForensicCheckpointReconcilerTest {
   void globalLimitAndOneCallPerTargetContainer() {
     kubelet.holding();
     reconciler = reconciler(OperatorConfig.fromEnvironment(Map.of(
-        OperatorConfig.MAX_CONCURRENT, "2", OperatorConfig.MAX_CONCURRENT_PER_NODE, "10")));
+        OperatorConfig.MAX_CONCURRENT, "2", OperatorConfig.MAX_CONCURRENT_PER_NODE, "10",
+        OperatorConfig.MAX_CONCURRENT_PER_NAMESPACE, "2")));
     createPod("a", "worker-1", "Running", Map.of("app", true));
     createPod("b", "worker-2", "Running", Map.of("app", true));
     createPod("c", "worker-3", "Running", Map.of("app", true));

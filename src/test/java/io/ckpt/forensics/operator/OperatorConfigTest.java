@@ -18,6 +18,7 @@ class OperatorConfigTest {
     assertThat(config.watchNamespaces()).isEmpty();
     assertThat(config.maxConcurrentPerNode()).isEqualTo(1);
     assertThat(config.maxConcurrent()).isEqualTo(10);
+    assertThat(config.maxConcurrentPerNamespace()).as("half the global limit").isEqualTo(5);
     assertThat(config.defaultTimeoutSeconds()).isEqualTo(300);
     assertThat(config.maxTimeoutSeconds()).isEqualTo(900);
     assertThat(config.logFormat()).isEqualTo(OperatorConfig.LogFormat.text);
@@ -28,12 +29,13 @@ class OperatorConfigTest {
   void readsEveryVariable() {
     OperatorConfig config = OperatorConfig.fromEnvironment(Map.of(
         "FCP_WATCH_NAMESPACES", " dev, prod ,,", "FCP_MAX_CONCURRENT_PER_NODE", "2", "FCP_MAX_CONCURRENT", "20",
-        "FCP_DEFAULT_TIMEOUT_SECONDS", "900", "FCP_MAX_TIMEOUT_SECONDS", "1200", "FCP_LOG_FORMAT", "JSON",
-        "FCP_HEALTH_PORT", "0"));
+        "FCP_MAX_CONCURRENT_PER_NAMESPACE", "3", "FCP_DEFAULT_TIMEOUT_SECONDS", "900",
+        "FCP_MAX_TIMEOUT_SECONDS", "1200", "FCP_LOG_FORMAT", "JSON", "FCP_HEALTH_PORT", "0"));
 
     assertThat(config.watchNamespaces()).isEqualTo(Set.of("dev", "prod"));
     assertThat(config.maxConcurrentPerNode()).isEqualTo(2);
     assertThat(config.maxConcurrent()).isEqualTo(20);
+    assertThat(config.maxConcurrentPerNamespace()).isEqualTo(3);
     assertThat(config.defaultTimeoutSeconds()).isEqualTo(900);
     assertThat(config.maxTimeoutSeconds()).isEqualTo(1200);
     assertThat(config.logFormat()).isEqualTo(OperatorConfig.LogFormat.json);
@@ -51,6 +53,28 @@ class OperatorConfigTest {
         .hasMessageContaining("FCP_DEFAULT_TIMEOUT_SECONDS (1000) is above FCP_MAX_TIMEOUT_SECONDS (900)");
     assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("FCP_MAX_TIMEOUT_SECONDS", "3601")))
         .hasMessageContaining("FCP_MAX_TIMEOUT_SECONDS");
+  }
+
+  @Test
+  void thePerNamespaceLimitFollowsTheGlobalOneAndNeverExceedsIt() {
+    assertThat(OperatorConfig.fromEnvironment(Map.of("FCP_MAX_CONCURRENT", "7")).maxConcurrentPerNamespace())
+        .as("half, rounded up").isEqualTo(4);
+    assertThat(OperatorConfig.fromEnvironment(Map.of("FCP_MAX_CONCURRENT", "1")).maxConcurrentPerNamespace())
+        .isEqualTo(1);
+    assertThat(OperatorConfig.fromEnvironment(Map.of("FCP_MAX_CONCURRENT", "4",
+        "FCP_MAX_CONCURRENT_PER_NAMESPACE", "4")).maxConcurrentPerNamespace()).as("equal: no namespace limit")
+        .isEqualTo(4);
+    assertThat(OperatorConfig.fromEnvironment(Map.of("FCP_MAX_CONCURRENT_PER_NAMESPACE", " "))
+        .maxConcurrentPerNamespace()).as("blank is unset").isEqualTo(5);
+
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("FCP_MAX_CONCURRENT_PER_NAMESPACE", "11")))
+        .hasMessage("FCP_MAX_CONCURRENT_PER_NAMESPACE (11) is above FCP_MAX_CONCURRENT (10): one namespace can never"
+            + " run more than the global limit; lower it, raise FCP_MAX_CONCURRENT, or leave it unset for half the"
+            + " global limit");
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("FCP_MAX_CONCURRENT_PER_NAMESPACE", "0")))
+        .hasMessageContaining("FCP_MAX_CONCURRENT_PER_NAMESPACE: '0' is not a whole number from 1 to 1000");
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("FCP_MAX_CONCURRENT_PER_NAMESPACE", "half")))
+        .hasMessageContaining("FCP_MAX_CONCURRENT_PER_NAMESPACE: 'half'");
   }
 
   @Test
