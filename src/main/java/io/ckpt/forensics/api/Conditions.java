@@ -22,6 +22,11 @@ public final class Conditions {
   public static final String REASON_COMPLETED = "CheckpointCompleted";
   public static final String REASON_FAILED = "CheckpointFailed";
   public static final String REASON_NOT_FAILED = "NoFailure";
+  /** Set once archives are taken into custody: True when every checkpointed container's archive is stored. */
+  public static final String EVIDENCE_STORED = "EvidenceStored";
+  public static final String REASON_COLLECTING = "Collecting";
+  public static final String REASON_STORED = "Stored";
+  public static final String REASON_NOT_STORED = "CollectionFailed";
 
   private Conditions() {
   }

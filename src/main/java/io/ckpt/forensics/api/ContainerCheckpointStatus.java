@@ -51,6 +51,10 @@ public class ContainerCheckpointStatus {
       + "ended than when it started: the archive may be of the replacement, not of containerID.")
   private IdentityChange identityChange;
 
+  @JsonPropertyDescription("The archive taken into custody: where it is stored, its digests and custody record;"
+      + " set once the container succeeded, when the operator collects evidence.")
+  private EvidenceStatus evidence;
+
   @JsonPropertyDescription("Set when an earlier attempt was interrupted, e.g. by an operator restart, "
       + "and may have left an archive on the node.")
   private String note;
@@ -167,6 +171,14 @@ public class ContainerCheckpointStatus {
 
   public void setIdentityChange(IdentityChange identityChange) {
     this.identityChange = identityChange;
+  }
+
+  public EvidenceStatus getEvidence() {
+    return evidence;
+  }
+
+  public void setEvidence(EvidenceStatus evidence) {
+    this.evidence = evidence;
   }
 
   public String getNote() {

@@ -68,6 +68,24 @@ final class CheckpointNotifier {
         finished(fcp, checkpointed);
       } else if (notice instanceof CheckpointPlanner.Notice.Superseded s) {
         superseded(fcp, s);
+      } else if (notice instanceof CheckpointPlanner.Notice.EvidenceStored e) {
+        fcp.getStatus().container(e.container()).map(ContainerCheckpointStatus::getEvidence).ifPresent(ev -> {
+          events.normal(fcp, "EvidenceStored", "container " + e.container() + ": archive stored at " + ev.getLocation()
+              + " (sha256 " + ev.getSha256() + ", " + ev.getSizeBytes() + " bytes" + (Boolean.TRUE.equals(ev.getEncrypted())
+              ? ", encrypted" : "") + "), custody record at " + ev.getRecordLocation()
+              + (Boolean.TRUE.equals(ev.getRemovedFromNode()) ? "; the node's copy was removed" : ""));
+          LOG.info("evidence stored fcp={} container={} location={} sha256={} record={}", ref(fcp), e.container(),
+              ev.getLocation(), ev.getSha256(), ev.getRecordLocation());
+        });
+      } else if (notice instanceof CheckpointPlanner.Notice.EvidenceNotStored e) {
+        fcp.getStatus().container(e.container()).map(ContainerCheckpointStatus::getEvidence).ifPresent(ev -> {
+          events.warning(fcp, "EvidenceNotStored", "container " + e.container() + ": " + ev.getFailure().getReason()
+              + ": " + ev.getFailure().getMessage());
+          LOG.warn("evidence not stored fcp={} container={} reason={} message=\"{}\"", ref(fcp), e.container(),
+              ev.getFailure().getReason(), ev.getFailure().getMessage());
+        });
+      } else if (notice instanceof CheckpointPlanner.Notice.EvidenceCollecting e) {
+        LOG.info("evidence collection asked for fcp={} container={}", ref(fcp), e.container());
       } else if (notice instanceof CheckpointPlanner.Notice.IdentityChanged i) {
         fcp.getStatus().container(i.container()).ifPresent(c -> {
           events.warning(fcp, "IdentityChanged", "container " + c.getName() + ": " + c.getIdentityChange().getMessage());
@@ -143,6 +161,21 @@ final class CheckpointNotifier {
     events.warning(fcp, "AttemptSuperseded", message);
     LOG.warn("kubelet result of a superseded attempt fcp={} container={} attemptID={} currentAttemptID={} result=\"{}\"",
         ref(fcp), s.container(), s.attemptID(), s.currentAttemptID(), result);
+  }
+
+  /** A collector pod was created on the node that holds the archive. */
+  void collectorStarted(ForensicCheckpoint fcp, String container, io.fabric8.kubernetes.api.model.Pod pod) {
+    String ref = pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
+    events.normal(fcp, "EvidenceCollecting", "container " + container + ": collector pod " + ref + " takes the archive"
+        + " off node " + pod.getSpec().getNodeName());
+    LOG.info("collector pod created fcp={} container={} pod={} node={}", ref(fcp), container, ref,
+        pod.getSpec().getNodeName());
+  }
+
+  /** A collector pod could not be created; status says why. */
+  void collectorNotStarted(ForensicCheckpoint fcp, String container, String why) {
+    events.warning(fcp, "EvidenceNotStored", "container " + container + ": CollectorNotStarted: " + why);
+    LOG.warn("collector pod not created fcp={} container={} message=\"{}\"", ref(fcp), container, why);
   }
 
   /** A status write found the object deleted: what this process held for it is dropped. */

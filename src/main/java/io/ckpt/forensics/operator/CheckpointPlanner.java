@@ -91,7 +91,14 @@ final class CheckpointPlanner {
    *     waits without status; null otherwise
    * @param calls each container's call, by name (missing means {@link Call#NONE})
    */
-  record Input(ForensicCheckpoint fcp, PodRead pod, PodSnapshot firstSight, Map<String, Call> calls) {
+  record Input(ForensicCheckpoint fcp, PodRead pod, PodSnapshot firstSight, Map<String, Call> calls,
+      Map<String, CustodyPlanner.Collector> collectors) {
+
+    /** Without collector pods (none exist, or custody is off). */
+    Input(ForensicCheckpoint fcp, PodRead pod, PodSnapshot firstSight, Map<String, Call> calls) {
+      this(fcp, pod, firstSight, calls, Map.of());
+    }
+
     Call call(String container) {
       return calls.getOrDefault(container, Call.NONE);
     }
@@ -104,7 +111,13 @@ final class CheckpointPlanner {
    * pod to keep for an object that waits without status; {@code done} says the object is terminal.
    */
   record Plan(ForensicCheckpointStatus status, List<String> calls, List<String> recorded,
-      List<String> unusedPermits, List<Notice> notices, PodSnapshot remember, boolean done) {
+      List<String> unusedPermits, List<Notice> notices, PodSnapshot remember, boolean done,
+      List<String> collectorsToStart, List<String> collectorsToDelete) {
+
+    Plan(ForensicCheckpointStatus status, List<String> calls, List<String> recorded, List<String> unusedPermits,
+        List<Notice> notices, PodSnapshot remember, boolean done) {
+      this(status, calls, recorded, unusedPermits, notices, remember, done, List.of(), List.of());
+    }
   }
 
   /** Something a person or a metric should hear about once the plan's status is written. */
@@ -141,6 +154,18 @@ final class CheckpointPlanner {
         implements Notice {
     }
 
+    /** A collector pod is asked for, to take a container's archive into custody. */
+    record EvidenceCollecting(String container) implements Notice {
+    }
+
+    /** A container's archive is stored, read back and verified; evidence in status says where. */
+    record EvidenceStored(String container) implements Notice {
+    }
+
+    /** A container's archive could not be taken into custody; evidence.failure says why. */
+    record EvidenceNotStored(String container) implements Notice {
+    }
+
     /** A container was checkpointed, but the pod or container it names changed during the call. */
     record IdentityChanged(String container) implements Notice {
     }
@@ -149,16 +174,33 @@ final class CheckpointPlanner {
   private final Clock clock;
   private final UnaryOperator<ForensicCheckpointStatus> copy;
   private final Supplier<String> attemptIDs;
+  private final CustodyPlanner custody;
 
   /**
    * @param copy a deep copy of a status (the planner changes only its copy; the object it was given
    *     may be the informer's cached one)
    * @param attemptIDs a new identifier for each call, unique across operator processes
+   * @param custody the custody steps after a container succeeded
    */
-  CheckpointPlanner(Clock clock, UnaryOperator<ForensicCheckpointStatus> copy, Supplier<String> attemptIDs) {
+  CheckpointPlanner(Clock clock, UnaryOperator<ForensicCheckpointStatus> copy, Supplier<String> attemptIDs,
+      CustodyPlanner custody) {
     this.clock = clock;
     this.copy = copy;
     this.attemptIDs = attemptIDs;
+    this.custody = custody;
+  }
+
+  /** Without custody steps (archives stay on the nodes). */
+  CheckpointPlanner(Clock clock, UnaryOperator<ForensicCheckpointStatus> copy, Supplier<String> attemptIDs) {
+    this(clock, copy, attemptIDs, new CustodyPlanner(CollectionConfig.OFF));
+  }
+
+  /**
+   * True if nothing is left to do for the object: its checkpoint reached a terminal phase, no
+   * archive waits to be taken into custody, and no collector pod is left to delete.
+   */
+  boolean isDone(ForensicCheckpoint fcp, Map<String, CustodyPlanner.Collector> collectors) {
+    return isTerminal(fcp) && !custody.pending(fcp.getStatus()) && collectors.isEmpty();
   }
 
   static boolean isTerminal(ForensicCheckpoint fcp) {
@@ -233,7 +275,10 @@ final class CheckpointPlanner {
   Plan plan(Input in) {
     ForensicCheckpoint fcp = in.fcp();
     if (isTerminal(fcp)) {
-      return new Plan(null, List.of(), List.of(), List.of(), List.of(), null, true);
+      if (isDone(fcp, in.collectors())) {
+        return new Plan(null, List.of(), List.of(), List.of(), List.of(), null, true);
+      }
+      return custodyOnly(in);
     }
     List<Notice> notices = new ArrayList<>();
     boolean firstWrite = !hasStatus(fcp);
@@ -337,16 +382,36 @@ final class CheckpointPlanner {
       // the pod read now is kept to be compared with the read made then
       return new Plan(null, List.of(), recorded, unused, first, firstSight ? in.pod().pod() : null, false);
     }
+    CustodyPlanner.Steps custodySteps = custody.plan(fcp, status, in.collectors());
+    changed |= custodySteps.changed();
     if (!firstWrite && !changed) {
-      return new Plan(null, List.of(), recorded, unused, notices, null, false);
+      notices.addAll(custodySteps.notices());
+      return new Plan(null, List.of(), recorded, unused, notices, null, false, custodySteps.start(),
+          custodySteps.delete());
     }
     CheckpointProgress.summarize(status, fcp.getMetadata().getGeneration(), clock);
     first.addAll(notices);
-    boolean done = status.getPhase().isTerminal();
-    if (done) {
+    boolean terminal = status.getPhase().isTerminal();
+    if (terminal) {
       first.add(new Notice.Finished());
     }
-    return new Plan(status, calls, recorded, unused, first, null, done);
+    first.addAll(custodySteps.notices());
+    return new Plan(status, calls, recorded, unused, first, null, terminal && !custody.pending(status),
+        custodySteps.start(), custodySteps.delete());
+  }
+
+  /** A checkpoint that ended: only its custody steps are left. */
+  private Plan custodyOnly(Input in) {
+    ForensicCheckpoint fcp = in.fcp();
+    ForensicCheckpointStatus status = copy.apply(fcp.getStatus());
+    CustodyPlanner.Steps steps = custody.plan(fcp, status, in.collectors());
+    if (!steps.changed()) {
+      return new Plan(null, List.of(), List.of(), List.of(), steps.notices(), null, false, steps.start(),
+          steps.delete());
+    }
+    CheckpointProgress.summarize(status, fcp.getMetadata().getGeneration(), clock);
+    return new Plan(status, List.of(), List.of(), List.of(), steps.notices(), null, !custody.pending(status),
+        steps.start(), steps.delete());
   }
 
   /** What is wrong with the pod as a whole, read at first sight, or null if its containers can be tried. */

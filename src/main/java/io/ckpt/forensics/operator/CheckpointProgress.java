@@ -4,6 +4,7 @@ import io.ckpt.forensics.api.CheckpointPhase;
 import io.ckpt.forensics.api.Conditions;
 import io.ckpt.forensics.api.ContainerCheckpointStatus;
 import io.ckpt.forensics.api.ContainerPhase;
+import io.ckpt.forensics.api.EvidencePhase;
 import io.ckpt.forensics.api.ForensicCheckpointStatus;
 import java.time.Clock;
 import java.util.List;
@@ -53,6 +54,34 @@ final class CheckpointProgress {
     Conditions.set(conditions, Conditions.FAILED, terminalFailure,
         terminalFailure ? Conditions.REASON_FAILED : Conditions.REASON_NOT_FAILED,
         terminalFailure ? status.getMessage() : "no container has failed so far", generation, clock);
+    custody(status, generation, clock);
+  }
+
+  /**
+   * The EvidenceStored condition, once any archive is being taken into custody: True when every
+   * checkpointed container's archive is stored; the checkpoint's own phase does not change with it,
+   * so a checkpoint that succeeded says so even when custody did not.
+   */
+  private static void custody(ForensicCheckpointStatus status, Long generation, Clock clock) {
+    List<ContainerCheckpointStatus> succeeded = status.getContainers().stream()
+        .filter(c -> c.getPhase() == ContainerPhase.Succeeded).toList();
+    if (succeeded.stream().noneMatch(c -> c.getEvidence() != null)) {
+      return;
+    }
+    long stored = succeeded.stream().filter(c -> c.getEvidence() != null
+        && c.getEvidence().getPhase() == EvidencePhase.Stored).count();
+    String failed = succeeded.stream().filter(c -> c.getEvidence() != null
+            && c.getEvidence().getPhase() == EvidencePhase.Failed)
+        .map(c -> c.getName() + ": " + c.getEvidence().getFailure().getReason()).collect(Collectors.joining(", "));
+    String summary = stored + "/" + succeeded.size() + " archives stored" + (failed.isEmpty() ? "" : ", not stored ("
+        + failed + "); those archives stay on node " + status.getNodeName());
+    boolean collecting = succeeded.stream().anyMatch(c -> c.getEvidence() == null
+        || c.getEvidence().getPhase() == EvidencePhase.Collecting);
+    String reason = collecting ? Conditions.REASON_COLLECTING : failed.isEmpty() ? Conditions.REASON_STORED
+        : Conditions.REASON_NOT_STORED;
+    Conditions.set(status.getConditions(), Conditions.EVIDENCE_STORED, stored == succeeded.size(), reason,
+        summary, generation, clock);
+    status.setMessage(status.getMessage() + "; " + summary);
   }
 
   private static String message(ForensicCheckpointStatus status, CheckpointPhase phase, long succeeded,

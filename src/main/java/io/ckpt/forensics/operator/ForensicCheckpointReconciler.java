@@ -17,7 +17,9 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -74,6 +76,8 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
   private final CallTracker tracker;
   private final SimpleInboundEventSource<ForensicCheckpoint> wakeUps = new SimpleInboundEventSource<>("wake-ups");
   private volatile IndexerResourceCache<ForensicCheckpoint> primaryCache;
+  /** The collector pods, when archives are taken into custody: a finished one wakes its object. */
+  private volatile InformerEventSource<Pod, ForensicCheckpoint> collectorPods;
   private volatile boolean closed;
 
   /**
@@ -89,7 +93,7 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
     this.ticker = ticker;
     this.recorder = new StatusRecorder(client, clock);
     this.planner = new CheckpointPlanner(clock, status -> client.getKubernetesSerialization().clone(status),
-        () -> UUID.randomUUID().toString());
+        () -> UUID.randomUUID().toString(), new CustodyPlanner(config.collection()));
     this.notifier = new CheckpointNotifier(new CheckpointEvents(client, clock, instance, eventWriter), metrics, clock,
         transport.warning());
     this.tracker = new CallTracker(new CheckpointScheduler.Limits(config.maxConcurrent(),
@@ -102,7 +106,15 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
   @Override
   public List<EventSource<?, ForensicCheckpoint>> prepareEventSources(EventSourceContext<ForensicCheckpoint> context) {
     this.primaryCache = context.getPrimaryCache();
-    return List.of(wakeUps);
+    CollectionConfig collection = config.collection();
+    if (!collection.enabled()) {
+      return List.of(wakeUps);
+    }
+    collectorPods = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, ForensicCheckpoint.class)
+        .withName("collector-pods").withNamespaces(Set.of(collection.namespace()))
+        .withLabelSelector(CollectorPods.LABEL_COMPONENT + "=" + CollectorPods.COMPONENT)
+        .withSecondaryToPrimaryMapper(CollectorPods::owner).build(), context);
+    return List.of(wakeUps, collectorPods);
   }
 
   @Override
@@ -153,7 +165,8 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
   private void pass(ForensicCheckpoint fcp, PodReads reads) {
     ResourceID id = ResourceID.fromResource(fcp);
     String uid = fcp.getMetadata().getUid();
-    if (CheckpointPlanner.isTerminal(fcp)) {
+    Map<String, CustodyPlanner.Collector> collectors = collectors(fcp);
+    if (planner.isDone(fcp, collectors)) {
       forget(id, uid);
       return;
     }
@@ -163,25 +176,43 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
       pod = readPod(fcp);
       reads.last = pod;
     }
-    CheckpointPlanner.Input in = gather(fcp, pod, firstSight);
+    CheckpointPlanner.Input in = gather(fcp, pod, firstSight, collectors);
     List<String> ask = planner.permitsToAsk(in);
     if (!ask.isEmpty()) {
       String node = CheckpointPlanner.node(fcp, pod, firstSight);
       ask.forEach(name -> tracker.requestPermit(key(fcp, name), node, target(fcp, name)));
-      in = gather(fcp, pod, firstSight);
+      in = gather(fcp, pod, firstSight, collectors);
     }
     if (CheckpointPlanner.needsFreshPod(in)) {
       // a call is about to start: the pod may have been replaced, or the container stopped, while
       // it waited for its permit
       pod = readPod(fcp);
       reads.last = pod;
-      in = new CheckpointPlanner.Input(fcp, pod, firstSight, in.calls());
+      in = new CheckpointPlanner.Input(fcp, pod, firstSight, in.calls(), collectors);
     }
     perform(fcp, planner.plan(in));
   }
 
+  /** The collector pods of the object's containers that exist, by container name, with their reports. */
+  private Map<String, CustodyPlanner.Collector> collectors(ForensicCheckpoint fcp) {
+    var informer = collectorPods;
+    if (informer == null || !CheckpointPlanner.hasStatus(fcp)) {
+      return Map.of();
+    }
+    Map<String, CustodyPlanner.Collector> found = new HashMap<>();
+    for (ContainerCheckpointStatus c : fcp.getStatus().getContainers()) {
+      if (c.getEvidence() == null || c.getEvidence().getCollectorPod() == null) {
+        continue;
+      }
+      String[] ref = c.getEvidence().getCollectorPod().split("/", 2);
+      informer.get(new ResourceID(ref[1], ref[0])).ifPresent(p -> found.put(c.getName(),
+          new CustodyPlanner.Collector(ref[1], CollectorPods.report(p).orElse(null))));
+    }
+    return found;
+  }
+
   private CheckpointPlanner.Input gather(ForensicCheckpoint fcp, CheckpointPlanner.PodRead pod,
-      PodSnapshot firstSight) {
+      PodSnapshot firstSight, Map<String, CustodyPlanner.Collector> collectors) {
     Map<String, CheckpointPlanner.Call> calls = new HashMap<>();
     for (String name : CheckpointPlanner.containers(fcp, pod, firstSight)) {
       CheckpointPlanner.Call call = tracker.state(key(fcp, name));
@@ -189,7 +220,7 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
         calls.put(name, call);
       }
     }
-    return new CheckpointPlanner.Input(fcp, pod, firstSight, calls);
+    return new CheckpointPlanner.Input(fcp, pod, firstSight, calls, collectors);
   }
 
   private void perform(ForensicCheckpoint fcp, CheckpointPlanner.Plan plan) {
@@ -220,6 +251,10 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
     for (String name : plan.calls()) {
       launch(written, name);
     }
+    for (String name : plan.collectorsToStart()) {
+      startCollector(written, name);
+    }
+    plan.collectorsToDelete().forEach(this::deleteCollector);
     if (plan.done()) {
       forget(id, uid);
     }
@@ -245,6 +280,41 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
       throw e;
     }
     tracker.started(key, entry.getAttemptID(), outcome);
+  }
+
+  /**
+   * Creates the collector pod of a container marked Collecting; one that exists already (created
+   * before a restart) is left to finish. A pod that cannot be created is recorded as a failed
+   * collection: the archive stays on the node, and status says why.
+   */
+  private void startCollector(ForensicCheckpoint marked, String name) {
+    ContainerCheckpointStatus entry = marked.getStatus().container(name).orElseThrow();
+    Pod pod = CollectorPods.build(marked, entry, config.collection());
+    try {
+      client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(pod).create();
+      notifier.collectorStarted(marked, name, pod);
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 409) {
+        return; // created before: its report comes through the informer
+      }
+      String ref = pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
+      String why = "collector pod " + ref + " could not be created (HTTP " + e.getCode() + ": "
+          + (e.getStatus() == null ? e.getClass().getSimpleName() : e.getStatus().getMessage()) + "); the operator"
+          + " needs create on pods in " + config.collection().namespace() + ", and the namespace must admit hostPath"
+          + " (Pod Security level privileged); the archive stays on node " + marked.getStatus().getNodeName();
+      recorder.update(marked, status -> status.container(name).ifPresent(c -> c.setEvidence(
+          CollectorPods.failed(ref, "CollectorNotStarted", why))));
+      notifier.collectorNotStarted(marked, name, why);
+    }
+  }
+
+  /** Deletes a collector pod whose report is in status. */
+  private void deleteCollector(String podName) {
+    try {
+      client.pods().inNamespace(config.collection().namespace()).withName(podName).delete();
+    } catch (KubernetesClientException e) {
+      LOG.warn("collector pod not deleted pod={}/{} code={}", config.collection().namespace(), podName, e.getCode());
+    }
   }
 
   /** The object as the API server has it now, or null if it was deleted (or replaced by another UID). */

@@ -23,10 +23,12 @@ import java.util.regex.Pattern;
  * @param direct settings of the direct kubelet transport; used only when {@code transport} is direct
  * @param retries how calls that failed before reaching the kubelet are sent again
  * @param leaderElection whether replicas elect a leader on a Lease, and its timing
+ * @param collection whether and how archives are taken into custody after a checkpoint
  */
 public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNode, int maxConcurrent,
     int maxConcurrentPerNamespace, int defaultTimeoutSeconds, int maxTimeoutSeconds, LogFormat logFormat,
-    int healthPort, Transport transport, Direct direct, RetryPolicy retries, LeaderElection leaderElection) {
+    int healthPort, Transport transport, Direct direct, RetryPolicy retries, LeaderElection leaderElection,
+    CollectionConfig collection) {
 
   /** How log lines are written. */
   public enum LogFormat {
@@ -179,7 +181,8 @@ public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNo
         transport(env.getOrDefault(TRANSPORT, "proxy")),
         direct(env),
         retryPolicy(env),
-        leaderElection(env));
+        leaderElection(env),
+        CollectionConfig.fromEnvironment(env));
   }
 
   /**
@@ -234,7 +237,15 @@ public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNo
   /** A copy with another transport (tests and the benchmark switch it). */
   public OperatorConfig withTransport(Transport other, Direct settings) {
     return new OperatorConfig(watchNamespaces, maxConcurrentPerNode, maxConcurrent, maxConcurrentPerNamespace,
-        defaultTimeoutSeconds, maxTimeoutSeconds, logFormat, healthPort, other, settings, retries, leaderElection);
+        defaultTimeoutSeconds, maxTimeoutSeconds, logFormat, healthPort, other, settings, retries, leaderElection,
+        collection);
+  }
+
+  /** A copy that takes archives into custody as {@code other} says (tests switch it). */
+  public OperatorConfig withCollection(CollectionConfig other) {
+    return new OperatorConfig(watchNamespaces, maxConcurrentPerNode, maxConcurrent, maxConcurrentPerNamespace,
+        defaultTimeoutSeconds, maxTimeoutSeconds, logFormat, healthPort, transport, direct, retries, leaderElection,
+        other);
   }
 
   /**
@@ -305,16 +316,21 @@ public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNo
     }
   }
 
-  private static boolean bool(Map<String, String> env, String name) {
+  static boolean bool(Map<String, String> env, String name) {
+    return bool(env, name, false);
+  }
+
+  static boolean bool(Map<String, String> env, String name, boolean fallback) {
     String raw = env.getOrDefault(name, "").strip().toLowerCase(Locale.ROOT);
     return switch (raw) {
-      case "", "false" -> false;
+      case "" -> fallback;
+      case "false" -> false;
       case "true" -> true;
       default -> throw new IllegalArgumentException(name + ": '" + raw + "' is not true or false");
     };
   }
 
-  private static int integer(Map<String, String> env, String name, int fallback, int min, int max) {
+  static int integer(Map<String, String> env, String name, int fallback, int min, int max) {
     String raw = env.get(name);
     if (raw == null || raw.isBlank()) {
       return fallback;

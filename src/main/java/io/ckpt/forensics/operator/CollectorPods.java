@@ -1,0 +1,313 @@
+package io.ckpt.forensics.operator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ckpt.forensics.api.CapturedSummary;
+import io.ckpt.forensics.api.CollectionFailure;
+import io.ckpt.forensics.api.ContainerCheckpointStatus;
+import io.ckpt.forensics.api.EvidencePhase;
+import io.ckpt.forensics.api.EvidenceStatus;
+import io.ckpt.forensics.api.ForensicCheckpoint;
+import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The collector pod of one container's archive, and what its report means. The pod runs the
+ * operator's own image in its {@code collect} mode on the node that holds the archive: it mounts
+ * the node's checkpoint directory (read-only unless the node's copy is to be removed afterwards),
+ * the store's credentials and the signing key, and reports through its termination message, so it
+ * needs no API rights and gets no service-account token. It runs as root because the kubelet writes
+ * archives 0600 root in a 0700 directory, with every capability dropped and no privilege escalation.
+ */
+final class CollectorPods {
+
+  static final String CONTAINER = "collector";
+  static final String COMPONENT = "evidence-collector";
+  static final String LABEL_COMPONENT = "app.kubernetes.io/component";
+  static final String LABEL_FCP_UID = "forensics.ckpt.io/fcp-uid";
+  static final String ANNOTATION_FCP = "forensics.ckpt.io/fcp";
+  static final String ANNOTATION_CONTAINER = "forensics.ckpt.io/container";
+  static final String ARCHIVE_DIR = "/node-checkpoints";
+  static final String STORE_DIR = "/evidence-store";
+  static final String S3_DIR = "/etc/fcp/s3";
+  static final String SIGNING_DIR = "/etc/fcp/signing";
+  static final String RECIPIENTS_DIR = "/etc/fcp/recipients";
+  static final String FACTS = "FCP_COLLECT_FACTS";
+  /** The JVM's bound inside the pod's memory limit: the collector streams, whatever the archive's size. */
+  static final String JVM_OPTIONS = "-Xmx64m -XX:MaxDirectMemorySize=32m -XX:+ExitOnOutOfMemoryError";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private CollectorPods() {
+  }
+
+  /** One pod per object, container and attempt: a name the operator finds again after a restart. */
+  static String name(String fcpUid, String container, int attempt) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256")
+          .digest((fcpUid + "/" + container + "/" + attempt).getBytes(StandardCharsets.UTF_8));
+      return "fcp-collect-" + HexFormat.of().formatHex(digest, 0, 8);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JVM has no SHA-256", e);
+    }
+  }
+
+  /**
+   * Where the archive is stored: namespace/object-uidprefix/container-attempt.tar (.gpg when
+   * encrypted), so objects of the same name in different namespaces, or recreated, never collide.
+   */
+  static String objectName(ForensicCheckpoint fcp, ContainerCheckpointStatus c, CollectionConfig config) {
+    var meta = fcp.getMetadata();
+    return meta.getNamespace() + "/" + meta.getName() + "-" + meta.getUid().substring(0, 8) + "/" + c.getName()
+        + "-" + c.getAttempts() + ".tar" + (config.recipientsSecret() != null ? ".gpg" : "");
+  }
+
+  static Pod build(ForensicCheckpoint fcp, ContainerCheckpointStatus c, CollectionConfig config) {
+    String archive = c.getArchivePath();
+    int slash = archive.lastIndexOf('/');
+    String directory = slash == 0 ? "/" : archive.substring(0, slash);
+    String file = archive.substring(slash + 1);
+    List<String> args = new ArrayList<>(List.of("collect", "--archive", ARCHIVE_DIR + "/" + file,
+        "--name", objectName(fcp, c, config), "--signing-key", SIGNING_DIR + "/" + CollectionConfig.SIGNING_KEY_FILE));
+    List<Volume> volumes = new ArrayList<>();
+    List<VolumeMount> mounts = new ArrayList<>();
+    volumes.add(new VolumeBuilder().withName("archive").withNewHostPath().withPath(directory).withType("Directory")
+        .endHostPath().build());
+    mounts.add(mount("archive", ARCHIVE_DIR, !config.deleteFromNode()));
+    secretVolume(volumes, mounts, "signing-key", config.signingKeySecret(), SIGNING_DIR);
+    if (config.recipientsSecret() != null) {
+      secretVolume(volumes, mounts, "recipients", config.recipientsSecret(), RECIPIENTS_DIR);
+      args.addAll(List.of("--recipients", RECIPIENTS_DIR));
+    }
+    if (config.s3() != null) {
+      var s3 = config.s3();
+      args.addAll(List.of("--store", "s3", "--s3-region", s3.region(), "--s3-bucket", s3.bucket(),
+          "--s3-credentials", S3_DIR));
+      if (!s3.endpoint().isEmpty()) {
+        args.addAll(List.of("--s3-endpoint", s3.endpoint()));
+      }
+      if (s3.pathStyle()) {
+        args.add("--s3-path-style");
+      }
+      if (!s3.retentionMode().equals("NONE")) {
+        args.addAll(List.of("--s3-lock-mode", s3.retentionMode(), "--s3-retain", s3.retention().toString()));
+      }
+      secretVolume(volumes, mounts, "s3-credentials", s3.credentialsSecret(), S3_DIR);
+    } else {
+      args.addAll(List.of("--store", "file", "--store-root", STORE_DIR));
+      volumes.add(new VolumeBuilder().withName("store").withNewPersistentVolumeClaim().withClaimName(config.claim())
+          .endPersistentVolumeClaim().build());
+      mounts.add(mount("store", STORE_DIR, false));
+    }
+    if (config.deleteFromNode()) {
+      args.add("--delete-after-store");
+    }
+    volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().withSizeLimit(new Quantity("16Mi"))
+        .endEmptyDir().build());
+    mounts.add(mount("tmp", "/tmp", false));
+    var meta = fcp.getMetadata();
+    return new PodBuilder()
+        .withNewMetadata().withName(name(meta.getUid(), c.getName(), c.getAttempts()))
+            .withNamespace(config.namespace())
+            .withLabels(Map.of(LABEL_COMPONENT, COMPONENT, LABEL_FCP_UID, meta.getUid(),
+                "app.kubernetes.io/managed-by", "forensic-checkpoint-operator"))
+            .withAnnotations(Map.of(ANNOTATION_FCP, meta.getNamespace() + "/" + meta.getName(),
+                ANNOTATION_CONTAINER, c.getName()))
+        .endMetadata()
+        .withNewSpec()
+            .withNodeName(fcp.getStatus().getNodeName())
+            .addNewToleration().withOperator("Exists").endToleration()
+            .withRestartPolicy("Never")
+            .withActiveDeadlineSeconds(config.deadline().toSeconds())
+            .withAutomountServiceAccountToken(false)
+            .withEnableServiceLinks(false)
+            .withNewSecurityContext().withRunAsUser(0L).withRunAsNonRoot(false)
+                .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile().endSecurityContext()
+            .addNewContainer()
+                .withName(CONTAINER)
+                .withImage(config.image())
+                .withArgs(args)
+                .withEnv(new EnvVar(FACTS, facts(fcp, c), null), new EnvVar("JAVA_TOOL_OPTIONS", JVM_OPTIONS, null))
+                .withNewSecurityContext().withAllowPrivilegeEscalation(false).withReadOnlyRootFilesystem(true)
+                    .withPrivileged(false).withNewCapabilities().withDrop("ALL").endCapabilities().endSecurityContext()
+                .withNewResources()
+                    .withRequests(Map.of("cpu", new Quantity("100m"), "memory", new Quantity("128Mi"),
+                        "ephemeral-storage", new Quantity("16Mi")))
+                    .withLimits(Map.of("memory", new Quantity("192Mi"), "ephemeral-storage", new Quantity("32Mi")))
+                .endResources()
+                .withVolumeMounts(mounts)
+                .withTerminationMessagePath("/dev/termination-log")
+                .withTerminationMessagePolicy("File")
+            .endContainer()
+            .withVolumes(volumes)
+        .endSpec()
+        .build();
+  }
+
+  /** What the custody record says about the request, the pod and the checkpoint (no secrets). */
+  static String facts(ForensicCheckpoint fcp, ContainerCheckpointStatus c) {
+    var spec = fcp.getSpec();
+    var meta = fcp.getMetadata();
+    ObjectNode facts = JSON.createObjectNode();
+    if (spec.getRequestedBy() != null) {
+      facts.set("requestedBy", JSON.valueToTree(spec.getRequestedBy()));
+    } else {
+      facts.putNull("requestedBy");
+    }
+    facts.put("reason", spec.getReason());
+    facts.put("caseId", spec.getCaseId());
+    facts.putObject("forensicCheckpoint").put("namespace", meta.getNamespace()).put("name", meta.getName())
+        .put("uid", meta.getUid());
+    facts.put("pod", spec.getPodName());
+    facts.put("podUID", fcp.getStatus().getPodUID());
+    facts.put("container", c.getName());
+    facts.put("containerID", c.getContainerID());
+    facts.put("image", c.getImage());
+    facts.put("imageID", c.getImageID());
+    facts.put("node", fcp.getStatus().getNodeName());
+    facts.put("kubeletArchivePath", c.getArchivePath());
+    facts.put("requestedAt", meta.getCreationTimestamp());
+    facts.put("checkpointedAt", c.getCheckpointedAt());
+    return facts.toString();
+  }
+
+  /**
+   * What a finished collector pod reports, or empty while it has not finished. A report that cannot
+   * be read, or a pod that ended without one, is a failure that says so.
+   */
+  static Optional<EvidenceStatus> report(Pod pod) {
+    String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+    ContainerStateTerminated terminated = Optional.ofNullable(pod.getStatus())
+        .map(s -> s.getContainerStatuses()).orElse(List.of()).stream()
+        .filter(s -> CONTAINER.equals(s.getName())).map(ContainerStatus::getState)
+        .filter(s -> s != null && s.getTerminated() != null).map(s -> s.getTerminated()).findFirst().orElse(null);
+    String ref = pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
+    if (terminated == null) {
+      if ("Failed".equals(phase)) {
+        String reason = pod.getStatus().getReason();
+        return Optional.of(failed(ref, "DeadlineExceeded".equals(reason) ? "DeadlineExceeded" : "CollectorNotStarted",
+            "collector pod " + ref + " failed before its collector ran to the end (" + reason + ": "
+                + pod.getStatus().getMessage() + "); the archive stays on the node"));
+      }
+      return Optional.empty();
+    }
+    String message = terminated.getMessage();
+    if (message != null && !message.isBlank()) {
+      try {
+        return Optional.of(fromReport(ref, JSON.readTree(message)));
+      } catch (java.io.IOException | RuntimeException e) {
+        return Optional.of(failed(ref, "CollectorError", "collector pod " + ref + " exited " + terminated.getExitCode()
+            + " with a termination message that is not its report; see kubectl logs -n "
+            + pod.getMetadata().getNamespace() + " " + pod.getMetadata().getName()));
+      }
+    }
+    return Optional.of(failed(ref, "CollectorError", "collector pod " + ref + " exited " + terminated.getExitCode()
+        + " (" + terminated.getReason() + ") without a report; see kubectl logs -n " + pod.getMetadata().getNamespace()
+        + " " + pod.getMetadata().getName()));
+  }
+
+  private static EvidenceStatus fromReport(String ref, JsonNode report) {
+    if (!"Stored".equals(report.path("result").asText())) {
+      String reason = report.path("reason").asText("CollectorError");
+      return failed(ref, reason.matches("[A-Za-z]{1,40}") ? reason : "CollectorError",
+          report.path("message").asText("the collector gave no message"));
+    }
+    EvidenceStatus e = new EvidenceStatus();
+    e.setPhase(EvidencePhase.Stored);
+    e.setCollectorPod(ref);
+    e.setLocation(text(report, "location"));
+    e.setSha256(text(report, "sha256"));
+    e.setSizeBytes(number(report, "sizeBytes"));
+    e.setStoredSha256(text(report, "storedSha256"));
+    e.setStoredBytes(number(report, "storedBytes"));
+    e.setEncrypted(report.path("encrypted").asBoolean(false));
+    List<String> recipients = new ArrayList<>();
+    report.path("recipients").forEach(r -> recipients.add(r.asText()));
+    e.setRecipients(recipients.isEmpty() ? null : recipients);
+    e.setRecordLocation(text(report, "recordLocation"));
+    e.setSigningKeyId(text(report, "signingKeyId"));
+    e.setCollectedAt(text(report, "collectedAt"));
+    e.setRemovedFromNode(report.path("removedFromNode").asBoolean(false));
+    JsonNode summary = report.path("summary");
+    if (summary.isObject()) {
+      CapturedSummary captured = new CapturedSummary();
+      captured.setProcesses(summary.has("processes") ? summary.get("processes").asInt() : null);
+      captured.setListeningSockets(summary.has("listeningSockets") ? summary.get("listeningSockets").asInt() : null);
+      captured.setArchitecture(text(summary, "architecture"));
+      List<String> signs = new ArrayList<>();
+      summary.path("signs").forEach(s -> signs.add(s.asText()));
+      captured.setSigns(signs.isEmpty() ? null : signs);
+      e.setCaptured(captured);
+    }
+    return e;
+  }
+
+  /** The ForensicCheckpoint a collector pod works for, from its annotation. */
+  static Set<ResourceID> owner(Pod pod) {
+    String ref = pod.getMetadata().getAnnotations() == null ? null
+        : pod.getMetadata().getAnnotations().get(ANNOTATION_FCP);
+    if (ref == null || !ref.contains("/")) {
+      return Set.of();
+    }
+    String[] parts = ref.split("/", 2);
+    return Set.of(new ResourceID(parts[1], parts[0]));
+  }
+
+  static EvidenceStatus collecting(String podRef) {
+    EvidenceStatus e = new EvidenceStatus();
+    e.setPhase(EvidencePhase.Collecting);
+    e.setCollectorPod(podRef);
+    return e;
+  }
+
+  static EvidenceStatus failed(String podRef, String reason, String message) {
+    EvidenceStatus e = new EvidenceStatus();
+    e.setPhase(EvidencePhase.Failed);
+    e.setCollectorPod(podRef);
+    e.setFailure(new CollectionFailure(reason, message));
+    return e;
+  }
+
+  private static VolumeMount mount(String name, String path, boolean readOnly) {
+    VolumeMount m = new VolumeMount();
+    m.setName(name);
+    m.setMountPath(path);
+    m.setReadOnly(readOnly);
+    return m;
+  }
+
+  private static void secretVolume(List<Volume> volumes, List<VolumeMount> mounts, String name, String secret,
+      String path) {
+    volumes.add(new VolumeBuilder().withName(name).withNewSecret().withSecretName(secret).withDefaultMode(0400)
+        .endSecret().build());
+    mounts.add(mount(name, path, true));
+  }
+
+  private static String text(JsonNode node, String field) {
+    JsonNode v = node.get(field);
+    return v == null || v.isNull() ? null : v.asText();
+  }
+
+  private static Long number(JsonNode node, String field) {
+    JsonNode v = node.get(field);
+    return v == null || !v.canConvertToLong() ? null : v.asLong();
+  }
+}

@@ -1,0 +1,93 @@
+package io.ckpt.forensics.operator;
+
+import io.ckpt.forensics.api.ContainerCheckpointStatus;
+import io.ckpt.forensics.api.ContainerPhase;
+import io.ckpt.forensics.api.EvidencePhase;
+import io.ckpt.forensics.api.EvidenceStatus;
+import io.ckpt.forensics.api.ForensicCheckpoint;
+import io.ckpt.forensics.api.ForensicCheckpointStatus;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Decides the custody steps of one ForensicCheckpoint (issue 12): each container that succeeded is
+ * marked {@code evidence.phase: Collecting} in a status write before its collector pod is created
+ * (so a restarted operator finds the pod by its name instead of starting another), a finished
+ * collector's report is written before its pod is deleted (so the report is never lost), and a pod
+ * left behind by a crash between the two is deleted. Pure: no API calls.
+ */
+final class CustodyPlanner {
+
+  /** A collector pod as the informer has it: {@code report} once it finished, else null. */
+  record Collector(String podName, EvidenceStatus report) {
+  }
+
+  /** What to do: containers whose collector pod to create, pods to delete, and what to tell. */
+  record Steps(boolean changed, List<String> start, List<String> delete, List<CheckpointPlanner.Notice> notices) {
+  }
+
+  private final CollectionConfig config;
+
+  CustodyPlanner(CollectionConfig config) {
+    this.config = config;
+  }
+
+  boolean enabled() {
+    return config.enabled();
+  }
+
+  /** True if some container still needs a custody step: the object is not done yet. */
+  boolean pending(ForensicCheckpointStatus status) {
+    return enabled() && status.getContainers().stream().anyMatch(c -> c.getPhase() == ContainerPhase.Succeeded
+        && (c.getEvidence() == null || c.getEvidence().getPhase() == EvidencePhase.Collecting));
+  }
+
+  /**
+   * Applies the custody steps to {@code status} (the planner's copy) and says what to do after it is
+   * written. {@code collectors} holds the collector pods that exist, by container name.
+   */
+  Steps plan(ForensicCheckpoint fcp, ForensicCheckpointStatus status, Map<String, Collector> collectors) {
+    List<String> start = new ArrayList<>();
+    List<String> delete = new ArrayList<>();
+    List<CheckpointPlanner.Notice> notices = new ArrayList<>();
+    boolean changed = false;
+    if (!enabled()) {
+      return new Steps(false, start, delete, notices);
+    }
+    for (ContainerCheckpointStatus c : status.getContainers()) {
+      if (c.getPhase() != ContainerPhase.Succeeded) {
+        continue;
+      }
+      Collector pod = collectors.get(c.getName());
+      EvidenceStatus evidence = c.getEvidence();
+      if (evidence == null) {
+        String name = CollectorPods.name(fcp.getMetadata().getUid(), c.getName(), attempts(c));
+        c.setEvidence(CollectorPods.collecting(config.namespace() + "/" + name));
+        start.add(c.getName());
+        notices.add(new CheckpointPlanner.Notice.EvidenceCollecting(c.getName()));
+        changed = true;
+      } else if (evidence.getPhase() == EvidencePhase.Collecting) {
+        if (pod == null) {
+          start.add(c.getName()); // created once already (AlreadyExists then), or lost: asked again
+        } else if (pod.report() != null) {
+          EvidenceStatus report = pod.report();
+          report.setCollectorPod(evidence.getCollectorPod());
+          c.setEvidence(report);
+          delete.add(pod.podName());
+          notices.add(report.getPhase() == EvidencePhase.Stored
+              ? new CheckpointPlanner.Notice.EvidenceStored(c.getName())
+              : new CheckpointPlanner.Notice.EvidenceNotStored(c.getName()));
+          changed = true;
+        }
+      } else if (pod != null) {
+        delete.add(pod.podName()); // its report is in status; the pod was left by a crash before deleting it
+      }
+    }
+    return new Steps(changed, start, delete, notices);
+  }
+
+  private static int attempts(ContainerCheckpointStatus c) {
+    return c.getAttempts() == null ? 0 : c.getAttempts();
+  }
+}
