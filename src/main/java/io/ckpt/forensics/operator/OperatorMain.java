@@ -156,13 +156,15 @@ public final class OperatorMain {
     operator.start();
     LOG.info("operator started namespaces={} transport={} maxConcurrent={} maxConcurrentPerNode={}"
             + " maxConcurrentPerNamespace={} defaultTimeoutSeconds={} maxTimeoutSeconds={} healthPort={} apiServer={}"
-            + " leaderElection={} identity={}",
+            + " leaderElection={} identity={} evidenceStore={}",
         config.watchNamespaces().isEmpty() ? "all" : String.join(",", config.watchNamespaces()),
         config.transport(), config.maxConcurrent(), config.maxConcurrentPerNode(),
         config.maxConcurrentPerNamespace(), config.defaultTimeoutSeconds(),
         config.maxTimeoutSeconds(),
         health.port(), client.getMasterUrl(),
-        election.enabled() ? election.leaseNamespace() + "/" + election.leaseName() : "off", identity);
+        election.enabled() ? election.leaseNamespace() + "/" + election.leaseName() : "off", identity,
+        config.collection().enabled() ? config.collection().store() + " (collectors in "
+            + config.collection().namespace() + ")" : "off (archives stay on the nodes)");
     return new Running(operator, reconciler, transport, client, health, ticker, metrics, eventWriter);
   }
 

@@ -25,6 +25,7 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRule;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.RoleRef;
@@ -452,6 +453,39 @@ class ChartRenderTest {
 
     assertThat(egress(networkPolicy(render("transport: direct")))).contains("TCP/10250 to any");
     assertThat(egress(networkPolicy(render(null)))).noneMatch(rule -> rule.startsWith("TCP/10250"));
+  }
+
+  // ---- evidence custody
+
+  @Test
+  void evidenceCustodyGetsAPrivilegedNamespaceAndPodRightsThereOnly() {
+    List<Manifest> render = render("evidence: {store: s3, signingKeySecret: fcp-signing,"
+        + " s3: {endpoint: 'http://minio.storage:9000', bucket: evidence, credentialsSecret: fcp-s3}}");
+
+    JsonNode namespace = named(render, "Namespace", "forensic-evidence").node();
+    assertThat(labels(namespace.path("metadata"))).containsEntry("pod-security.kubernetes.io/enforce", "privileged");
+    Manifest role = named(render, "Role", FULLNAME + "-collector");
+    assertThat(role.namespace()).isEqualTo("forensic-evidence");
+    assertThat(grants(role.as(Role.class).getRules(), "forensic-evidence")).containsExactlyInAnyOrder(
+        Stream.of("create", "delete", "get", "list", "watch").map(v -> new Grant("forensic-evidence", "", "pods", v))
+            .toArray(Grant[]::new));
+    RoleBinding binding = named(render, "RoleBinding", FULLNAME + "-collector").as(RoleBinding.class);
+    assertThat(binding.getSubjects()).singleElement().satisfies(s -> assertThat(s.getName()).isEqualTo(FULLNAME));
+    Map<String, String> env = env(deployment(render));
+    assertThat(env).containsEntry("FCP_EVIDENCE_STORE", "s3").containsEntry("FCP_COLLECTOR_NAMESPACE",
+        "forensic-evidence").containsEntry("FCP_EVIDENCE_SIGNING_SECRET", "fcp-signing")
+        .containsEntry("FCP_EVIDENCE_S3_BUCKET", "evidence").containsEntry("FCP_EVIDENCE_S3_RETENTION", "P90D")
+        .containsEntry("FCP_EVIDENCE_DELETE_FROM_NODE", "true").doesNotContainKey("FCP_EVIDENCE_PVC");
+    assertThat(env.get("FCP_COLLECTOR_IMAGE")).as("the operator's own image")
+        .isEqualTo(deployment(render).getSpec().getTemplate().getSpec().getContainers().get(0).getImage());
+
+    assertThat(kinds(render(null), "Namespace")).as("off by default").isEmpty();
+    assertThat(env(deployment(render(null)))).doesNotContainKey("FCP_EVIDENCE_STORE");
+    assertThatThrownBy(() -> template().set("evidence.store", "s3").set("evidence.s3.bucket", "b")
+        .set("evidence.s3.credentialsSecret", "c").call()).hasMessageContaining("evidence.signingKeySecret");
+    assertThatThrownBy(() -> template().set("evidence.store", "file").set("evidence.signingKeySecret", "k").call())
+        .hasMessageContaining("evidence.pvc");
+    assertThatThrownBy(() -> template().set("evidence.store", "ftp").call()).hasMessageContaining("evidence");
   }
 
   // ---- spec.requestedBy: written and guarded by admission policies
