@@ -29,7 +29,7 @@ import java.util.stream.Stream;
  * {@code target/bench/collect-results.md} and prints it.
  *
  * <p>System properties: {@code project.root} ("."), {@code bench.runs} (3), {@code bench.archiveMiB}
- * (1024), {@code bench.collectorJvm} (the collector JVM's options, "-Xmx64m -XX:+UseSerialGC").
+ * (1024), {@code bench.collectorJvm} (the collector JVM's options, "-Xmx48m -XX:+UseSerialGC -XX:ReservedCodeCacheSize=24m -Xss512k").
  */
 public final class CollectorBench {
 
@@ -48,7 +48,7 @@ public final class CollectorBench {
   public static void main(String[] args) throws Exception {
     Path root = Path.of(System.getProperty("project.root", ".")).toAbsolutePath().normalize();
     new CollectorBench(root, Integer.getInteger("bench.runs", 3), Long.getLong("bench.archiveMiB", 1024) << 20,
-        Arrays.asList(System.getProperty("bench.collectorJvm", "-Xmx64m -XX:+UseSerialGC").trim().split("\\s+")))
+        Arrays.asList(System.getProperty("bench.collectorJvm", "-Xmx48m -XX:+UseSerialGC -XX:ReservedCodeCacheSize=24m -Xss512k").trim().split("\\s+")))
         .run();
   }
 
