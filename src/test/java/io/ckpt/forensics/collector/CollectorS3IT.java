@@ -92,9 +92,9 @@ class CollectorS3IT {
     assertThat(line.path("sha256").asText()).isEqualTo(Measurement.of(bytes).sha256());
     assertThat(line.path("removedFromNode").asBoolean()).isTrue();
     assertThat(archive).doesNotExist();
-    var retention = admin.getObjectRetention(b -> b.bucket(BUCKET).key(name)).retention();
-    assertThat(retention.mode()).isEqualTo(ObjectLockMode.COMPLIANCE);
-    assertThat(retention.retainUntilDate()).isAfter(Instant.now());
+    var head = admin.headObject(b -> b.bucket(BUCKET).key(name));
+    assertThat(head.objectLockMode()).isEqualTo(ObjectLockMode.COMPLIANCE);
+    assertThat(head.objectLockRetainUntilDate()).isAfter(Instant.now());
     byte[] record = admin.getObjectAsBytes(b -> b.bucket(BUCKET).key(name + ".dsse.json")).asByteArray();
     List<VerificationCheck> checks;
     try (InputStream evidence = admin.getObject(b -> b.bucket(BUCKET).key(name))) {
