@@ -5,12 +5,9 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.ckpt.forensics.evidence.EvidenceFixtures;
 import io.ckpt.forensics.evidence.SigningKey;
-import io.ckpt.forensics.evidence.store.EvidenceContent;
 import io.ckpt.forensics.evidence.store.EvidenceDigestMismatchException;
 import io.ckpt.forensics.evidence.store.EvidenceStore;
-import io.ckpt.forensics.evidence.store.StoredEvidence;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -28,7 +25,7 @@ class EvidenceCollectorTest {
   void aDigestMismatchIsReportedAsSuchAndTheNodesCopyStays() throws IOException {
     Path archive = archive();
 
-    CollectionFailure failure = collect(archive, new FailingStore(
+    CollectionFailure failure = collect(archive, new FailingStore(Long.MAX_VALUE,
         new EvidenceDigestMismatchException("read back 3 bytes, wrote 4: the copy at test://a.tar is damaged")));
 
     assertThat(failure.reason()).isEqualTo(FailureReason.DigestMismatch);
@@ -40,7 +37,8 @@ class EvidenceCollectorTest {
   void anyOtherStoreFailureIsUnavailableAndNamesTheLocation() throws IOException {
     Path archive = archive();
 
-    CollectionFailure failure = collect(archive, new FailingStore(new IOException("No space left on device")));
+    CollectionFailure failure = collect(archive, new FailingStore(Long.MAX_VALUE,
+        new IOException("No space left on device")));
 
     assertThat(failure.reason()).isEqualTo(FailureReason.StoreUnavailable);
     assertThat(failure.getMessage()).isEqualTo("storing test://a.tar failed: No space left on device");
@@ -56,24 +54,5 @@ class EvidenceCollectorTest {
     EvidenceCollector collector = new EvidenceCollector(store, key, List.of(), Clock.systemUTC());
     return catchThrowableOfType(CollectionFailure.class,
         () -> collector.collect(archive, "a.tar", CollectFacts.NONE, true));
-  }
-
-  /** Reads what it is given to the end, as a store does, then fails. */
-  private record FailingStore(IOException failure) implements EvidenceStore {
-    @Override
-    public StoredEvidence store(String name, EvidenceContent content) throws IOException {
-      content.stream().transferTo(java.io.OutputStream.nullOutputStream());
-      throw failure;
-    }
-
-    @Override
-    public InputStream open(String name) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public String locationOf(String name) {
-      return "test://" + name;
-    }
   }
 }

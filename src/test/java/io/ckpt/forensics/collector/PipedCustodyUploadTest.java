@@ -8,7 +8,6 @@ import io.ckpt.forensics.evidence.Measurement;
 import io.ckpt.forensics.evidence.store.EvidenceContent;
 import io.ckpt.forensics.evidence.store.EvidenceStore;
 import io.ckpt.forensics.evidence.store.FilesystemEvidenceStore;
-import io.ckpt.forensics.evidence.store.StoredEvidence;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -69,23 +68,7 @@ class PipedCustodyUploadTest {
         return len;
       }
     };
-    EvidenceStore failing = new EvidenceStore() {
-      @Override
-      public StoredEvidence store(String name, EvidenceContent content) throws IOException {
-        content.stream().readNBytes(1 << 20);
-        throw new IOException("network gone");
-      }
-
-      @Override
-      public InputStream open(String name) {
-        throw new UnsupportedOperationException();
-      }
-
-      @Override
-      public String locationOf(String name) {
-        return "test://" + name;
-      }
-    };
+    EvidenceStore failing = new FailingStore(1 << 20, new IOException("network gone"));
 
     assertThatThrownBy(() -> PipedCustodyUpload.upload(endless, EvidenceContent.UNKNOWN_LENGTH, List.of(), failing,
         "a.tar")).isInstanceOf(IOException.class).hasMessage("network gone");
