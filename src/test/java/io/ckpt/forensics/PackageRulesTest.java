@@ -51,6 +51,11 @@ class PackageRulesTest {
    */
   private static final String EVIDENCE_STORES = "io.ckpt.forensics.evidence.store..";
   /**
+   * The evidence collector: the operator image's collect mode, run in a pod without API rights.
+   * It uses the stores and the evidence package, never the Kubernetes client nor the operator.
+   */
+  private static final String COLLECTOR = "io.ckpt.forensics.collector..";
+  /**
    * What runs on a laptop without a cluster: fcp, the analysis a collector reuses, and evidence
    * itself (hashing, encryption, custody records and their verification, which fcp verify loads;
    * the package alone, not its stores). A library that these use must be on operator/fcp's
@@ -115,10 +120,10 @@ class PackageRulesTest {
         .check(main);
   }
 
-  /** The evidence stores too: the collector stores evidence without a cluster. */
+  /** The evidence stores and the collector too: the collector stores evidence without a cluster. */
   @Test
   void offlinePackagesReachNoClusterClientNorOperator() {
-    noClasses().that().resideInAnyPackage(concat(OFFLINE, EVIDENCE_STORES))
+    noClasses().that().resideInAnyPackage(concat(OFFLINE, EVIDENCE_STORES, COLLECTOR))
         .should().dependOnClassesThat().resideInAnyPackage("io.fabric8..", "io.javaoperatorsdk..", "okhttp3..",
             "io.ckpt.forensics.operator..", KUBELET)
         .check(main);

@@ -36,15 +36,22 @@ public final class CustodyCopy {
   public static Result copy(InputStream archive, OutputStream store, List<OpenPgpRecipient> recipients)
       throws IOException {
     MeasuringOutputStream stored = new MeasuringOutputStream(store);
-    OutputStream storedForm = recipients.isEmpty() ? stored : OpenPgpEncryption.open(stored, recipients);
-    MeasuringOutputStream plaintext = new MeasuringOutputStream(storedForm);
     byte[] buffer = new byte[BUFFER_BYTES];
+    if (recipients.isEmpty()) {
+      // the stored bytes are the plaintext: one SHA-256 pass measures both
+      for (int n; (n = archive.read(buffer)) >= 0;) {
+        stored.write(buffer, 0, n);
+      }
+      stored.flush();
+      Measurement both = stored.measurement();
+      return new Result(both, both, List.of());
+    }
+    OutputStream storedForm = OpenPgpEncryption.open(stored, recipients);
+    MeasuringOutputStream plaintext = new MeasuringOutputStream(storedForm);
     for (int n; (n = archive.read(buffer)) >= 0;) {
       plaintext.write(buffer, 0, n);
     }
-    if (storedForm != stored) {
-      storedForm.close(); // writes the integrity code and ends the message; the store stays open
-    }
+    storedForm.close(); // writes the integrity code and ends the message; the store stays open
     stored.flush();
     return new Result(plaintext.measurement(), stored.measurement(),
         recipients.stream().map(OpenPgpRecipient::fingerprint).toList());

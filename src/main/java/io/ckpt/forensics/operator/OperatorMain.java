@@ -39,6 +39,10 @@ public final class OperatorMain {
   }
 
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("collect")) { // the collector pod's mode (issue 12 §1)
+      System.exit(io.ckpt.forensics.collector.CollectorMain.run(java.util.Arrays.copyOfRange(args, 1, args.length)));
+      return;
+    }
     OperatorConfig config;
     try {
       config = OperatorConfig.fromEnvironment(System.getenv());

@@ -5,6 +5,7 @@ import io.ckpt.forensics.archive.CriuImageDecoder;
 import io.ckpt.forensics.archive.CriuMagic;
 import io.ckpt.forensics.archive.FixtureArchives;
 import io.ckpt.forensics.archive.FixtureArchives.Flavour;
+import io.ckpt.forensics.bench.TimedProcess.Sample;
 import io.ckpt.forensics.archive.criu.Mm.mm_entry;
 import io.ckpt.forensics.archive.criu.Pagemap.pagemap_entry;
 import io.ckpt.forensics.archive.criu.Pagemap.pagemap_head;
@@ -28,7 +29,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -50,7 +50,6 @@ public final class ArchiveBench {
   static final long BIG_AREA = 0x50_0000_0000L;
   static final int PID = 2956;
   static final int PAGE = 4096;
-  static final long PROCESS_TIMEOUT_MINUTES = 10;
   /** The fixture's stack holds the environment; ANDROID_ROOT is in it (docs/fcp.md example). */
   static final String FIXTURE_NEEDLE = "ANDROID_ROOT";
 
@@ -60,7 +59,7 @@ public final class ArchiveBench {
   private final int runs;
   private final long pagesBytes;
   private final boolean inProcess;
-  private final Path timeBinary;
+  private final boolean timeBinary;
 
   private ArchiveBench(Path root, Path checkpointctl, int runs, long pagesBytes, boolean inProcess) {
     this.root = root;
@@ -69,8 +68,7 @@ public final class ArchiveBench {
     this.runs = runs;
     this.pagesBytes = pagesBytes;
     this.inProcess = inProcess;
-    Path time = Path.of("/usr/bin/time");
-    this.timeBinary = Files.isExecutable(time) ? time : null;
+    this.timeBinary = TimedProcess.usesTimeBinary();
   }
 
   public static void main(String[] args) throws Exception {
@@ -247,63 +245,12 @@ public final class ArchiveBench {
 
   // ---------------------------------------------------------------- processes
 
-  /** One process run: wall time, peak RSS, bytes the file system wrote for it, its exit code. */
-  record Sample(double wallMs, long peakRssKiB, long fsOutputBytes, int exit, Path stdout) {
-  }
-
-  private Sample runProcess(List<String> command, Path stdout, Map<String, String> env) throws Exception {
-    Path timeFile = stdout.resolveSibling(stdout.getFileName() + ".time");
-    List<String> cmd = new ArrayList<>();
-    if (timeBinary != null) {
-      cmd.addAll(List.of(timeBinary.toString(), "-v", "-o", timeFile.toString()));
-    }
-    cmd.addAll(command);
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(stdout.toFile())
-        .redirectError(stdout.resolveSibling(stdout.getFileName() + ".err").toFile());
-    pb.environment().putAll(env);
-    // let the previous run's writes (checkpointctl extracts up to 1 GiB) reach the disk first, untimed
-    new ProcessBuilder("sync").inheritIO().start().waitFor(PROCESS_TIMEOUT_MINUTES, TimeUnit.MINUTES);
-    long start = System.nanoTime();
-    Process p = pb.start();
-    long hwm = 0;
-    if (timeBinary == null) {
-      // no /usr/bin/time: poll VmHWM (peak RSS so far) until the process ends (bounded by the timeout)
-      long deadline = start + TimeUnit.MINUTES.toNanos(PROCESS_TIMEOUT_MINUTES);
-      while (p.isAlive() && System.nanoTime() < deadline) {
-        hwm = Math.max(hwm, vmHwm(p.pid()));
-        p.waitFor(2, TimeUnit.MILLISECONDS);
-      }
-    }
-    if (!p.waitFor(PROCESS_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
-      p.destroyForcibly();
-      throw new IllegalStateException("timed out: " + String.join(" ", command));
-    }
-    double wallMs = (System.nanoTime() - start) / 1e6;
-    long fsOut = -1;
-    if (timeBinary != null) {
-      String t = Files.readString(timeFile);
-      hwm = longField(t, "Maximum resident set size \\(kbytes\\): (\\d+)");
-      fsOut = longField(t, "File system outputs: (\\d+)") * 512;
-    }
-    return new Sample(wallMs, hwm, fsOut, p.exitValue(), stdout);
-  }
-
-  private static long vmHwm(long pid) {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-        if (line.startsWith("VmHWM:")) {
-          return Long.parseLong(line.replaceAll("[^0-9]", ""));
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      // the process has ended
-    }
-    return 0;
+  private static Sample runProcess(List<String> command, Path stdout, Map<String, String> env) throws Exception {
+    return TimedProcess.run(command, stdout, env);
   }
 
   private static long longField(String text, String regex) {
-    Matcher m = Pattern.compile(regex).matcher(text);
-    return m.find() ? Long.parseLong(m.group(1)) : -1;
+    return TimedProcess.longField(text, regex);
   }
 
   // ---------------------------------------------------------------- scenarios
@@ -482,7 +429,7 @@ public final class ArchiveBench {
         root.relativize(fixture.file()), mib(Files.size(fixture.file())), root.relativize(large.file()),
         mib(Files.size(large.file())), mib(pagesBytes)));
     sb.append("fcp runs as `operator/fcp` (one JVM per command: ").append(fcpJvmOptions())
-        .append("); peak RSS from ").append(timeBinary != null ? "`/usr/bin/time -v`" : "polling VmHWM")
+        .append("); peak RSS from ").append(timeBinary ? "`/usr/bin/time -v`" : "polling VmHWM")
         .append("; checkpointctl's TMPDIR is target/bench/tmp. Load average (1/5/15 min) at the start ")
         .append(loadAtStart).append(", at the end ").append(load())
         .append(": the CPUs are shared with other builds, so expect noise between runs.\n\n");

@@ -1,0 +1,186 @@
+package io.ckpt.forensics.collector;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A one-writer, one-reader pipe between two threads that holds at most a few chunks, so memory stays
+ * fixed whatever flows through it. Either side can fail it: a writer's failure reaches the reader
+ * as an {@link IOException} (so a store aborts its upload), a reader that stops makes the writer's
+ * next write fail (so the copy stops reading the archive). Not {@code java.io.PipedInputStream}:
+ * that one ties the pipe to the liveness of the threads and polls once a second.
+ */
+final class BoundedPipe {
+
+  static final int CHUNK_BYTES = 1 << 17;
+  static final int CHUNKS = 8;
+  private static final byte[] END = new byte[0];
+  private static final long POLL_MILLIS = 100;
+
+  private final BlockingQueue<byte[]> chunks = new ArrayBlockingQueue<>(CHUNKS);
+  private volatile Throwable writerFailure;
+  private volatile boolean readerGone;
+  private final Output output = new Output();
+  private final Input input = new Input();
+
+  OutputStream output() {
+    return output;
+  }
+
+  InputStream input() {
+    return input;
+  }
+
+  /** The writer failed: the reader's next read throws with {@code cause}. */
+  void failWriter(Throwable cause) {
+    writerFailure = cause;
+  }
+
+  /** The reader stops: the writer's next write throws, and what waits in the pipe is dropped. */
+  void closeReader() {
+    readerGone = true;
+    chunks.clear();
+  }
+
+  private final class Output extends OutputStream {
+    private byte[] chunk = new byte[CHUNK_BYTES];
+    private int filled;
+    private boolean closed;
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      if (closed) {
+        throw new IOException("the pipe to the store is closed");
+      }
+      while (len > 0) {
+        int n = Math.min(len, chunk.length - filled);
+        System.arraycopy(b, off, chunk, filled, n);
+        filled += n;
+        off += n;
+        len -= n;
+        if (filled == chunk.length) {
+          hand(chunk);
+          chunk = new byte[CHUNK_BYTES];
+          filled = 0;
+        }
+      }
+    }
+
+    /** Ends the stream: the reader sees the end once it has read everything before it. */
+    @Override
+    public void close() throws IOException {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      if (filled > 0) {
+        byte[] last = new byte[filled];
+        System.arraycopy(chunk, 0, last, 0, filled);
+        hand(last);
+      }
+      hand(END);
+    }
+
+    private void hand(byte[] bytes) throws IOException {
+      try {
+        while (!chunks.offer(bytes, POLL_MILLIS, TimeUnit.MILLISECONDS)) {
+          requireReader();
+        }
+        requireReader();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted while handing bytes to the store");
+      }
+    }
+
+    private void requireReader() throws IOException {
+      if (readerGone) {
+        throw new ReaderGoneException();
+      }
+    }
+  }
+
+  /** Whether a writer's failure only says that the reader had stopped (the reader's own failure is the cause). */
+  static boolean stoppedByReader(Throwable failure) {
+    return failure instanceof ReaderGoneException;
+  }
+
+  private static final class ReaderGoneException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    ReaderGoneException() {
+      super("the store stopped reading");
+    }
+  }
+
+  private final class Input extends InputStream {
+    private byte[] current = new byte[0];
+    private int position;
+    private boolean ended;
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      int n = read(one, 0, 1);
+      return n < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (len == 0) {
+        return 0;
+      }
+      while (position == current.length) {
+        if (ended) {
+          return -1;
+        }
+        next();
+      }
+      int n = Math.min(len, current.length - position);
+      System.arraycopy(current, position, b, off, n);
+      position += n;
+      return n;
+    }
+
+    private void next() throws IOException {
+      try {
+        byte[] taken;
+        while ((taken = chunks.poll(POLL_MILLIS, TimeUnit.MILLISECONDS)) == null) {
+          requireWriter();
+        }
+        // a failure after the last chunk was handed over still fails the read: never a silent short stream
+        requireWriter();
+        if (taken == END) {
+          ended = true;
+        }
+        current = taken;
+        position = 0;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted while waiting for the custody copy");
+      }
+    }
+
+    private void requireWriter() throws IOException {
+      Throwable failure = writerFailure;
+      if (failure != null) {
+        throw new IOException("the custody copy failed: " + failure.getMessage(), failure);
+      }
+    }
+
+    @Override
+    public void close() {
+      closeReader();
+    }
+  }
+}

@@ -1,0 +1,76 @@
+package io.ckpt.forensics.collector;
+
+import io.ckpt.forensics.evidence.store.ObjectLockRetention;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The collect mode's command line (docs/collector.md); the operator writes it into the collector pod. */
+@Command(name = "collect", description = "Take one checkpoint archive into custody: hash, encrypt, store, sign.")
+final class CollectOptions {
+
+  /** Where the kubelet's termination message is read from, unless the pod says otherwise. */
+  static final Path DEFAULT_TERMINATION_LOG = Path.of("/dev/termination-log");
+
+  enum StoreKind { file, s3 }
+
+  @Option(names = "--archive", required = true, paramLabel = "PATH", description = "the archive, as mounted")
+  Path archive;
+
+  @Option(names = "--name", required = true, paramLabel = "NAME", description = "the object name in the store")
+  String name;
+
+  @Option(names = "--store", required = true, paramLabel = "file|s3", description = "the destination: ${COMPLETION-CANDIDATES}")
+  StoreKind store;
+
+  @Option(names = "--store-root", paramLabel = "DIR", description = "file store: the mounted volume")
+  Path storeRoot;
+
+  @Option(names = "--s3-endpoint", paramLabel = "URL")
+  URI s3Endpoint;
+
+  @Option(names = "--s3-region", paramLabel = "REGION")
+  String s3Region;
+
+  @Option(names = "--s3-bucket", paramLabel = "BUCKET")
+  String s3Bucket;
+
+  @Option(names = "--s3-path-style")
+  boolean s3PathStyle;
+
+  @Option(names = "--s3-credentials", paramLabel = "DIR", description = "files access-key-id, secret-access-key [, session-token]")
+  Path s3Credentials;
+
+  @Option(names = "--s3-lock-mode", paramLabel = "COMPLIANCE|GOVERNANCE")
+  String s3LockMode;
+
+  @Option(names = "--s3-retain", paramLabel = "DURATION", description = "ISO-8601, such as P30D")
+  Duration s3Retain;
+
+  @Option(names = "--recipients", paramLabel = "DIR", description = "every *.asc, *.gpg, *.pgp file is a recipient's public key")
+  Path recipients;
+
+  @Option(names = "--signing-key", required = true, paramLabel = "FILE", description = "PKCS#8 PEM, ECDSA P-256 or Ed25519")
+  Path signingKey;
+
+  @Option(names = "--delete-after-store", description = "remove the node's archive once the stored copy was read back and verified")
+  boolean deleteAfterStore;
+
+  @Option(names = "--termination-log", paramLabel = "FILE")
+  Path terminationLog = DEFAULT_TERMINATION_LOG;
+
+  /** The Object Lock retention: both options or neither. */
+  java.util.Optional<ObjectLockRetention> retention() {
+    if (s3LockMode == null && s3Retain == null) {
+      return java.util.Optional.empty();
+    }
+    if (s3LockMode == null || s3Retain == null) {
+      throw new IllegalArgumentException("--s3-lock-mode and --s3-retain go together: give both (for example"
+          + " --s3-lock-mode COMPLIANCE --s3-retain P30D) or neither");
+    }
+    return java.util.Optional.of(new ObjectLockRetention(ObjectLockRetention.Mode.parse(s3LockMode, "--s3-lock-mode"),
+        s3Retain));
+  }
+}

@@ -1,0 +1,19 @@
+package io.ckpt.forensics.collector;
+
+import io.ckpt.forensics.evidence.CustodyCopy;
+import io.ckpt.forensics.evidence.store.StoredEvidence;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * A collection that stored the evidence and its signed record.
+ *
+ * @param copy what was measured while reading the archive once
+ * @param stored where the evidence is, as read back
+ * @param recordLocation where its custody record is
+ * @param signingKeyId the record's signing key
+ * @param removedFromNode whether the node's copy was removed
+ * @param removalProblem why removing it failed, when it was asked for and failed (the evidence is stored)
+ */
+public record Collected(CustodyCopy.Result copy, StoredEvidence stored, String recordLocation, String signingKeyId,
+    Instant collectedAt, boolean removedFromNode, Optional<String> removalProblem) {}

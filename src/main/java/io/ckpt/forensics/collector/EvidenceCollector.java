@@ -1,0 +1,146 @@
+package io.ckpt.forensics.collector;
+
+import io.ckpt.forensics.evidence.CustodyRecord;
+import io.ckpt.forensics.evidence.InTotoStatement;
+import io.ckpt.forensics.evidence.Measurement;
+import io.ckpt.forensics.evidence.OpenPgpRecipient;
+import io.ckpt.forensics.evidence.SigningKey;
+import io.ckpt.forensics.evidence.store.EvidenceContent;
+import io.ckpt.forensics.evidence.store.EvidenceDigestMismatchException;
+import io.ckpt.forensics.evidence.store.EvidenceExistsException;
+import io.ckpt.forensics.evidence.store.EvidenceStore;
+import io.ckpt.forensics.evidence.store.StoredEvidence;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Takes one archive into custody: reads it once into the store (hashing, optional encryption, the
+ * store checking and reading back), signs the custody record and stores it beside the evidence as
+ * {@code NAME.dsse.json}, then, when asked, removes the node's copy: only once all of that succeeded.
+ * Every failure becomes a {@link CollectionFailure} with its reason.
+ */
+public final class EvidenceCollector {
+
+  /** The record's name beside the evidence's. */
+  public static final String RECORD_SUFFIX = ".dsse.json";
+
+  private final EvidenceStore store;
+  private final SigningKey signingKey;
+  private final List<OpenPgpRecipient> recipients;
+  private final Clock clock;
+
+  public EvidenceCollector(EvidenceStore store, SigningKey signingKey, List<OpenPgpRecipient> recipients, Clock clock) {
+    this.store = Objects.requireNonNull(store, "store");
+    this.signingKey = Objects.requireNonNull(signingKey, "signingKey");
+    this.recipients = List.copyOf(recipients);
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  /** Collects {@code archive} under {@code name}, with the operator's facts for the record. */
+  public Collected collect(Path archive, String name, CollectFacts facts, boolean deleteAfterStore)
+      throws CollectionFailure {
+    long size = requireRegularFile(archive);
+    PipedCustodyUpload.Uploaded uploaded;
+    try (InputStream in = open(archive)) {
+      uploaded = PipedCustodyUpload.upload(new ArchiveInput(in, archive), size, recipients, store, name);
+    } catch (ArchiveReadException e) {
+      throw new CollectionFailure(FailureReason.ArchiveUnreadable, e.getMessage()
+          + "; nothing was stored", e);
+    } catch (PipedCustodyUpload.CopyFailedException e) {
+      throw new CollectionFailure(FailureReason.CollectorError, e.getMessage() + "; nothing was stored", e);
+    } catch (IOException e) {
+      throw storeFailure(e, store.locationOf(name), "");
+    }
+    StoredEvidence stored = uploaded.stored();
+    if (!stored.sha256().equals(uploaded.copy().stored().sha256())
+        || stored.sizeBytes() != uploaded.copy().stored().size()) {
+      throw new CollectionFailure(FailureReason.DigestMismatch, "the store read back " + stored.sizeBytes()
+          + " bytes with SHA-256 " + stored.sha256() + " at " + stored.location() + ", the copy wrote "
+          + uploaded.copy().stored().size() + " bytes with " + uploaded.copy().stored().sha256()
+          + "; the node's archive is kept", null);
+    }
+    Instant collectedAt = clock.instant();
+    CustodyRecord record = CustodyRecord.sign(
+        InTotoStatement.custody(name, facts.predicate(uploaded.copy(), collectedAt)), signingKey);
+    byte[] recordFile = record.fileBytes();
+    String recordName = name + RECORD_SUFFIX;
+    StoredEvidence storedRecord;
+    try {
+      storedRecord = store.store(recordName, EvidenceContent.of(new ByteArrayInputStream(recordFile),
+          recordFile.length, Measurement.of(recordFile).sha256()));
+    } catch (IOException e) {
+      throw storeFailure(e, store.locationOf(recordName), " (the evidence itself is stored at " + stored.location()
+          + " without its record; the node's archive is kept)");
+    }
+    boolean removed = false;
+    Optional<String> removalProblem = Optional.empty();
+    if (deleteAfterStore) {
+      try {
+        Files.delete(archive);
+        removed = true;
+      } catch (IOException e) {
+        // the evidence and its record are stored and verified: the collection succeeded, the node keeps a copy
+        removalProblem = Optional.of("cannot remove " + archive + " from the node (" + e.getClass().getSimpleName()
+            + "): mount its directory writable to let the collector remove it, or remove it by hand");
+      }
+    }
+    return new Collected(uploaded.copy(), stored, storedRecord.location(),
+        signingKey.verificationKey().keyId(), collectedAt, removed, removalProblem);
+  }
+
+  /** The archive's size; refuses anything but a regular file (a link could point anywhere on the node). */
+  private static long requireRegularFile(Path archive) throws CollectionFailure {
+    BasicFileAttributes attributes;
+    try {
+      attributes = Files.readAttributes(archive, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    } catch (NoSuchFileException e) {
+      throw new CollectionFailure(FailureReason.ArchiveUnreadable, "archive " + archive + " does not exist (was it"
+          + " removed from the node, or is the node's checkpoint directory mounted elsewhere?)", e);
+    } catch (IOException e) {
+      throw new CollectionFailure(FailureReason.ArchiveUnreadable, "cannot read the attributes of archive " + archive
+          + " (" + e.getClass().getSimpleName() + ")", e);
+    }
+    if (!attributes.isRegularFile()) {
+      throw new CollectionFailure(FailureReason.ArchiveUnreadable, "archive " + archive + " is not a regular file ("
+          + (attributes.isDirectory() ? "a directory" : attributes.isSymbolicLink() ? "a symbolic link" : "a special file")
+          + "): give the path of the checkpoint archive the kubelet wrote", null);
+    }
+    return attributes.size();
+  }
+
+  private static InputStream open(Path archive) throws CollectionFailure {
+    try {
+      return Files.newInputStream(archive, LinkOption.NOFOLLOW_LINKS);
+    } catch (AccessDeniedException e) {
+      throw new CollectionFailure(FailureReason.ArchiveUnreadable, "permission denied reading archive " + archive
+          + " (the kubelet writes it owned by root, mode 0600: the collector must run as user 0)", e);
+    } catch (IOException e) {
+      throw new CollectionFailure(FailureReason.ArchiveUnreadable, "cannot open archive " + archive + " ("
+          + e.getClass().getSimpleName() + ")", e);
+    }
+  }
+
+  private static CollectionFailure storeFailure(IOException e, String location, String afterwards) {
+    if (e instanceof EvidenceExistsException) {
+      return new CollectionFailure(FailureReason.StoreRefused, e.getMessage() + afterwards, e);
+    }
+    if (e instanceof EvidenceDigestMismatchException) {
+      return new CollectionFailure(FailureReason.DigestMismatch, e.getMessage() + afterwards, e);
+    }
+    // the stores' messages name the object and the fix, and never carry credentials
+    return new CollectionFailure(FailureReason.StoreUnavailable, "storing " + location + " failed: " + e.getMessage()
+        + afterwards, e);
+  }
+}

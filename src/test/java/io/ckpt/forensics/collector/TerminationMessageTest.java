@@ -1,0 +1,94 @@
+package io.ckpt.forensics.collector;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ckpt.forensics.evidence.CustodyCopy;
+import io.ckpt.forensics.evidence.Measurement;
+import io.ckpt.forensics.evidence.store.StoredEvidence;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** The kubelet keeps 4096 bytes of a termination message: every line fits, stays one line and stays JSON. */
+class TerminationMessageTest {
+
+  private static final Measurement PLAIN = Measurement.of(new byte[] {1});
+  private static final Measurement STORED = Measurement.of(new byte[] {2});
+
+  @Test
+  void aLongMessageOfEscapedAndWideCharactersIsTrimmedToFit() throws IOException {
+    String message = "\"quoted\"\n\u0001 äöü 🙂 ".repeat(1000);
+
+    String line = TerminationMessage.failed(FailureReason.StoreUnavailable, message);
+
+    JsonNode json = parse(line);
+    assertThat(json.path("reason").asText()).isEqualTo("StoreUnavailable");
+    assertThat(json.path("message").asText()).startsWith("\"quoted\"\n\u0001 äöü 🙂 ").endsWith("...");
+    assertThat(bytes(line)).isGreaterThan(4096 - 40);
+  }
+
+  @Test
+  void aShortMessageIsKeptWhole() throws IOException {
+    assertThat(parse(TerminationMessage.failed(FailureReason.DigestMismatch, "short")).path("message").asText())
+        .isEqualTo("short");
+  }
+
+  @Test
+  void longLocationsAndManyRecipientsFitWithTheRecipientsCounted() throws IOException {
+    String name = ("a".repeat(200) + "/").repeat(5).substring(0, 1000);
+    List<String> recipients = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      recipients.add(String.format("%040X", i));
+    }
+    Collected collected = new Collected(new CustodyCopy.Result(PLAIN, STORED, recipients),
+        new StoredEvidence("s3://bucket/" + name, STORED.sha256(), STORED.size(), Optional.empty(), Optional.empty()),
+        "s3://bucket/" + name + ".dsse.json", "SHA256:key", Instant.parse("2026-12-01T06:00:03Z"), false,
+        Optional.of("x".repeat(5000)));
+
+    JsonNode json = parse(TerminationMessage.stored(collected));
+
+    assertThat(json.path("result").asText()).isEqualTo("Stored");
+    assertThat(json.path("location").asText()).isEqualTo("s3://bucket/" + name);
+    assertThat(json.path("recordLocation").asText()).isEqualTo("s3://bucket/" + name + ".dsse.json");
+    int listed = json.path("recipients").size();
+    assertThat(listed).isPositive().isLessThan(200);
+    assertThat(json.path("recipientsNotListed").asInt()).isEqualTo(200 - listed);
+    assertThat(json.path("recipients").get(0).asText()).isEqualTo(recipients.get(0));
+  }
+
+  @Test
+  void aStoredLineListsEveryRecipientWhenTheyFit() throws IOException {
+    Collected collected = new Collected(new CustodyCopy.Result(PLAIN, STORED, List.of("A".repeat(40))),
+        new StoredEvidence("file:///evidence-store/x.tar", STORED.sha256(), STORED.size(), Optional.empty(),
+            Optional.empty()), "file:///evidence-store/x.tar.dsse.json", "SHA256:key",
+        Instant.parse("2026-12-01T06:00:03Z"), true, Optional.empty());
+
+    JsonNode json = parse(TerminationMessage.stored(collected));
+
+    assertThat(json.path("recipients").size()).isEqualTo(1);
+    assertThat(json.has("recipientsNotListed")).isFalse();
+    assertThat(json.has("removalProblem")).isFalse();
+    assertThat(json.path("sha256").asText()).isEqualTo(PLAIN.sha256());
+    assertThat(json.path("storedBytes").asLong()).isEqualTo(1);
+    assertThat(json.path("removedFromNode").asBoolean()).isTrue();
+  }
+
+  private static JsonNode parse(String line) throws IOException {
+    assertThat(bytes(line)).isLessThanOrEqualTo(TerminationMessage.MAX_BYTES);
+    assertThat(line).endsWith("\n");
+    assertThat(line.strip()).doesNotContain("\n");
+    JsonNode json = new ObjectMapper().readTree(line);
+    assertThat(json.path("v").asInt()).isEqualTo(1);
+    return json;
+  }
+
+  private static int bytes(String line) {
+    return line.getBytes(StandardCharsets.UTF_8).length;
+  }
+}
