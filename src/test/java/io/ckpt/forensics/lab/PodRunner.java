@@ -251,6 +251,9 @@ final class PodRunner implements AutoCloseable {
     runningProcesses--;
     log.accept("node " + nodeName + ": pod " + run.key() + " container " + container + " exited with " + code);
     if (allTerminated(run)) {
+      if (run.deadlineExceeded) {
+        markDeadlineExceeded(run);
+      }
       finish(run);
     }
     push(run);
@@ -263,17 +266,21 @@ final class PodRunner implements AutoCloseable {
     }
     log.accept("node " + nodeName + ": pod " + run.key() + " exceeded activeDeadlineSeconds");
     run.deadlineExceeded = true;
-    run.rt.phaseOverride = "Failed";
-    run.rt.reason = "DeadlineExceeded";
-    run.rt.message = DEADLINE_MESSAGE;
     if (waiting.remove(run)) {
+      markDeadlineExceeded(run);
       finish(run);
       push(run);
       return;
     }
+    // the phase turns Failed once the processes are gone (exited), never beside a running container
     Duration grace = grace(run.pod);
     run.processes.values().stream().filter(LocalContainerProcess::isAlive).forEach(p -> p.stop(grace, timer));
-    push(run);
+  }
+
+  private static void markDeadlineExceeded(Run run) {
+    run.rt.phaseOverride = "Failed";
+    run.rt.reason = "DeadlineExceeded";
+    run.rt.message = DEADLINE_MESSAGE;
   }
 
   private static boolean allTerminated(Run run) {

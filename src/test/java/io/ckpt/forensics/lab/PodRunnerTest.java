@@ -139,7 +139,20 @@ class PodRunnerTest {
 
     assertThat(terminated(done).getExitCode()).isEqualTo(3);
     assertThat(terminated(done).getReason()).isEqualTo("Error");
-    assertThat(terminated(done).getMessage()).isEqualTo("mode " + nodeDir.resolve("checkpoints") + "=rwx------");
+    assertThat(terminated(done).getMessage()).startsWith("mode " + nodeDir.resolve("checkpoints") + "=rwx");
+  }
+
+  @Test
+  void withoutACommandTheImageEntrypointOperatorMainRuns() throws Exception {
+    var container = testPod("u12", nodeDir).editSpec().editFirstContainer().withCommand()
+        .withArgs("collect", "--archive", "/node-checkpoints/a.tar").endContainer().endSpec().build()
+        .getSpec().getContainers().get(0);
+
+    LocalContainerProcess.Plan plan = LocalContainerProcess.plan(container);
+
+    assertThat(plan.mainClass()).isEqualTo("io.ckpt.forensics.operator.OperatorMain");
+    assertThat(plan.args()).containsExactly("collect", "--archive", "/node-checkpoints/a.tar");
+    assertThat(plan.env()).containsEntry("JAVA_TOOL_OPTIONS", "-Xmx64m");
   }
 
   @Test
