@@ -65,10 +65,13 @@ final class PodRunner implements AutoCloseable {
     final PodRuntime rt;
     final Map<String, LocalContainerProcess.Plan> plans = new LinkedHashMap<>();
     final Map<String, MountedPaths> paths = new LinkedHashMap<>();
-    final Map<String, LocalContainerProcess> processes = new LinkedHashMap<>();
+    final Map<String, LocalContainerProcess> processes = new ConcurrentHashMap<>(); // also read by close() and tests
+    /** Completes on the kubelet thread once every container has terminated and its status was written. */
+    final CompletableFuture<Void> finished = new CompletableFuture<>();
     ScheduledFuture<?> deadline;
     boolean deadlineExceeded;
-    boolean finished;
+    /** The pod object is gone (removed without grace): no more status writes. */
+    volatile boolean gone;
 
     Run(Pod pod, PodRuntime rt) {
       this.pod = pod;
@@ -237,10 +240,14 @@ final class PodRunner implements AutoCloseable {
       process.onExit().thenRun(() -> onKubelet(() -> exited(run, c.getName(), process)));
     }
     run.rt.phaseOverride = null;
-    if (allTerminated(run)) {
+    boolean done = allTerminated(run);
+    if (done) {
       finish(run);
     }
     push(run);
+    if (done) {
+      run.finished.complete(null);
+    }
   }
 
   private void exited(Run run, String container, LocalContainerProcess process) {
@@ -250,18 +257,23 @@ final class PodRunner implements AutoCloseable {
     state.terminationMessage = process.terminationMessage(code);
     runningProcesses--;
     log.accept("node " + nodeName + ": pod " + run.key() + " container " + container + " exited with " + code);
-    if (allTerminated(run)) {
+    boolean done = allTerminated(run);
+    if (done) {
       if (run.deadlineExceeded) {
         markDeadlineExceeded(run);
       }
       finish(run);
     }
     push(run);
+    if (done) {
+      // after the last status write: a deletion waiting for this may now remove the pod
+      run.finished.complete(null);
+    }
     startWaiting();
   }
 
   private void deadlineExceeded(Run run) {
-    if (run.finished) {
+    if (run.finished.isDone()) {
       return;
     }
     log.accept("node " + nodeName + ": pod " + run.key() + " exceeded activeDeadlineSeconds");
@@ -270,6 +282,7 @@ final class PodRunner implements AutoCloseable {
       markDeadlineExceeded(run);
       finish(run);
       push(run);
+      run.finished.complete(null);
       return;
     }
     // the phase turns Failed once the processes are gone (exited), never beside a running container
@@ -288,7 +301,6 @@ final class PodRunner implements AutoCloseable {
   }
 
   private void finish(Run run) {
-    run.finished = true;
     if (run.deadline != null) {
       run.deadline.cancel(false);
     }
@@ -296,8 +308,8 @@ final class PodRunner implements AutoCloseable {
   }
 
   /**
-   * Stops the pod's processes (deletion): SIGTERM, SIGKILL after the grace period. Completes when
-   * every process has exited (at once when none runs).
+   * Stops the pod's processes (deletion): SIGTERM, SIGKILL after the grace period. Completes on the
+   * kubelet thread once they have exited and their status was written (at once when none runs).
    */
   CompletableFuture<Void> stop(Pod pod) {
     Run run = runs.get(pod.getMetadata().getUid());
@@ -306,17 +318,21 @@ final class PodRunner implements AutoCloseable {
     }
     if (waiting.remove(run)) {
       finish(run);
-      return CompletableFuture.completedFuture(null);
+      run.finished.complete(null);
+      return run.finished;
     }
     Duration grace = grace(pod);
-    List<CompletableFuture<?>> exits = new ArrayList<>();
-    for (LocalContainerProcess p : run.processes.values()) {
-      if (p.isAlive()) {
-        p.stop(grace, timer);
-      }
-      exits.add(p.onExit());
+    run.processes.values().stream().filter(LocalContainerProcess::isAlive).forEach(p -> p.stop(grace, timer));
+    return run.finished;
+  }
+
+  /** The pod object is gone (deleted without grace, or by someone else): stop it without writing its status. */
+  void forget(Pod pod) {
+    Run run = runs.get(pod.getMetadata().getUid());
+    if (run != null) {
+      run.gone = true;
+      stop(pod);
     }
-    return CompletableFuture.allOf(exits.toArray(CompletableFuture[]::new));
   }
 
   private static Duration grace(Pod pod) {
@@ -328,7 +344,7 @@ final class PodRunner implements AutoCloseable {
 
   private void push(Run run) {
     StatusSink s = sink;
-    if (s != null) {
+    if (s != null && !run.gone) {
       s.push(run.pod, run.rt);
     }
   }

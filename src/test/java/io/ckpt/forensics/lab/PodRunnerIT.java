@@ -140,6 +140,17 @@ class PodRunnerIT {
   }
 
   @Test
+  void forceDeletingThePodKillsItsProcess() {
+    create("collect-forced", collector(node.checkpointDir(), "--sleep", "300"));
+    awaitPod("collect-forced", phase("Running"));
+
+    admin.pods().inNamespace(NS).withName("collect-forced").withGracePeriod(0).delete();
+
+    await().atMost(WAIT).until(() -> admin.pods().inNamespace(NS).withName("collect-forced").get() == null);
+    await().atMost(WAIT).until(() -> node.runningPodProcesses() == 0);
+  }
+
+  @Test
   void theLabsOwnPodsStaySimulatedWhateverTheirImage() {
     Pod own = lab.createPod(lab.podSpec("dev", "looks-like-operator", node, "app").editSpec().editFirstContainer()
         .withImage("forensic-checkpoint-operator:0.1.0").endContainer().endSpec().build());

@@ -163,7 +163,7 @@ final class SimulatedPods implements AutoCloseable {
         if (rt != null && rt.uid.equals(pod.getMetadata().getUid())) {
           runtimes.remove(key);
         }
-        runner.stop(pod); // deleted without grace (or by someone else): stop its processes
+        runner.forget(pod); // deleted without grace: stop its processes
       });
     }
   }
@@ -251,11 +251,9 @@ final class SimulatedPods implements AutoCloseable {
   private void finishDeletion(Pod pod, PodRuntime rt) {
     rt.deleting = true;
     if (PodRunner.runsForReal(pod)) {
-      // the processes get their grace period; the pod object goes once they are gone
-      runner.stop(pod).whenComplete((done, error) -> submit(() -> {
-        statusWriter.push(client, pod, rt);
-        deleteNow(pod);
-      }));
+      // the processes get their grace period; the pod object goes once they are gone and their
+      // final status is written (a status write to a pod already gone would wait out 403 retries)
+      runner.stop(pod).whenComplete((done, error) -> submit(() -> deleteNow(pod)));
       return;
     }
     for (PodRuntime.Container c : rt.containers.values()) {
