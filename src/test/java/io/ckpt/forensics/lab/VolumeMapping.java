@@ -1,7 +1,6 @@
 package io.ckpt.forensics.lab;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -81,8 +80,7 @@ final class VolumeMapping {
         }
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("node " + nodeName + ": cannot prepare the volumes of " + namespace + "/"
-          + pod.getMetadata().getName(), e);
+      throw new PodRefusal("VolumeSetupFailed", "node " + nodeName + " could not prepare the volumes: " + e);
     }
     return local;
   }

@@ -62,8 +62,8 @@ class VolumeMappingTest {
     for (String path : new String[] {"/etc", tmp.resolve("nodes/worker-2").toString(),
         tmp.resolve("nodes/worker-1/../worker-2/checkpoints").toString()}) {
       Pod pod = pod(new VolumeBuilder().withName("archive").withNewHostPath().withPath(path).endHostPath());
-      PodRefusal refusal = catchThrowableOfType(() -> mapping(null, Map.of()).prepare(pod, tmp.resolve("pod")),
-          PodRefusal.class);
+      PodRefusal refusal = catchThrowableOfType(PodRefusal.class,
+          () -> mapping(null, Map.of()).prepare(pod, tmp.resolve("pod")));
       assertThat(refusal.reason()).as(path).isEqualTo("HostPathOutsideNode");
       assertThat(refusal.getMessage()).contains("volume 'archive'", path, "worker-1");
     }
@@ -81,14 +81,14 @@ class VolumeMappingTest {
   @Test
   void missingSecretsAndOtherVolumeTypesAreRefused() throws Exception {
     Pod missing = pod(new VolumeBuilder().withName("s3").withNewSecret().withSecretName("nope").endSecret());
-    assertThat(catchThrowableOfType(() -> mapping(null, Map.of()).prepare(missing, tmp.resolve("a")), PodRefusal.class)
+    assertThat(catchThrowableOfType(PodRefusal.class, () -> mapping(null, Map.of()).prepare(missing, tmp.resolve("a")))
         .reason()).isEqualTo("SecretNotFound");
 
     Pod optional = pod(new VolumeBuilder().withName("r").withNewSecret().withSecretName("nope").withOptional(true).endSecret());
     assertThat(mapping(null, Map.of()).prepare(optional, tmp.resolve("b")).get("r")).isEmptyDirectory();
 
     Pod configMap = pod(new VolumeBuilder().withName("c").withNewConfigMap().withName("x").endConfigMap());
-    assertThat(catchThrowableOfType(() -> mapping(null, Map.of()).prepare(configMap, tmp.resolve("c")), PodRefusal.class)
+    assertThat(catchThrowableOfType(PodRefusal.class, () -> mapping(null, Map.of()).prepare(configMap, tmp.resolve("c")))
         .reason()).isEqualTo("UnsupportedVolume");
   }
 
@@ -126,7 +126,7 @@ class VolumeMappingTest {
 
     var unknown = new ContainerBuilder().withName("c").addNewVolumeMount().withName("gone").withMountPath("/x")
         .endVolumeMount().build();
-    assertThat(catchThrowableOfType(() -> MountedPaths.of(unknown, Map.of(), Path.of("/t")), PodRefusal.class)
+    assertThat(catchThrowableOfType(PodRefusal.class, () -> MountedPaths.of(unknown, Map.of(), Path.of("/t")))
         .getMessage()).contains("'gone'");
   }
 }
