@@ -165,7 +165,11 @@ public final class SimulatedNode implements AutoCloseable {
     return runner.runningProcesses();
   }
 
-  /** A Secret's data for a secret volume, read as the lab's admin (as the brief of issue 12 §7 says); null when absent. */
+  /**
+   * A Secret's data for a secret volume, null when absent. Read as the lab's admin: the node's own
+   * identity may read a Secret only once the Node authorizer has linked it to a pod bound here, which
+   * lags behind the pod's creation.
+   */
   private Map<String, byte[]> readSecret(String namespace, String secretName) {
     Secret secret = lab.adminClient().secrets().inNamespace(namespace).withName(secretName).get();
     if (secret == null) {
