@@ -91,7 +91,7 @@ final class PodRunner implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private final Map<String, Run> runs = new ConcurrentHashMap<>(); // by pod UID
   private final Deque<Run> waiting = new ArrayDeque<>();
-  private int runningProcesses;
+  private int usedSlots; // processes started and not yet seen to exit, on the kubelet thread
   private volatile Executor kubelet;
   private volatile StatusSink sink;
   private volatile boolean closed;
@@ -213,7 +213,7 @@ final class PodRunner implements AutoCloseable {
   /** Starts waiting pods, oldest first, while their containers fit in the node's process limit. */
   private void startWaiting() {
     while (!closed && !waiting.isEmpty()
-        && runningProcesses + waiting.peek().pod.getSpec().getContainers().size() <= maxProcesses) {
+        && usedSlots + waiting.peek().pod.getSpec().getContainers().size() <= maxProcesses) {
       start(waiting.poll());
     }
   }
@@ -234,7 +234,7 @@ final class PodRunner implements AutoCloseable {
       }
       state.run();
       run.processes.put(c.getName(), process);
-      runningProcesses++;
+      usedSlots++;
       log.accept("node " + nodeName + ": pod " + run.key() + " container " + c.getName() + " started as pid "
           + process.pid() + " (log " + process.log() + ")");
       process.onExit().thenRun(() -> onKubelet(() -> exited(run, c.getName(), process)));
@@ -255,7 +255,7 @@ final class PodRunner implements AutoCloseable {
     PodRuntime.Container state = run.rt.containers.get(container);
     state.terminate(code);
     state.terminationMessage = process.terminationMessage(code);
-    runningProcesses--;
+    usedSlots--;
     log.accept("node " + nodeName + ": pod " + run.key() + " container " + container + " exited with " + code);
     boolean done = allTerminated(run);
     if (done) {
