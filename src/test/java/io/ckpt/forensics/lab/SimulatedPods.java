@@ -116,8 +116,12 @@ final class SimulatedPods implements AutoCloseable {
       if (rt == null) {
         throw new IllegalArgumentException("pod " + key + " is not running on node " + nodeName);
       }
-      mutation.accept(rt);
       Pod current = informer.getStore().getByKey(key);
+      if (current != null && PodRunner.runsForReal(current)) {
+        throw new IllegalArgumentException("pod " + key + " runs as processes on node " + nodeName
+            + ": its processes decide its state (delete the pod to stop them)");
+      }
+      mutation.accept(rt);
       if (current != null) {
         statusWriter.push(client, current, rt);
       }
