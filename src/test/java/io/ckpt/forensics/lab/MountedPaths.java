@@ -56,14 +56,16 @@ final class MountedPaths {
 
   /**
    * {@code value} with a leading mount path replaced: {@code /node-checkpoints/a.tar} and the
-   * {@code --flag=/node-checkpoints/a.tar} form; anything else is returned unchanged.
+   * {@code --flag=/node-checkpoints/a.tar} form (a value starting with '-', up to its first '=');
+   * anything else is returned unchanged.
    */
   String rewrite(String value) {
     if (value == null) {
       return null;
     }
     int eq = value.indexOf('=');
-    if (!value.startsWith("/") && eq > 0 && eq + 1 < value.length() && value.charAt(eq + 1) == '/') {
+    // only option-like values: a JSON env value (FCP_COLLECT_FACTS) with "x=/tmp" in a text stays as written
+    if (value.startsWith("-") && eq > 0 && eq + 1 < value.length() && value.charAt(eq + 1) == '/') {
       return value.substring(0, eq + 1) + rewrite(value.substring(eq + 1));
     }
     for (Entry e : entries) {

@@ -122,6 +122,7 @@ class VolumeMappingTest {
     assertThat(paths.rewrite("/tmpfoo")).isEqualTo("/tmpfoo");
     assertThat(paths.rewrite("/dev/termination-log")).isEqualTo("/lab/c/termination-log");
     assertThat(paths.rewrite("collect")).isEqualTo("collect");
+    assertThat(paths.rewrite("{\"reason\":\"x=/tmp/y\"}")).isEqualTo("{\"reason\":\"x=/tmp/y\"}");
     assertThat(paths.local("/tmp")).isEqualTo(Path.of("/lab/tmp"));
 
     var unknown = new ContainerBuilder().withName("c").addNewVolumeMount().withName("gone").withMountPath("/x")
