@@ -468,7 +468,11 @@ public final class Lab implements AutoCloseable {
     return fixtures.podSpec(namespace, name, node, containers);
   }
 
-  /** Creates a pod as admin (spec.nodeName must be set: there is no scheduler); the namespace is created if missing. */
+  /**
+   * Creates a pod as admin (spec.nodeName must be set: there is no scheduler); the namespace is created if missing.
+   * The pod is labelled as the lab's own, so its node only simulates it; a pod created otherwise with the
+   * operator image is run for real ({@link PodRunner}), as the operator's collector pods are.
+   */
   public Pod createPod(Pod pod) {
     return fixtures.createPod(pod);
   }

@@ -68,7 +68,9 @@ final class LabFixtures {
     }
     String namespace = pod.getMetadata().getNamespace() == null ? "default" : pod.getMetadata().getNamespace();
     createNamespace(namespace);
-    return admin.pods().inNamespace(namespace).resource(pod).create();
+    // the lab's own pods are only simulated, even with the operator image (PodRunner runs the others)
+    Pod own = new PodBuilder(pod).editMetadata().addToLabels(PodRunner.LAB_POD_LABEL, "true").endMetadata().build();
+    return admin.pods().inNamespace(namespace).resource(own).create();
   }
 
   Pod awaitPod(String namespace, String name, Predicate<Pod> condition, Duration timeout) {

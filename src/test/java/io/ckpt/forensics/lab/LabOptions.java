@@ -25,6 +25,7 @@ public final class LabOptions {
   private final List<String> extraApiServerArgs = new ArrayList<>();
   private Duration startTimeout = Duration.ofSeconds(120);
   private boolean keepEtcdData;
+  private int podProcessesPerNode = 2;
 
   public static LabOptions defaults() {
     return new LabOptions();
@@ -118,6 +119,22 @@ public final class LabOptions {
   public LabOptions keepEtcdData(boolean keep) {
     this.keepEtcdData = keep;
     return this;
+  }
+
+  /**
+   * How many container processes a node runs at once for the pods it runs for real ({@link PodRunner}:
+   * the operator's collector pods); later pods wait Pending. Default 2 (each is a JVM).
+   */
+  public LabOptions podProcessesPerNode(int processes) {
+    if (processes < 1) {
+      throw new IllegalArgumentException("podProcessesPerNode must be at least 1, got " + processes);
+    }
+    this.podProcessesPerNode = processes;
+    return this;
+  }
+
+  public int podProcessesPerNode() {
+    return podProcessesPerNode;
   }
 
   public String name() {

@@ -10,7 +10,10 @@ import java.util.Map;
 import io.fabric8.kubernetes.api.model.ContainerState;
 import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
 
-/** What a simulated node runs for one pod: its containers' states (there are no processes). */
+/**
+ * What a simulated node runs for one pod: its containers' states. For the lab's own pods there are
+ * no processes; pods run by {@link PodRunner} add the real exit's reason and termination message.
+ */
 final class PodRuntime {
 
   enum Phase { WAITING, RUNNING, TERMINATED }
@@ -29,6 +32,11 @@ final class PodRuntime {
     int exitCode;
     int restartCount;
     ContainerState lastState;
+    /** Waiting reason and message other than ContainerCreating (e.g. a refused volume). */
+    String waitingReason;
+    String waitingMessage;
+    /** The termination message a real process left (first 4096 bytes of its termination-log file). */
+    String terminationMessage;
 
     Container(String name, String image, boolean init) {
       this.name = name;
@@ -67,7 +75,9 @@ final class PodRuntime {
 
     ContainerState state() {
       return switch (phase) {
-        case WAITING -> new ContainerStateBuilder().withNewWaiting().withReason("ContainerCreating").endWaiting().build();
+        case WAITING -> new ContainerStateBuilder().withNewWaiting()
+            .withReason(waitingReason == null ? "ContainerCreating" : waitingReason).withMessage(waitingMessage)
+            .endWaiting().build();
         case RUNNING -> new ContainerStateBuilder().withNewRunning().withStartedAt(PodStatusWriter.rfc3339(startedAt))
             .endRunning().build();
         case TERMINATED -> new ContainerStateBuilder().withNewTerminated()
@@ -75,6 +85,7 @@ final class PodRuntime {
             .withReason(exitCode == 0 ? "Completed" : "Error")
             .withStartedAt(PodStatusWriter.rfc3339(startedAt))
             .withFinishedAt(PodStatusWriter.rfc3339(finishedAt))
+            .withMessage(terminationMessage)
             .withContainerID("containerd://" + id)
             .endTerminated().build();
       };
@@ -92,6 +103,9 @@ final class PodRuntime {
   final String podIp;
   final Instant startTime;
   String phaseOverride;
+  /** status.reason and status.message of the pod (e.g. DeadlineExceeded), null for none. */
+  String reason;
+  String message;
   boolean deleting;
 
   PodRuntime(String uid, String podIp, Instant startTime) {

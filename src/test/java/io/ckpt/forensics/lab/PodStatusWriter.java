@@ -107,6 +107,8 @@ final class PodStatusWriter {
         .withHostIP(hostIp)
         .addNewHostIP().withIp(hostIp).endHostIP()
         .withStartTime(rfc3339(rt.startTime))
+        .withReason(rt.reason)
+        .withMessage(rt.message)
         .withContainerStatuses(statuses);
     if (!initStatuses.isEmpty()) {
       status.withInitContainerStatuses(initStatuses);

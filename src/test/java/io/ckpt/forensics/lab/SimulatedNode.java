@@ -6,16 +6,21 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import javax.net.ssl.SSLContext;
 
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
 /**
  * A simulated kubelet: registers its Node with its own client certificate (system:node:NAME), runs
- * the pods bound to it (status updates like a kubelet; there are no processes), and serves
+ * the pods bound to it (status updates like a kubelet; no processes, except for the operator's
+ * collector pods, which {@link PodRunner} runs as local JVMs), and serves
  * {@code POST /checkpoint/{ns}/{pod}/{container}} on 198.18.0.N:10250 with the real kubelet's
  * authentication (client certificate, or bearer token via TokenReview), authorization
  * (SubjectAccessReview create nodes/checkpoint), status codes and bodies
@@ -49,6 +54,7 @@ public final class SimulatedNode implements AutoCloseable {
   private final CheckpointLedger ledger;
   private final NodeStatusReporter status;
   private final SimulatedPods pods;
+  private final PodRunner runner;
   private final KubeletHttpServer server;
   private volatile boolean reachable = true;
   private volatile KubernetesClient client;
@@ -64,7 +70,9 @@ public final class SimulatedNode implements AutoCloseable {
     this.archives = new NodeArchiveStore(dataDir, reportedRootDir);
     this.ledger = new CheckpointLedger(dataDir.resolve("kubelet.log"));
     this.status = new NodeStatusReporter(name, address());
-    this.pods = new SimulatedPods(name, index, address(), lab::log);
+    this.runner = new PodRunner(name, dataDir.resolve("pods"), new VolumeMapping(name, dataDir, archives.rootDir(),
+        lab.runDir().resolve("claims"), this::readSecret), lab.options().podProcessesPerNode(), lab::log);
+    this.pods = new SimulatedPods(name, index, address(), runner, lab::log);
     KubeletCheckpointApi api = new KubeletCheckpointApi(name, faults,
         new KubeletAuthenticator(name, clusterCa, this::client, lab::log),
         new KubeletAuthorizer(name, this::client, lab::log), pods, archives, ledger, lab::log);
@@ -142,6 +150,36 @@ public final class SimulatedNode implements AutoCloseable {
   /** The node's API client (identity system:node:NAME). */
   public KubernetesClient client() {
     return client;
+  }
+
+  /**
+   * The directory of a pod this node runs for real ({@link PodRunner}): {@code volumes/<name>} for
+   * emptyDir and secret volumes, {@code <container>/container.log} and {@code <container>/termination-log}.
+   */
+  public Path podDir(String podUid) {
+    return runner.podDir(podUid);
+  }
+
+  /** Container processes of lab-run pods alive on this node now. */
+  public int runningPodProcesses() {
+    return runner.runningProcesses();
+  }
+
+  /**
+   * A Secret's data for a secret volume, null when absent. Read as the lab's admin: the node's own
+   * identity may read a Secret only once the Node authorizer has linked it to a pod bound here, which
+   * lags behind the pod's creation.
+   */
+  private Map<String, byte[]> readSecret(String namespace, String secretName) {
+    Secret secret = lab.adminClient().secrets().inNamespace(namespace).withName(secretName).get();
+    if (secret == null) {
+      return null;
+    }
+    Map<String, byte[]> data = new LinkedHashMap<>();
+    if (secret.getData() != null) {
+      secret.getData().forEach((k, v) -> data.put(k, Base64.getDecoder().decode(v)));
+    }
+    return data;
   }
 
   // ---------------------------------------------------------------- faults

@@ -24,7 +24,9 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 /**
  * The pod lifecycle of one simulated node: watches the pods bound to it, "runs" them (containers get
  * IDs and states, no processes), reports their status, finishes deletions, and lets tests make
- * containers exit, restart or change phase. All changes happen on one worker thread, in order.
+ * containers exit, restart or change phase. Pods of the operator image that the lab did not create
+ * (the operator's collector pods) are handed to the {@link PodRunner}, which runs them as processes.
+ * All changes happen on one worker thread, in order.
  */
 final class SimulatedPods implements AutoCloseable {
 
@@ -33,12 +35,13 @@ final class SimulatedPods implements AutoCloseable {
   private final PodStatusWriter statusWriter;
   private final Consumer<String> log;
   private final ExecutorService worker;
+  private final PodRunner runner;
   private final Map<String, PodRuntime> runtimes = new ConcurrentHashMap<>();
   private int podCounter;
   private volatile KubernetesClient client;
   private volatile SharedIndexInformer<Pod> informer;
 
-  SimulatedPods(String nodeName, int nodeIndex, String hostIp, Consumer<String> log) {
+  SimulatedPods(String nodeName, int nodeIndex, String hostIp, PodRunner runner, Consumer<String> log) {
     this.nodeName = nodeName;
     this.nodeIndex = nodeIndex;
     this.statusWriter = new PodStatusWriter(hostIp);
@@ -48,6 +51,8 @@ final class SimulatedPods implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+    this.runner = runner;
+    runner.attach(this::submit, (pod, rt) -> statusWriter.push(client, pod, rt));
   }
 
   /** Starts watching the pods bound to this node, as {@code nodeClient} (system:node:NAME). */
@@ -63,6 +68,7 @@ final class SimulatedPods implements AutoCloseable {
       i.close();
     }
     worker.shutdownNow();
+    runner.close();
   }
 
   /** The pod as last seen by this node's watch, or null. */
@@ -110,8 +116,12 @@ final class SimulatedPods implements AutoCloseable {
       if (rt == null) {
         throw new IllegalArgumentException("pod " + key + " is not running on node " + nodeName);
       }
-      mutation.accept(rt);
       Pod current = informer.getStore().getByKey(key);
+      if (current != null && PodRunner.runsForReal(current)) {
+        throw new IllegalArgumentException("pod " + key + " runs as processes on node " + nodeName
+            + ": its processes decide its state (delete the pod to stop them)");
+      }
+      mutation.accept(rt);
       if (current != null) {
         statusWriter.push(client, current, rt);
       }
@@ -157,6 +167,7 @@ final class SimulatedPods implements AutoCloseable {
         if (rt != null && rt.uid.equals(pod.getMetadata().getUid())) {
           runtimes.remove(key);
         }
+        runner.forget(pod); // deleted without grace: stop its processes
       });
     }
   }
@@ -187,6 +198,12 @@ final class SimulatedPods implements AutoCloseable {
     String uid = pod.getMetadata().getUid();
     PodRuntime rt = runtimes.get(key);
     if (rt == null || !rt.uid.equals(uid)) {
+      if (PodRunner.runsForReal(pod)) {
+        PodRuntime fresh = newRuntime(pod);
+        runtimes.put(key, fresh);
+        runner.admit(pod, fresh);
+        return;
+      }
       rt = admit(pod);
       runtimes.put(key, rt);
       statusWriter.push(client, pod, rt);
@@ -199,8 +216,7 @@ final class SimulatedPods implements AutoCloseable {
 
   /** A new pod: init containers ran and exited 0, containers run; held pods wait for {@link SimulatedNode#startPod}. */
   private PodRuntime admit(Pod pod) {
-    PodRuntime rt = new PodRuntime(pod.getMetadata().getUid(), LabNetwork.podIp(nodeIndex, ++podCounter),
-        Instant.now().truncatedTo(ChronoUnit.SECONDS));
+    PodRuntime rt = newRuntime(pod);
     boolean hold = "true".equals(pod.getMetadata().getAnnotations() == null ? null
         : pod.getMetadata().getAnnotations().get(SimulatedNode.HOLD_ANNOTATION));
     if (pod.getSpec().getInitContainers() != null) {
@@ -230,15 +246,30 @@ final class SimulatedPods implements AutoCloseable {
     return rt;
   }
 
+  private PodRuntime newRuntime(Pod pod) {
+    return new PodRuntime(pod.getMetadata().getUid(), LabNetwork.podIp(nodeIndex, ++podCounter),
+        Instant.now().truncatedTo(ChronoUnit.SECONDS));
+  }
+
   /** Graceful deletion: containers stop, the status says so, and the node removes the pod (grace 0). */
   private void finishDeletion(Pod pod, PodRuntime rt) {
     rt.deleting = true;
+    if (PodRunner.runsForReal(pod)) {
+      // the processes get their grace period; the pod object goes once they are gone and their
+      // final status is written (a status write to a pod already gone would wait out 403 retries)
+      runner.stop(pod).whenComplete((done, error) -> submit(() -> deleteNow(pod)));
+      return;
+    }
     for (PodRuntime.Container c : rt.containers.values()) {
       if (c.phase == PodRuntime.Phase.RUNNING) {
         c.terminate(0);
       }
     }
     statusWriter.push(client, pod, rt);
+    deleteNow(pod);
+  }
+
+  private void deleteNow(Pod pod) {
     try {
       client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
           .withGracePeriod(0).delete();
