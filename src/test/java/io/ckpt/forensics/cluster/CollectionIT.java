@@ -108,13 +108,42 @@ class CollectionIT {
     }
   }
 
+  @Test
+  void aCollectorThatCannotRunLeavesTheArchiveOnTheNodeAndSaysSo() {
+    lab.createRunningPod("dev", "other", lab.nodes().get(0), "app");
+    Map<String, String> noKey = new HashMap<>(env());
+    noKey.put(CollectionConfig.SIGNING_SECRET, "no-such-secret");
+    try (OperatorMain.Running operator = CLUSTER.chart().startOperator(OperatorConfig.fromEnvironment(noKey))) {
+      CLUSTER.fcps().create("dev", "not-kept", "other", "app");
+      ForensicCheckpoint done = CLUSTER.fcps().await("dev", "not-kept", Duration.ofSeconds(120), fcp -> {
+        var condition = fcp.getStatus() == null ? null
+            : Conditions.find(fcp.getStatus().getConditions(), Conditions.EVIDENCE_STORED);
+        return condition != null && !Conditions.REASON_COLLECTING.equals(condition.getReason());
+      });
+
+      assertThat(done.getStatus().getPhase()).as("the checkpoint itself succeeded").isEqualTo(CheckpointPhase.Succeeded);
+      var condition = Conditions.find(done.getStatus().getConditions(), Conditions.EVIDENCE_STORED);
+      assertThat(condition.getStatus()).isEqualTo("False");
+      assertThat(condition.getReason()).isEqualTo(Conditions.REASON_NOT_STORED);
+      var app = Checkpoints.container(done, "app");
+      assertThat(app.getEvidence().getPhase()).isEqualTo(EvidencePhase.Failed);
+      assertThat(app.getEvidence().getFailure().getReason()).isEqualTo("CollectorNotStarted");
+      assertThat(app.getEvidence().getFailure().getMessage()).contains("the archive stays on the node");
+      assertThat(Path.of(app.getArchivePath())).as("nothing was removed").exists();
+    }
+  }
+
   static OperatorConfig config() {
+    return OperatorConfig.fromEnvironment(env());
+  }
+
+  static Map<String, String> env() {
     Map<String, String> env = new HashMap<>(Map.of(OperatorConfig.HEALTH_PORT, "0",
         OperatorConfig.DEFAULT_TIMEOUT_SECONDS, "60", OperatorConfig.RETRY_BACKOFF_MILLIS, "200"));
     env.putAll(Map.of(CollectionConfig.STORE, "file", CollectionConfig.NAMESPACE, EVIDENCE_NS,
         CollectionConfig.IMAGE, "forensic-checkpoint-operator:test", CollectionConfig.SIGNING_SECRET, SIGNING_SECRET,
         CollectionConfig.CLAIM, CLAIM, CollectionConfig.DEADLINE_SECONDS, "120"));
-    return OperatorConfig.fromEnvironment(env);
+    return env;
   }
 
   static String pem(String type, byte[] der) {
