@@ -51,8 +51,14 @@ final class CollectorPods {
   static final String SIGNING_DIR = "/etc/fcp/signing";
   static final String RECIPIENTS_DIR = "/etc/fcp/recipients";
   static final String FACTS = "FCP_COLLECT_FACTS";
-  /** The JVM's bound inside the pod's memory limit: the collector streams, whatever the archive's size. */
-  static final String JVM_OPTIONS = "-Xmx64m -XX:MaxDirectMemorySize=32m -XX:+ExitOnOutOfMemoryError";
+  /** Named in the arguments too: the report goes where the pod spec says the kubelet reads it. */
+  static final String TERMINATION_LOG = "/dev/termination-log";
+  /**
+   * The JVM's bounds inside the pod's memory limit: the collector streams, whatever the archive's size;
+   * with these an encrypted collection peaked at 119-124 MiB (operator/bench-collect).
+   */
+  static final String JVM_OPTIONS = "-Xmx48m -XX:+UseSerialGC -XX:ReservedCodeCacheSize=24m -Xss512k"
+      + " -XX:MaxDirectMemorySize=32m -XX:+ExitOnOutOfMemoryError";
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -86,7 +92,8 @@ final class CollectorPods {
     String directory = slash == 0 ? "/" : archive.substring(0, slash);
     String file = archive.substring(slash + 1);
     List<String> args = new ArrayList<>(List.of("collect", "--archive", ARCHIVE_DIR + "/" + file,
-        "--name", objectName(fcp, c, config), "--signing-key", SIGNING_DIR + "/" + CollectionConfig.SIGNING_KEY_FILE));
+        "--name", objectName(fcp, c, config), "--signing-key", SIGNING_DIR + "/" + CollectionConfig.SIGNING_KEY_FILE,
+        "--termination-log", TERMINATION_LOG));
     List<Volume> volumes = new ArrayList<>();
     List<VolumeMount> mounts = new ArrayList<>();
     volumes.add(new VolumeBuilder().withName("archive").withNewHostPath().withPath(directory).withType("Directory")
@@ -154,7 +161,7 @@ final class CollectorPods {
                     .withLimits(Map.of("memory", new Quantity("192Mi"), "ephemeral-storage", new Quantity("32Mi")))
                 .endResources()
                 .withVolumeMounts(mounts)
-                .withTerminationMessagePath("/dev/termination-log")
+                .withTerminationMessagePath(TERMINATION_LOG)
                 .withTerminationMessagePolicy("File")
             .endContainer()
             .withVolumes(volumes)
