@@ -23,10 +23,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ObjectLockMode;
 
@@ -50,10 +46,7 @@ class CollectorS3IT {
     server = S3TestServer.start(Path.of(System.getProperty("lab.dir", "target/lab")).resolve("s3-collector"));
     Files.writeString(credentials.resolve("access-key-id"), ACCESS_KEY_ID + "\n");
     Files.writeString(credentials.resolve("secret-access-key"), SECRET + "\n");
-    admin = S3Client.builder().httpClient(UrlConnectionHttpClient.create()).region(Region.US_EAST_1)
-        .endpointOverride(server.endpoint()).forcePathStyle(true)
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("admin", "admin")))
-        .build();
+    admin = server.adminClient();
     admin.createBucket(b -> b.bucket(BUCKET).objectLockEnabledForBucket(true));
   }
 

@@ -12,6 +12,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * The S3-compatible server the evidence-store tests talk to: moto's server (PyPI moto[server], the
@@ -101,6 +106,17 @@ public final class S3TestServer implements AutoCloseable {
         Thread.sleep(200);
       }
     }
+  }
+
+  /**
+   * A client with the server's own (bucket owner's) keys: what an attacker or a careless admin
+   * holding them could do, and how tests make buckets. The caller closes it.
+   */
+  public S3Client adminClient() {
+    return S3Client.builder().httpClient(UrlConnectionHttpClient.create()).region(Region.US_EAST_1)
+        .endpointOverride(endpoint()).forcePathStyle(true)
+        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("admin", "admin")))
+        .build();
   }
 
   public URI endpoint() {

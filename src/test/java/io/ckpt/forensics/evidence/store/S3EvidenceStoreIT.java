@@ -37,11 +37,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
@@ -75,11 +71,7 @@ class S3EvidenceStoreIT {
     Files.writeString(credentials.resolve(S3CredentialFiles.ACCESS_KEY_ID), ACCESS_KEY_ID + "\n");
     Files.writeString(credentials.resolve(S3CredentialFiles.SECRET_ACCESS_KEY), SECRET + "\n");
     Files.writeString(credentials.resolve(S3CredentialFiles.SESSION_TOKEN), SESSION_TOKEN);
-    // what an attacker or a careless admin holding the bucket owner's keys could do
-    admin = S3Client.builder().httpClient(UrlConnectionHttpClient.create()).region(Region.US_EAST_1)
-        .endpointOverride(server.endpoint()).forcePathStyle(true)
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("admin", "admin")))
-        .build();
+    admin = server.adminClient();
     admin.createBucket(b -> b.bucket(LOCKED).objectLockEnabledForBucket(true));
     admin.createBucket(b -> b.bucket(PLAIN));
   }
