@@ -70,7 +70,9 @@ helm.sh/chart: {{ include "fcp.chart" . }}
   verbs: ["create"]
 - apiGroups: ["forensics.ckpt.io"]
   resources: ["forensiccheckpoints"]
-  verbs: ["get", "list", "watch"]
+  # delete: only what spec.ttlSecondsAfterFinished asks for, once the record is not an
+  # archive's only one (RecordExpiry)
+  verbs: ["get", "list", "watch", "delete"]
 - apiGroups: ["forensics.ckpt.io"]
   resources: ["forensiccheckpoints/status"]
   verbs: ["get", "update", "patch"]

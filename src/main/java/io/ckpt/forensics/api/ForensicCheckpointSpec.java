@@ -36,6 +36,8 @@ public class ForensicCheckpointSpec {
       + " control character and no bidirectional override; describe the alert in plain words";
   public static final int MAX_CONTAINERS = 20;
   public static final int MAX_TIMEOUT_SECONDS = 3600;
+  /** Ten years: a record kept longer than that can do without a TTL. */
+  public static final int MAX_TTL_SECONDS = 315_360_000;
 
   @Required
   @Size(min = 1, max = 253)
@@ -66,6 +68,14 @@ public class ForensicCheckpointSpec {
   @JsonPropertyDescription("Seconds the kubelet may spend on each container's checkpoint (1-3600). "
       + "Default: the operator's FCP_DEFAULT_TIMEOUT_SECONDS; never more than its FCP_MAX_TIMEOUT_SECONDS.")
   private Integer timeoutSeconds;
+
+  @Min(0)
+  @Max(MAX_TTL_SECONDS)
+  @JsonPropertyDescription("Seconds after the checkpoint and its custody finished when the operator deletes this"
+      + " object, as for Jobs. Stored evidence and its custody record stay in the store. Not honoured while an"
+      + " archive exists only on its node (no evidence store, or custody failed): then this object is its only"
+      + " record. Unset: kept until deleted.")
+  private Integer ttlSecondsAfterFinished;
 
   @JsonPropertyDescription("Who created this object, as the API server authenticated the request. Written by the"
       + " chart's admission policies, never by hand: any other value is replaced or refused. Absent where those"
@@ -112,6 +122,14 @@ public class ForensicCheckpointSpec {
     this.timeoutSeconds = timeoutSeconds;
   }
 
+  public Integer getTtlSecondsAfterFinished() {
+    return ttlSecondsAfterFinished;
+  }
+
+  public void setTtlSecondsAfterFinished(Integer ttlSecondsAfterFinished) {
+    this.ttlSecondsAfterFinished = ttlSecondsAfterFinished;
+  }
+
   public RequestedBy getRequestedBy() {
     return requestedBy;
   }
@@ -130,11 +148,12 @@ public class ForensicCheckpointSpec {
     }
     return Objects.equals(podName, other.podName) && Objects.equals(containers, other.containers)
         && Objects.equals(reason, other.reason) && Objects.equals(caseId, other.caseId)
-        && Objects.equals(timeoutSeconds, other.timeoutSeconds) && Objects.equals(requestedBy, other.requestedBy);
+        && Objects.equals(timeoutSeconds, other.timeoutSeconds) && Objects.equals(requestedBy, other.requestedBy)
+        && Objects.equals(ttlSecondsAfterFinished, other.ttlSecondsAfterFinished);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(podName, containers, reason, caseId, timeoutSeconds, requestedBy);
+    return Objects.hash(podName, containers, reason, caseId, timeoutSeconds, requestedBy, ttlSecondsAfterFinished);
   }
 }

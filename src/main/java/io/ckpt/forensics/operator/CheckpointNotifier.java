@@ -178,6 +178,22 @@ final class CheckpointNotifier {
     LOG.warn("collector pod not created fcp={} container={} message=\"{}\"", ref(fcp), container, why);
   }
 
+  /** A finished object's TTL passed and it was deleted: the log keeps what it recorded. */
+  void expired(ForensicCheckpoint fcp) {
+    String evidence = fcp.getStatus().getContainers().stream().filter(c -> c.getEvidence() != null)
+        .map(c -> c.getName() + "=" + c.getEvidence().getLocation() + " record=" + c.getEvidence().getRecordLocation())
+        .collect(java.util.stream.Collectors.joining(" "));
+    LOG.info("ForensicCheckpoint deleted after its ttlSecondsAfterFinished fcp={} fcpUID={} phase={} evidence=[{}];"
+        + " stored evidence stays in the store", ref(fcp), fcp.getMetadata().getUid(), fcp.getStatus().getPhase(),
+        evidence);
+  }
+
+  /** A finished object's TTL is not honoured (an archive has no other record). */
+  void ttlRefused(ForensicCheckpoint fcp, String why) {
+    events.warning(fcp, "TTLNotHonoured", why);
+    LOG.warn("ttlSecondsAfterFinished not honoured fcp={} why=\"{}\"", ref(fcp), why);
+  }
+
   /** A status write found the object deleted: what this process held for it is dropped. */
   void deletedBeforeWrite(ForensicCheckpoint fcp) {
     LOG.info("ForensicCheckpoint deleted before its status could be written fcp={}", ref(fcp));

@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -74,6 +75,9 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
   private final CheckpointPlanner planner;
   private final CheckpointNotifier notifier;
   private final CallTracker tracker;
+  private final Clock clock;
+  /** Objects whose TTL was refused and said so: told once per process, not at every resync. */
+  private final Set<String> ttlRefusalsTold = ConcurrentHashMap.newKeySet();
   private final SimpleInboundEventSource<ForensicCheckpoint> wakeUps = new SimpleInboundEventSource<>("wake-ups");
   private volatile IndexerResourceCache<ForensicCheckpoint> primaryCache;
   /** The collector pods, when archives are taken into custody: a finished one wakes its object. */
@@ -91,6 +95,7 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
     this.transport = transport;
     this.config = config;
     this.ticker = ticker;
+    this.clock = clock;
     this.recorder = new StatusRecorder(client, clock);
     this.planner = new CheckpointPlanner(clock, status -> client.getKubernetesSerialization().clone(status),
         () -> UUID.randomUUID().toString(), new CustodyPlanner(config.collection()));
@@ -131,8 +136,9 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
     PodReads reads = new PodReads();
     for (int write = 1; ; write++) {
       try {
-        pass(fcp, reads);
-        return UpdateControl.noUpdate();
+        Duration lookAgain = pass(fcp, reads);
+        return lookAgain == null ? UpdateControl.noUpdate()
+            : UpdateControl.<ForensicCheckpoint>noUpdate().rescheduleAfter(lookAgain);
       } catch (KubernetesClientException e) {
         if (e.getCode() != 409 || write >= MAX_CONFLICTING_WRITES) {
           if (e.getCode() == 409) {
@@ -161,14 +167,14 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
     CheckpointPlanner.PodRead last = CheckpointPlanner.PodRead.NOT_READ;
   }
 
-  /** One pass: gather, plan, perform. */
-  private void pass(ForensicCheckpoint fcp, PodReads reads) {
+  /** One pass: gather, plan, perform; returns when to look at the object again, or null. */
+  private Duration pass(ForensicCheckpoint fcp, PodReads reads) {
     ResourceID id = ResourceID.fromResource(fcp);
     String uid = fcp.getMetadata().getUid();
     Map<String, CustodyPlanner.Collector> collectors = collectors(fcp);
     if (planner.isDone(fcp, collectors)) {
       forget(id, uid);
-      return;
+      return expire(fcp);
     }
     PodSnapshot firstSight = tracker.firstSight(id, uid);
     CheckpointPlanner.PodRead pod = reads.last;
@@ -190,7 +196,7 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
       reads.last = pod;
       in = new CheckpointPlanner.Input(fcp, pod, firstSight, in.calls(), collectors);
     }
-    perform(fcp, planner.plan(in));
+    return perform(fcp, planner.plan(in));
   }
 
   /** The collector pods of the object's containers that exist, by container name, with their reports. */
@@ -223,7 +229,7 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
     return new CheckpointPlanner.Input(fcp, pod, firstSight, calls, collectors);
   }
 
-  private void perform(ForensicCheckpoint fcp, CheckpointPlanner.Plan plan) {
+  private Duration perform(ForensicCheckpoint fcp, CheckpointPlanner.Plan plan) {
     ResourceID id = ResourceID.fromResource(fcp);
     String uid = fcp.getMetadata().getUid();
     ForensicCheckpoint written = fcp;
@@ -238,7 +244,7 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
         notifier.deletedBeforeWrite(fcp);
         recorder.forget(uid::equals);
         tracker.forgetDeleted(id, uid);
-        return;
+        return null;
       }
       tracker.forgetFirstSight(id, uid);
     }
@@ -257,7 +263,40 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
     plan.collectorsToDelete().forEach(this::deleteCollector);
     if (plan.done()) {
       forget(id, uid);
+      return expire(written);
     }
+    return null;
+  }
+
+  /**
+   * A finished object's TTL (spec.ttlSecondsAfterFinished): deletes it once it has passed, else
+   * says when to look again. The delete carries the resourceVersion decided on, so an object changed
+   * meanwhile is decided again rather than deleted on an old view.
+   */
+  private Duration expire(ForensicCheckpoint fcp) {
+    RecordExpiry.Decision decision = RecordExpiry.decide(fcp, clock.instant());
+    if (decision instanceof RecordExpiry.Decision.Wait wait) {
+      return wait.after().plusMillis(100);
+    }
+    if (decision instanceof RecordExpiry.Decision.Refuse refuse) {
+      if (ttlRefusalsTold.add(fcp.getMetadata().getUid())) {
+        notifier.ttlRefused(fcp, refuse.why());
+      }
+      return null;
+    }
+    if (decision instanceof RecordExpiry.Decision.Delete) {
+      try {
+        client.resources(ForensicCheckpoint.class).inNamespace(fcp.getMetadata().getNamespace()).resource(fcp)
+            .lockResourceVersion(fcp.getMetadata().getResourceVersion()).delete();
+        notifier.expired(fcp);
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 404 && e.getCode() != 409) {
+          throw e;
+        }
+        // gone already, or changed since it was read: the next reconcile decides on the new view
+      }
+    }
+    return null;
   }
 
   /** Sends the kubelet call of a container whose Running mark was just written; holds its permit. */
@@ -357,6 +396,7 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
     if (cache != null) {
       Set<String> present = cache.list().map(r -> r.getMetadata().getUid()).collect(Collectors.toSet());
       recorder.forget(uid -> !present.contains(uid));
+      ttlRefusalsTold.removeIf(uid -> !present.contains(uid));
     }
     tracker.sweep();
   }

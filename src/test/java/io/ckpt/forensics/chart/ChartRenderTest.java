@@ -1164,6 +1164,7 @@ class ChartRenderTest {
         new Grant(scope, "forensics.ckpt.io", "forensiccheckpoints", "get"),
         new Grant(scope, "forensics.ckpt.io", "forensiccheckpoints", "list"),
         new Grant(scope, "forensics.ckpt.io", "forensiccheckpoints", "watch"),
+        new Grant(scope, "forensics.ckpt.io", "forensiccheckpoints", "delete"),
         new Grant(scope, "forensics.ckpt.io", "forensiccheckpoints/status", "get"),
         new Grant(scope, "forensics.ckpt.io", "forensiccheckpoints/status", "update"),
         new Grant(scope, "forensics.ckpt.io", "forensiccheckpoints/status", "patch"));

@@ -493,6 +493,40 @@ class ForensicCheckpointReconcilerTest {
     assertThat(eventReasons()).doesNotContain("IdentityChanged");
   }
 
+  // ---- spec.ttlSecondsAfterFinished
+
+  @Test
+  void aFinishedObjectWithoutArchivesIsDeletedWhenItsTtlHasPassed() {
+    createPod("web", "worker-1", "Succeeded", Map.of("app", false));
+    createFcp("short-lived", "web", null, null);
+    ForensicCheckpoint fcp = get("short-lived");
+    fcp.getSpec().setTtlSecondsAfterFinished(0);
+    client.resources(ForensicCheckpoint.class).inNamespace(NS).resource(fcp).update();
+
+    reconcile("short-lived"); // the pod is not running: Failed at once, no archive, and the TTL has passed
+
+    assertThat(get("short-lived")).isNull();
+    assertThat(log.lines()).anySatisfy(line -> assertThat(line)
+        .contains("ForensicCheckpoint deleted after its ttlSecondsAfterFinished fcp=dev/short-lived"));
+  }
+
+  @Test
+  void anArchiveOnlyOnItsNodeKeepsItsRecordWhateverTheTtl() {
+    createPod("web", "worker-1", "Running", Map.of("app", true));
+    createFcp("kept", "web", null, null);
+    ForensicCheckpoint fcp = get("kept");
+    fcp.getSpec().setTtlSecondsAfterFinished(0);
+    client.resources(ForensicCheckpoint.class).inNamespace(NS).resource(fcp).update();
+
+    settle("kept");
+    reconcile("kept");
+    reconcile("kept");
+
+    assertThat(get("kept")).isNotNull();
+    assertThat(eventReasons()).containsOnlyOnce("TTLNotHonoured");
+    assertThat(eventMessage("TTLNotHonoured")).contains("exist only on node worker-1");
+  }
+
   // ---- split brain
 
   @Test
