@@ -188,6 +188,23 @@ final class CheckpointNotifier {
         evidence);
   }
 
+  /** A collector finished after its ForensicCheckpoint was deleted: only the log can keep its report. */
+  void collectorOutlivedItsObject(io.fabric8.kubernetes.api.model.Pod pod, io.ckpt.forensics.api.EvidenceStatus report) {
+    var meta = pod.getMetadata();
+    String fcp = meta.getAnnotations() == null ? "?" : meta.getAnnotations().get(CollectorPods.ANNOTATION_FCP);
+    String container = meta.getAnnotations() == null ? "?" : meta.getAnnotations().get(CollectorPods.ANNOTATION_CONTAINER);
+    if (report.getPhase() == io.ckpt.forensics.api.EvidencePhase.Stored) {
+      LOG.warn("collector finished after its ForensicCheckpoint was deleted fcp={} fcpUID={} container={} pod={}/{}"
+          + " location={} sha256={} record={}", fcp, meta.getLabels().get(CollectorPods.LABEL_FCP_UID), container,
+          meta.getNamespace(), meta.getName(), report.getLocation(), report.getSha256(), report.getRecordLocation());
+    } else {
+      LOG.warn("collector finished after its ForensicCheckpoint was deleted fcp={} fcpUID={} container={} pod={}/{}"
+          + " result=failed reason={} message=\"{}\"", fcp, meta.getLabels().get(CollectorPods.LABEL_FCP_UID),
+          container, meta.getNamespace(), meta.getName(), report.getFailure().getReason(),
+          report.getFailure().getMessage());
+    }
+  }
+
   /** A finished object's TTL is not honoured (an archive has no other record). */
   void ttlRefused(ForensicCheckpoint fcp, String why) {
     events.warning(fcp, "TTLNotHonoured", why);

@@ -397,8 +397,27 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
       Set<String> present = cache.list().map(r -> r.getMetadata().getUid()).collect(Collectors.toSet());
       recorder.forget(uid -> !present.contains(uid));
       ttlRefusalsTold.removeIf(uid -> !present.contains(uid));
+      sweepOrphanCollectors(present);
     }
     tracker.sweep();
+  }
+
+  /**
+   * Collector pods whose ForensicCheckpoint was deleted while they ran: they are left to finish
+   * (their evidence is stored all the same, and deleting an object never deletes evidence), then
+   * their report is logged, since no status can hold it, and the pod is deleted. This takes the
+   * place of a finalizer, which would keep a namespace from being deleted while the operator is down.
+   */
+  private void sweepOrphanCollectors(Set<String> present) {
+    var informer = collectorPods;
+    if (informer == null) {
+      return;
+    }
+    informer.list().filter(pod -> !present.contains(pod.getMetadata().getLabels().get(CollectorPods.LABEL_FCP_UID)))
+        .forEach(pod -> CollectorPods.report(pod).ifPresent(report -> {
+          notifier.collectorOutlivedItsObject(pod, report);
+          deleteCollector(pod.getMetadata().getName());
+        }));
   }
 
   private void sweepAndRepeat() {

@@ -133,6 +133,29 @@ class CollectionIT {
     }
   }
 
+  @Test
+  void deletingTheObjectDuringCollectionDeletesNoEvidenceAndLeavesNoPod() throws Exception {
+    lab.createRunningPod("dev", "short", lab.nodes().get(0), "app");
+    try (OperatorMain.Running operator = CLUSTER.chart().startOperator(config())) {
+      CLUSTER.fcps().create("dev", "deleted", "short", "app");
+      ForensicCheckpoint collecting = CLUSTER.fcps().await("dev", "deleted", Duration.ofSeconds(60),
+          fcp -> fcp.getStatus() != null && !fcp.getStatus().getContainers().isEmpty()
+              && Checkpoints.container(fcp, "app").getEvidence() != null);
+      String uid = collecting.getMetadata().getUid();
+      lab.adminClient().resources(ForensicCheckpoint.class).inNamespace("dev").withName("deleted").delete();
+
+      // the collector finishes and stores; its pod is then deleted, by the normal path or, once its
+      // object is gone, by the operator's periodic sweep (every 30 s)
+      Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
+          assertThat(lab.adminClient().pods().inNamespace(EVIDENCE_NS).withLabel("forensics.ckpt.io/fcp-uid", uid)
+              .list().getItems()).isEmpty());
+      Path stored = lab.runDir().resolve("claims").resolve(EVIDENCE_NS).resolve(CLAIM).resolve("dev")
+          .resolve("deleted-" + uid.substring(0, 8)).resolve("app-1.tar");
+      assertThat(stored).as("stored evidence outlives its ForensicCheckpoint").exists();
+      assertThat(stored.resolveSibling("app-1.tar.dsse.json")).exists();
+    }
+  }
+
   static OperatorConfig config() {
     return OperatorConfig.fromEnvironment(env());
   }
