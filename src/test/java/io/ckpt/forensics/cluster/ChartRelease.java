@@ -4,10 +4,13 @@ import com.marcnuri.helm.Helm;
 import io.ckpt.forensics.lab.Lab;
 import io.ckpt.forensics.operator.OperatorConfig;
 import io.ckpt.forensics.operator.OperatorMain;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.Config;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -69,6 +72,24 @@ public final class ChartRelease {
     } catch (Exception e) {
       throw new IllegalStateException("operator did not start: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The environment the chart's Deployment gives the operator container (plain values only), as
+   * installed: what the chart's values turn into. The lab runs no Deployments, so an operator
+   * started here takes what it needs from this.
+   */
+  public Map<String, String> operatorEnvironment() {
+    Deployment deployment = lab.adminClient().apps().deployments().inNamespace(NAMESPACE)
+        .withLabel("app.kubernetes.io/instance", RELEASE).list().getItems().stream().findFirst()
+        .orElseThrow(() -> new IllegalStateException("the release " + RELEASE + " installed no Deployment in " + NAMESPACE));
+    Map<String, String> env = new LinkedHashMap<>();
+    for (EnvVar var : deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv()) {
+      if (var.getValue() != null) {
+        env.put(var.getName(), var.getValue());
+      }
+    }
+    return env;
   }
 
   /** The operator settings tests use unless they need others: health on a free port. */
