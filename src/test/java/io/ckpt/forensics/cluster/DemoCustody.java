@@ -181,6 +181,8 @@ final class DemoCustody {
       }
       say("decrypted the stored copy with the analyst's key (as gpg --decrypt would) into " + run.relativize(plaintext));
     }
+    say("a simulated kubelet writes the same archive for every container: the test fixtures' real CRIU dump of one"
+        + " aarch64 process, with the CRI-O metadata of an nginx pod");
     System.out.println("$ operator/fcp summary " + run.relativize(plaintext));
     fcp("summary", plaintext.toString());
 
