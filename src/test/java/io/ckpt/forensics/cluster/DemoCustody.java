@@ -13,6 +13,7 @@ import io.ckpt.forensics.evidence.OpenPgpDecryption;
 import io.ckpt.forensics.lab.ExecResult;
 import io.ckpt.forensics.lab.Lab;
 import io.ckpt.forensics.operator.CollectionConfig;
+import io.fabric8.kubernetes.api.model.Condition;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -24,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * The demo's evidence custody (issue 12 §7): the chart values and Secrets that turn collection on,
@@ -81,7 +83,7 @@ final class DemoCustody {
 
   /** The operator's collection settings, as the chart's Deployment carries them (FCP_EVIDENCE_*, FCP_COLLECTOR_*). */
   static Map<String, String> collectionSettings(ChartRelease chart) {
-    Map<String, String> settings = new java.util.TreeMap<>();
+    Map<String, String> settings = new TreeMap<>();
     chart.operatorEnvironment().forEach((name, value) -> {
       if (name.startsWith("FCP_EVIDENCE_") || name.startsWith("FCP_COLLECTOR_")) {
         settings.put(name, value);
@@ -127,7 +129,7 @@ final class DemoCustody {
         .filter(c -> !Conditions.REASON_COLLECTING.equals(c.getReason())).isPresent();
   }
 
-  private static Optional<io.fabric8.kubernetes.api.model.Condition> evidenceCondition(ForensicCheckpoint fcp) {
+  private static Optional<Condition> evidenceCondition(ForensicCheckpoint fcp) {
     return Optional.ofNullable(Conditions.find(fcp.getStatus().getConditions(), Conditions.EVIDENCE_STORED));
   }
 
