@@ -1,34 +1,38 @@
 package io.ckpt.forensics.cluster;
 
-import io.ckpt.forensics.api.CheckpointPhase;
-import io.ckpt.forensics.api.ContainerCheckpointStatus;
-import io.ckpt.forensics.api.ForensicCheckpoint;
 import io.ckpt.forensics.lab.ExecResult;
-import io.ckpt.forensics.cli.FcpMain;
 import io.ckpt.forensics.lab.Lab;
 import io.ckpt.forensics.lab.LabOptions;
-import io.ckpt.forensics.lab.SimulatedNode;
+import io.ckpt.forensics.operator.CollectionConfig;
 import io.ckpt.forensics.operator.OperatorConfig;
 import io.ckpt.forensics.operator.OperatorMain;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.logging.FileHandler;
 import java.util.logging.Handler;
 import java.util.logging.Logger;
 import java.util.logging.SimpleFormatter;
+import java.util.stream.Collectors;
 import sun.misc.Signal;
 
 /**
  * The README's demo (run by operator/demo inside the lab's network namespace): a real API
- * server with three simulated nodes and pods in two namespaces, the chart's CRD and RBAC, the
- * operator as the chart's ServiceAccount, and deploy/examples applied until every
- * ForensicCheckpoint is terminal; then {@code fcp summary} of an archive a simulated kubelet wrote.
+ * server with three simulated nodes and pods in two namespaces, fresh custody keys, the Helm chart
+ * with evidence custody on (a file store on a claim, signed records, archives encrypted to an
+ * analyst's OpenPGP key), the operator as the chart's ServiceAccount with the chart's collection
+ * settings, and deploy/examples applied until every ForensicCheckpoint is stored; then, for one,
+ * {@code fcp verify} and {@code fcp summary} of the stored copy ({@link DemoCustody}).
  */
 public final class LabDemo {
+
+  /** How long --once waits for every sample to be checkpointed and stored. */
+  static final Duration CUSTODY_TIMEOUT = Duration.ofSeconds(240);
 
   private LabDemo() {
   }
@@ -39,58 +43,99 @@ public final class LabDemo {
       System.err.println("demo: cannot start the lab: " + reason);
       System.exit(3);
     });
+    System.exit(run(once, true));
+  }
+
+  /**
+   * The demo; returns its exit code: 0 when every sample was stored and the stored copy shown
+   * verified, 1 otherwise (the last line says why). Without {@code once} it stays up until
+   * SIGINT/SIGTERM. {@code ownsProcess}: this JVM is the demo's own, so the operator's log goes to a
+   * file and the signals are taken back from Helm's Go runtime (not in a test JVM).
+   */
+  static int run(boolean once, boolean ownsProcess) throws InterruptedException {
+    long started = System.nanoTime();
     say("starting the lab: etcd, kube-apiserver and 3 simulated kubelet nodes (private network 198.18.0.0/24)");
     Lab lab = Lab.start(LabOptions.defaults().name("demo").nodes(3));
     OperatorMain.Running operator = null;
     CountDownLatch stop = new CountDownLatch(1);
+    int exitCode = 0;
     try {
-      logOperatorTo(lab.runDir().resolve("operator.log"));
+      if (ownsProcess) {
+        logOperatorTo(lab.runDir().resolve("operator.log"));
+      }
       lab.createRunningPod("dev", "nettools", lab.nodes().get(0), "nettools");
       lab.createRunningPod("shop", "web", lab.nodes().get(1), "app", "sidecar");
       lab.createRunningPod("shop", "db", lab.nodes().get(2), "postgres");
       say("pods running: dev/nettools on " + lab.nodes().get(0).name() + ", shop/web on " + lab.nodes().get(1).name()
           + ", shop/db on " + lab.nodes().get(2).name());
 
-      say("installing the Helm chart (CRD, ServiceAccount, least-privilege RBAC) with helm-java");
-      ChartRelease chart = ChartRelease.install(lab, Map.of());
+      DemoKeys keys = DemoKeys.generate(lab.runDir().resolve("keys"));
+      say("fresh keys: custody-signing.pem (ECDSA P-256) signs the custody records; analyst.pub.asc (OpenPGP "
+          + keys.recipientFingerprint() + ") is what archives are encrypted to");
+      Map<String, Object> values = DemoCustody.chartValues();
+      say("installing the Helm chart (CRD, ServiceAccount, least-privilege RBAC, collector namespace) with helm-java:");
+      System.out.println("    --set " + new TreeMap<>(values).entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+          .collect(Collectors.joining(",")));
+      ChartRelease chart = ChartRelease.install(lab, values);
       // helm-java runs Helm's Go code in this process, and Go's runtime takes SIGINT and SIGTERM
       // for itself: take them back, or Ctrl-C would never reach this JVM.
-      for (String name : List.of("INT", "TERM")) {
-        Signal.handle(new Signal(name), signal -> stop.countDown());
+      for (String name : ownsProcess ? List.of("INT", "TERM") : List.<String>of()) {
+        Signal.handle(new Signal(name), signal -> {
+          if (once) {
+            System.exit(130); // the lab's shutdown hook stops and removes everything
+          }
+          stop.countDown();
+        });
       }
-      operator = chart.startOperator(OperatorConfig.fromEnvironment(Map.of(OperatorConfig.HEALTH_PORT, "0")));
+      DemoCustody custody = new DemoCustody(lab, keys);
+      custody.createSecrets();
+
+      Map<String, String> env = new HashMap<>(DemoCustody.collectionSettings(chart));
+      env.put(OperatorConfig.HEALTH_PORT, "0");
+      operator = chart.startOperator(OperatorConfig.fromEnvironment(env));
       say("operator running as system:serviceaccount:" + ChartRelease.NAMESPACE + ":" + ChartRelease.SERVICE_ACCOUNT
+          + ", with the chart's " + CollectionConfig.STORE + "=file " + CollectionConfig.CLAIM + "=" + DemoCustody.CLAIM
           + " (log: " + lab.runDir().resolve("operator.log") + ")");
+      say("a lab node runs each collector pod as a local JVM; claim " + DemoCustody.NAMESPACE + "/" + DemoCustody.CLAIM
+          + " is the directory " + lab.runDir().resolve("claims").resolve(DemoCustody.NAMESPACE).resolve(DemoCustody.CLAIM));
 
       Path examples = ChartRelease.projectRoot().resolve("deploy/examples");
       run(lab, "apply", "-k", examples.toString());
       run(lab, "apply", "-f", "-", SHOP_EXAMPLE);
 
-      boolean allSucceeded = waitForTerminal(lab);
-      System.out.println();
-      System.out.println(lab.kubectl("get", "fcp", "-A").stdout());
-      say(allSucceeded ? "every ForensicCheckpoint reached Succeeded" : "some ForensicCheckpoints did not succeed");
-      say("archives written by the simulated kubelets under " + lab.runDir().resolve("nodes"));
-      summarizeAnArchive(lab);
-      if (once) {
-        if (!allSucceeded) {
-          System.exit(1);
-        }
-        return;
+      boolean allStored = custody.awaitCustody(CUSTODY_TIMEOUT);
+      if (allStored) {
+        say("every ForensicCheckpoint Succeeded and every archive is in custody (condition EvidenceStored True)");
+        custody.showOneStored();
+      } else {
+        custody.explainFailures();
+        exitCode = 1;
       }
-      say("the lab stays up until Ctrl-C. From another terminal:");
-      System.out.println("    operator/lab/enter kubectl --kubeconfig " + lab.adminKubeconfig() + " get fcp -A");
-      System.out.println("    operator/lab/enter kubectl --kubeconfig " + lab.adminKubeconfig()
-          + " describe fcp nettools-inc42 -n dev");
-      stop.await();
-      say("stopping");
+      if (once) {
+        say((exitCode == 0 ? "done" : "FAILED: not every sample reached custody") + " in "
+            + Duration.ofNanos(System.nanoTime() - started).toSeconds() + " s");
+      } else {
+        say("the lab stays up until Ctrl-C. From another terminal:");
+        System.out.println("    operator/lab/enter kubectl --kubeconfig " + lab.adminKubeconfig() + " get fcp -A");
+        System.out.println("    operator/lab/enter kubectl --kubeconfig " + lab.adminKubeconfig()
+            + " describe fcp nettools-inc42 -n dev");
+        stop.await();
+        say("stopping");
+      }
+    } catch (DemoCustody.DemoFailure e) {
+      say("FAILED: " + e.getMessage());
+      exitCode = 1;
+    } catch (Exception e) {
+      say("FAILED: " + e);
+      e.printStackTrace();
+      exitCode = 1;
     } finally {
       if (operator != null) {
         operator.close();
       }
       lab.close();
     }
-    System.exit(0);
+    return exitCode;
   }
 
   static final String SHOP_EXAMPLE = """
@@ -104,56 +149,6 @@ public final class LabDemo {
         reason: "Falco: Outbound connection to a known C2 address"
         caseId: INC-2026-0043
       """;
-
-  /**
-   * Runs fcp (in this JVM, as operator/fcp would) on the archive of the first container that
-   * succeeded: the file its node's kubelet wrote at the path status reports.
-   */
-  private static void summarizeAnArchive(Lab lab) {
-    for (ForensicCheckpoint fcp : lab.adminClient().resources(ForensicCheckpoint.class).inAnyNamespace().list()
-        .getItems()) {
-      String nodeName = fcp.getStatus().getNodeName();
-      for (ContainerCheckpointStatus container : fcp.getStatus().getContainers()) {
-        if (container.getArchivePath() == null) {
-          continue;
-        }
-        SimulatedNode node = lab.nodes().stream().filter(n -> n.name().equals(nodeName)).findFirst().orElseThrow();
-        Path archive = node.archiveFile(container.getArchivePath());
-        say("inspecting the archive of " + fcp.getMetadata().getNamespace() + "/" + fcp.getMetadata().getName()
-            + " (container " + container.getName() + ", " + nodeName + ":" + container.getArchivePath() + ")");
-        say("a simulated kubelet writes the same archive for every container: the test fixtures' real CRIU"
-            + " dump of one aarch64 process, with the CRI-O metadata of an nginx pod");
-        System.out.println("$ operator/fcp summary " + archive);
-        PrintWriter out = new PrintWriter(System.out, true);
-        int code = FcpMain.run(new String[] {"summary", archive.toString()}, out, new PrintWriter(System.err, true));
-        if (code != 0) {
-          throw new IllegalStateException("fcp summary " + archive + " exited with " + code);
-        }
-        return;
-      }
-    }
-    say("no archive to inspect: no container was checkpointed");
-  }
-
-  private static boolean waitForTerminal(Lab lab) throws InterruptedException {
-    long deadline = System.nanoTime() + 120_000_000_000L;
-    String last = "";
-    while (System.nanoTime() < deadline) {
-      String table = lab.kubectl("get", "fcp", "-A").stdout();
-      if (!table.equals(last)) {
-        System.out.println(table);
-        last = table;
-      }
-      List<ForensicCheckpoint> all = lab.adminClient().resources(ForensicCheckpoint.class).inAnyNamespace().list()
-          .getItems();
-      if (!all.isEmpty() && all.stream().allMatch(f -> f.getStatus() != null && f.getStatus().getPhase() != null
-          && f.getStatus().getPhase().isTerminal())) {
-        return all.stream().allMatch(f -> f.getStatus().getPhase() == CheckpointPhase.Succeeded);
-      }
-      Thread.sleep(500);
-    }
-    return false;
-  }
 
   private static void run(Lab lab, String... args) {
     ExecResult result = args.length > 3 && "-".equals(args[2])
@@ -176,7 +171,7 @@ public final class LabDemo {
     root.addHandler(handler);
   }
 
-  private static void say(String line) {
+  static void say(String line) {
     System.out.println("demo: " + line);
     System.out.flush();
   }

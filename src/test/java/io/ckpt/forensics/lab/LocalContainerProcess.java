@@ -9,12 +9,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 import io.ckpt.forensics.operator.OperatorMain;
 import io.fabric8.kubernetes.api.model.Container;
@@ -96,7 +98,7 @@ final class LocalContainerProcess {
       command.add("-Djava.io.tmpdir=" + tmp);
     }
     command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
+    command.add(absoluteClassPath(System.getProperty("java.class.path")));
     command.add(plan.mainClass());
     plan.args().forEach(a -> command.add(paths.rewrite(a)));
     try {
@@ -203,5 +205,14 @@ final class LocalContainerProcess {
 
   Path log() {
     return log;
+  }
+
+  /**
+   * The class path with every entry made absolute: the container runs in its own directory, where
+   * entries relative to this JVM's (operator/demo passes target/classes) would find nothing.
+   */
+  static String absoluteClassPath(String classPath) {
+    return Arrays.stream(classPath.split(File.pathSeparator)).filter(e -> !e.isEmpty())
+        .map(e -> Path.of(e).toAbsolutePath().toString()).collect(Collectors.joining(File.pathSeparator));
   }
 }
