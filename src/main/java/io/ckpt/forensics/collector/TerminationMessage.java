@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ckpt.forensics.analysis.CapturedOverview;
+import io.ckpt.forensics.analysis.UnsafeCharacters;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -105,8 +106,12 @@ public final class TerminationMessage {
     return out;
   }
 
-  /** One sign, at most {@value #MAX_SIGN_CHARS} characters (a path from the archive can be long). */
-  private static String shortSign(String sign) {
+  /**
+   * One sign, readable on a terminal ({@code kubectl describe} prints it), at most
+   * {@value #MAX_SIGN_CHARS} characters (a path from the archive can be long).
+   */
+  private static String shortSign(String text) {
+    String sign = UnsafeCharacters.escape(text);
     return sign.length() <= MAX_SIGN_CHARS ? sign : shortened(sign, MAX_SIGN_CHARS - ELLIPSIS.length());
   }
 

@@ -117,6 +117,18 @@ class TerminationMessageTest {
   }
 
   @Test
+  void controlAndBidiCharactersFromTheArchiveAreEscapedForTheTerminal() throws IOException {
+    CapturedOverview overview = new CapturedOverview(1, 0, Optional.of("X86_64\u001b[2J"),
+        List.of("pid 1 (sh\u001b]0;owned\u0007) runs a deleted executable: /tmp/\u202egnp.sh (deleted)"));
+
+    JsonNode summary = parse(TerminationMessage.stored(collected(List.of(), overview))).path("summary");
+
+    assertThat(summary.path("signs").get(0).asText())
+        .isEqualTo("pid 1 (sh\\x1b]0;owned\\x07) runs a deleted executable: /tmp/\\u202egnp.sh (deleted)");
+    assertThat(summary.path("architecture").asText()).isEqualTo("X86_64\\x1b[2J");
+  }
+
+  @Test
   void withoutAnOverviewThereIsNoSummary() throws IOException {
     assertThat(parse(TerminationMessage.stored(collected(List.of(), null))).has("summary")).isFalse();
   }
