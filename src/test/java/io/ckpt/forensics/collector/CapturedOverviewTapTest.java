@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ckpt.forensics.evidence.EvidenceFixtures;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 
@@ -32,25 +32,20 @@ class CapturedOverviewTapTest {
   }
 
   @Test
-  void aReaderThatFailsEarlyLeavesTheCopyWhole() throws IOException {
-    CapturedOverviewTap tap = new CapturedOverviewTap(new ByteArrayInputStream(ARCHIVE), in -> {
+  void aReaderThatFailsLeavesTheCopyWhole() throws IOException {
+    List<CapturedOverviewTap.OverviewReader> failing = List.of(in -> {
       in.readNBytes(1000);
       throw new IOException("not a checkpoint");
-    }, Duration.ofDays(1));
-
-    assertThat(tap.readAllBytes()).isEqualTo(ARCHIVE);
-    assertThat(tap.overview(Duration.ofSeconds(30))).isEmpty();
-  }
-
-  @Test
-  void aReaderThatThrowsAnErrorLeavesTheCopyWhole() throws IOException {
-    CapturedOverviewTap tap = new CapturedOverviewTap(new ByteArrayInputStream(ARCHIVE), in -> {
+    }, in -> {
       in.readNBytes(3 * BoundedPipe.CHUNK_BYTES);
-      throw new OutOfMemoryError("simulated");
-    }, Duration.ofDays(1));
+      throw new OutOfMemoryError("simulated: an Error too");
+    });
+    for (CapturedOverviewTap.OverviewReader reader : failing) {
+      CapturedOverviewTap tap = new CapturedOverviewTap(new ByteArrayInputStream(ARCHIVE), reader, Duration.ofDays(1));
 
-    assertThat(tap.readAllBytes()).isEqualTo(ARCHIVE);
-    assertThat(tap.overview(Duration.ofSeconds(30))).isEmpty();
+      assertThat(tap.readAllBytes()).isEqualTo(ARCHIVE);
+      assertThat(tap.overview(Duration.ofSeconds(30))).isEmpty();
+    }
   }
 
   @Test
