@@ -110,15 +110,18 @@ final class CapturedOverviewTap extends FilterInputStream {
    * collector alive).
    */
   Optional<CapturedOverview> overview(Duration wait) {
-    if (teeing) {
-      stop(new IOException("the archive was not read to its end"));
-    }
+    abandon(); // nothing if the archive was read to its end
     try {
       reader.join(Math.max(1, wait.toMillis()));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
     return reader.isAlive() ? Optional.empty() : Optional.ofNullable(overview);
+  }
+
+  /** The copy stopped before the end: the summary's reader stops too, without summary. */
+  void abandon() {
+    stop(new IOException("the custody copy stopped before the end of the archive"));
   }
 
   private void hand(byte[] b, int off, int n) {

@@ -56,8 +56,8 @@ public final class EvidenceCollector {
   public Collected collect(Path archive, String name, CollectFacts facts, boolean deleteAfterStore)
       throws CollectionFailure {
     long size = requireRegularFile(archive);
-    PipedCustodyUpload.Uploaded uploaded;
-    CapturedOverviewTap tap;
+    PipedCustodyUpload.Uploaded uploaded = null;
+    CapturedOverviewTap tap = null;
     try (InputStream in = open(archive)) {
       tap = new CapturedOverviewTap(new ArchiveInput(in, archive), archive);
       uploaded = PipedCustodyUpload.upload(tap, size, recipients, store, name);
@@ -68,6 +68,10 @@ public final class EvidenceCollector {
       throw new CollectionFailure(FailureReason.CollectorError, e.getMessage() + "; nothing was stored", e);
     } catch (IOException e) {
       throw storeFailure(e, store.locationOf(name), "");
+    } finally {
+      if (uploaded == null && tap != null) {
+        tap.abandon(); // the copy stopped (its thread is joined): the summary's reader must not wait for more
+      }
     }
     StoredEvidence stored = uploaded.stored();
     Optional<CapturedOverview> overview = tap.overview(SUMMARY_WAIT);

@@ -49,6 +49,20 @@ class CapturedOverviewTapTest {
   }
 
   @Test
+  void aCopyThatStopsMidwayStopsTheReader() throws IOException {
+    CapturedOverviewTap tap = new CapturedOverviewTap(new ByteArrayInputStream(ARCHIVE), in -> {
+      in.readAllBytes();
+      return new io.ckpt.forensics.analysis.CapturedOverview(1, 0, java.util.Optional.empty(), List.of());
+    }, Duration.ofDays(1));
+
+    tap.readNBytes(ARCHIVE.length / 2);
+    tap.abandon();
+
+    // the reader saw a failure, not an end: a partial archive gives no summary
+    assertThat(tap.overview(Duration.ofSeconds(30))).isEmpty();
+  }
+
+  @Test
   void skippedBytesReachTheReaderToo() throws IOException {
     CapturedOverviewTap tap = new CapturedOverviewTap(new ByteArrayInputStream(ARCHIVE), in -> {
       assertThat(in.readAllBytes()).isEqualTo(ARCHIVE);
