@@ -26,8 +26,9 @@ import java.util.Optional;
  * seeking from header to header, and members are read with positional reads, so the pages of one
  * process can be read without touching the rest. A gzip or zstd archive is indexed in one
  * decompressing pass that keeps small members (at most {@link ReadLimits#maxMemberBytes()} each,
- * 64 MiB together) in memory; reading a large member later decompresses forward from the start
- * once per ascending run of reads. See {@link ReadLimits} for the memory bound.
+ * four times that together, 64 MiB by default) in memory; reading a large member later decompresses
+ * forward from the start once per ascending run of reads. {@link #streamed} indexes a stream the
+ * same way and keeps nothing else. See {@link ReadLimits} for the memory bound.
  */
 public final class CheckpointTar implements Closeable {
 
