@@ -50,6 +50,18 @@ public record CheckpointReport(Path archive, long archiveBytes, ContainerMetadat
 
   /** Reads the whole report from an opened archive. */
   public static CheckpointReport read(CheckpointTar tar) throws IOException {
+    return read(tar, true);
+  }
+
+  /**
+   * The report without command lines and environments, which live in the memory pages: what a
+   * {@link CheckpointTar#streamed streamed} archive, which keeps no pages, can give.
+   */
+  public static CheckpointReport readWithoutProcessText(CheckpointTar tar) throws IOException {
+    return read(tar, false);
+  }
+
+  private static CheckpointReport read(CheckpointTar tar, boolean withProcessText) throws IOException {
     ContainerMetadata meta = ContainerMetadata.read(tar);
     long checkpoint = 0;
     long pages = 0;
@@ -94,7 +106,9 @@ public record CheckpointReport(Path archive, long archiveBytes, ContainerMetadat
           String commandLine = "";
           List<String> arguments = List.of();
           List<String> environment = List.of();
-          if (textLeft > 0) {
+          if (!withProcessText) {
+            // left out on purpose, not for a limit: no problem to report
+          } else if (textLeft > 0) {
             commandLine = mem.commandLine();
             arguments = mem.arguments();
             environment = mem.environment();

@@ -4,6 +4,7 @@ import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
@@ -25,12 +26,14 @@ import java.util.Optional;
  * seeking from header to header, and members are read with positional reads, so the pages of one
  * process can be read without touching the rest. A gzip or zstd archive is indexed in one
  * decompressing pass that keeps small members (at most {@link ReadLimits#maxMemberBytes()} each,
- * 64 MiB together) in memory; reading a large member later decompresses forward from the start
- * once per ascending run of reads. See {@link ReadLimits} for the memory bound.
+ * four times that together, 64 MiB by default) in memory; reading a large member later decompresses
+ * forward from the start once per ascending run of reads. {@link #streamed} indexes a stream the
+ * same way and keeps nothing else. See {@link ReadLimits} for the memory bound.
  */
 public final class CheckpointTar implements Closeable {
 
-  private static final long CACHE_BUDGET = 64L << 20;
+  /** Members kept in memory together are at most this many times {@link ReadLimits#maxMemberBytes()}. */
+  private static final int CACHED_MEMBERS_BUDGET = 4;
 
   private final Path file;
   private final ReadLimits limits;
@@ -84,8 +87,42 @@ public final class CheckpointTar implements Closeable {
     }
   }
 
+  /**
+   * Indexes an archive read once from a stream (plain, gzip or zstd), keeping only the metadata
+   * members and CRIU images within the limits (never page data or the rootfs diff). Nothing else can
+   * be read from the result: reading a member that was not kept throws {@link ArchiveFormatException}.
+   * The stream is read to its end (not closed here), so a caller that tees it sees every byte.
+   *
+   * @param name what the archive is called in reports and errors
+   */
+  public static CheckpointTar streamed(InputStream in, Path name, ReadLimits limits) throws IOException {
+    BufferedInputStream buffered = new BufferedInputStream(in, 64 * 1024);
+    buffered.mark(4);
+    byte[] head = buffered.readNBytes(4);
+    buffered.reset();
+    MeteredInputStream raw = new MeteredInputStream(buffered, 0, null);
+    Compression compression = Compression.detect(head, head.length);
+    Map<String, TarMember> members = new LinkedHashMap<>();
+    Map<String, byte[]> cached = new HashMap<>();
+    MeteredInputStream decoded;
+    if (compression == Compression.NONE) {
+      decoded = raw;
+    } else {
+      try {
+        decoded = bombGuarded(compression.decode(raw), raw, compression, limits);
+      } catch (IOException e) {
+        throw new ArchiveFormatException("", 0, "cannot read the " + compression + " stream: " + e.getMessage(), e);
+      }
+    }
+    index(new TarScanner(decoded, -1), members, cached, limits);
+    raw.transferTo(OutputStream.nullOutputStream()); // the end-of-archive blocks and any padding
+    return new CheckpointTar(name, limits, compression, null, raw.count(), Collections.unmodifiableMap(members),
+        cached);
+  }
+
   private static void index(TarScanner scanner, Map<String, TarMember> members, Map<String, byte[]> cache,
       ReadLimits limits) throws IOException {
+    long cacheBudget = (long) CACHED_MEMBERS_BUDGET * limits.maxMemberBytes();
     long cachedBytes = 0;
     TarMember m;
     while ((m = scanner.next()) != null) {
@@ -96,7 +133,7 @@ public final class CheckpointTar implements Closeable {
       members.remove(m.name()); // tar semantics: a later member of the same name replaces the earlier
       members.put(m.name(), m);
       if (cache != null && m.isFile() && m.size() <= limits.maxMemberBytes() && !isBulk(m.name())
-          && cachedBytes + m.size() <= CACHE_BUDGET) {
+          && cachedBytes + m.size() <= cacheBudget) {
         cache.put(m.name(), scanner.readCurrent(m.name(), limits.maxMemberBytes()));
         cachedBytes += m.size();
       }
@@ -122,6 +159,12 @@ public final class CheckpointTar implements Closeable {
       raw.close();
       throw new ArchiveFormatException("", 0, "cannot read the " + compression + " stream: " + e.getMessage(), e);
     }
+    return bombGuarded(decoded, raw, compression, limits);
+  }
+
+  /** The decompressed stream, failing once it expands past the limits (a decompression bomb). */
+  private static MeteredInputStream bombGuarded(InputStream decoded, MeteredInputStream raw, Compression compression,
+      ReadLimits limits) {
     return new MeteredInputStream(decoded, 0, total -> {
       if (total > limits.maxExpandedBytes()) {
         throw new ArchiveFormatException("", total, "archive expands beyond " + limits.maxExpandedBytes()
@@ -142,7 +185,7 @@ public final class CheckpointTar implements Closeable {
     return compression;
   }
 
-  /** The archive file's size on disk. */
+  /** The archive file's size on disk (for a streamed archive, the bytes read from the stream). */
   public long fileSize() {
     return fileSize;
   }
@@ -185,6 +228,10 @@ public final class CheckpointTar implements Closeable {
     if (hit != null) {
       System.arraycopy(hit, (int) offset, buf, off, len);
       return;
+    }
+    if (channel == null) {
+      throw new ArchiveFormatException(m.name(), offset, "member was not kept by the streamed read (page data,"
+          + " the rootfs diff and members past the read limits are skipped)");
     }
     long at = m.dataOffset() + offset;
     if (compression == Compression.NONE) {
@@ -240,7 +287,9 @@ public final class CheckpointTar implements Closeable {
         cursor.close();
       }
     }
-    channel.close();
+    if (channel != null) {
+      channel.close();
+    }
   }
 
   /** A decompressing stream that only moves forward; reopened when a read goes backwards. */

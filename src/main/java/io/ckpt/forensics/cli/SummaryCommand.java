@@ -1,7 +1,7 @@
 package io.ckpt.forensics.cli;
 
 import io.ckpt.forensics.analysis.CheckpointReport;
-import io.ckpt.forensics.analysis.SuspiciousSigns;
+import io.ckpt.forensics.analysis.CapturedOverview;
 import io.ckpt.forensics.archive.CheckpointTar;
 import io.ckpt.forensics.archive.ContainerMetadata;
 import io.ckpt.forensics.archive.OpenFile;
@@ -84,7 +84,7 @@ final class SummaryCommand implements Callable<Integer> {
     if (r.sizes().rootFsDiff() > 0) {
       UntrustedText.printf(out, "Rootfs diff   %s%n", HumanUnits.bytes(r.sizes().rootFsDiff()));
     }
-    section(out, "Worth a look", SuspiciousSigns.of(r));
+    section(out, "Worth a look", CapturedOverview.of(r).signs());
     if (!r.problems().isEmpty()) {
       section(out, "Tree problems", r.problems());
     }

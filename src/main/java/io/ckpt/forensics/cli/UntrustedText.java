@@ -1,6 +1,7 @@
 package io.ckpt.forensics.cli;
 
 import com.fasterxml.jackson.core.SerializableString;
+import io.ckpt.forensics.analysis.UnsafeCharacters;
 import com.fasterxml.jackson.core.io.CharacterEscapes;
 import com.fasterxml.jackson.core.io.SerializedString;
 
@@ -25,34 +26,12 @@ final class UntrustedText {
 
   /** Whether a character is shown escaped. */
   static boolean isUnsafe(int c) {
-    return c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)
-        || c == 0x200e || c == 0x200f || c == 0x061c;
+    return UnsafeCharacters.isUnsafe(c);
   }
 
   /** The text with every unsafe character escaped; the same instance when there is none (the common case). */
   static String escape(String s) {
-    if (s == null) {
-      return "null";
-    }
-    int i = 0;
-    while (i < s.length() && !isUnsafe(s.charAt(i))) {
-      i++;
-    }
-    if (i == s.length()) {
-      return s;
-    }
-    StringBuilder sb = new StringBuilder(s.length() + 16).append(s, 0, i);
-    for (; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (!isUnsafe(c)) {
-        sb.append(c);
-      } else if (c < 0x100) {
-        sb.append(String.format("\\x%02x", (int) c));
-      } else {
-        sb.append(String.format("\\u%04x", (int) c));
-      }
-    }
-    return sb.toString();
+    return s == null ? "null" : UnsafeCharacters.escape(s);
   }
 
   /**

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -23,10 +24,25 @@ final class BoundedPipe {
   private static final long POLL_MILLIS = 100;
 
   private final BlockingQueue<byte[]> chunks = new ArrayBlockingQueue<>(CHUNKS);
+  private final long writerPatienceNanos;
+  private long writerWaitedNanos;
   private volatile Throwable writerFailure;
   private volatile boolean readerGone;
   private final Output output = new Output();
   private final Input input = new Input();
+
+  /** A pipe whose writer waits for the reader as long as it takes. */
+  BoundedPipe() {
+    this(Duration.ofNanos(Long.MAX_VALUE));
+  }
+
+  /**
+   * A pipe whose writer, once it has waited {@code writerPatience} in all for room, fails its write
+   * instead of waiting more: for a reader that must never hold the writer back for long.
+   */
+  BoundedPipe(Duration writerPatience) {
+    this.writerPatienceNanos = writerPatience.toNanos();
+  }
 
   OutputStream output() {
     return output;
@@ -93,8 +109,17 @@ final class BoundedPipe {
 
     private void hand(byte[] bytes) throws IOException {
       try {
-        while (!chunks.offer(bytes, POLL_MILLIS, TimeUnit.MILLISECONDS)) {
+        while (!chunks.offer(bytes)) {
+          long start = System.nanoTime();
+          boolean taken = chunks.offer(bytes, POLL_MILLIS, TimeUnit.MILLISECONDS);
+          writerWaitedNanos += System.nanoTime() - start;
           requireReader();
+          if (taken) {
+            break;
+          }
+          if (writerWaitedNanos >= writerPatienceNanos) {
+            throw new ReaderTooSlowException(writerWaitedNanos);
+          }
         }
         requireReader();
       } catch (InterruptedException e) {
@@ -120,6 +145,15 @@ final class BoundedPipe {
 
     ReaderGoneException() {
       super("the store stopped reading");
+    }
+  }
+
+  /** The reader kept the writer waiting longer than the pipe's patience. */
+  static final class ReaderTooSlowException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    ReaderTooSlowException(long waitedNanos) {
+      super("the reader kept the writer waiting " + TimeUnit.NANOSECONDS.toMillis(waitedNanos) + " ms in all");
     }
   }
 

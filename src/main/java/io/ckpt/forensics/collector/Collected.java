@@ -1,5 +1,6 @@
 package io.ckpt.forensics.collector;
 
+import io.ckpt.forensics.analysis.CapturedOverview;
 import io.ckpt.forensics.evidence.CustodyCopy;
 import io.ckpt.forensics.evidence.store.StoredEvidence;
 import java.time.Instant;
@@ -14,6 +15,14 @@ import java.util.Optional;
  * @param signingKeyId the record's signing key
  * @param removedFromNode whether the node's copy was removed
  * @param removalProblem why removing it failed, when it was asked for and failed (the evidence is stored)
+ * @param overview what the archive captured, read in the same pass; empty when it could not be read
  */
 public record Collected(CustodyCopy.Result copy, StoredEvidence stored, String recordLocation, String signingKeyId,
-    Instant collectedAt, boolean removedFromNode, Optional<String> removalProblem) {}
+    Instant collectedAt, boolean removedFromNode, Optional<String> removalProblem, Optional<CapturedOverview> overview) {
+
+  /** A collection without an overview of what was captured. */
+  public Collected(CustodyCopy.Result copy, StoredEvidence stored, String recordLocation, String signingKeyId,
+      Instant collectedAt, boolean removedFromNode, Optional<String> removalProblem) {
+    this(copy, stored, recordLocation, signingKeyId, collectedAt, removedFromNode, removalProblem, Optional.empty());
+  }
+}

@@ -19,7 +19,9 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import io.ckpt.forensics.analysis.CapturedOverview;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -27,7 +29,7 @@ import java.util.Optional;
 
 /**
  * Takes one archive into custody: reads it once into the store (hashing, optional encryption, the
- * store checking and reading back), signs the custody record and stores it beside the evidence as
+ * store checking and reading back; a summary of what it captured is read from the same bytes), signs the custody record and stores it beside the evidence as
  * {@code NAME.dsse.json}, then, when asked, removes the node's copy: only once all of that succeeded.
  * Every failure becomes a {@link CollectionFailure} with its reason.
  */
@@ -35,6 +37,8 @@ public final class EvidenceCollector {
 
   /** The record's name beside the evidence's. */
   public static final String RECORD_SUFFIX = ".dsse.json";
+  /** How long the summary may take after the copy read the archive's last byte. */
+  private static final Duration SUMMARY_WAIT = Duration.ofSeconds(10);
 
   private final EvidenceStore store;
   private final SigningKey signingKey;
@@ -52,9 +56,11 @@ public final class EvidenceCollector {
   public Collected collect(Path archive, String name, CollectFacts facts, boolean deleteAfterStore)
       throws CollectionFailure {
     long size = requireRegularFile(archive);
-    PipedCustodyUpload.Uploaded uploaded;
+    PipedCustodyUpload.Uploaded uploaded = null;
+    CapturedOverviewTap tap = null;
     try (InputStream in = open(archive)) {
-      uploaded = PipedCustodyUpload.upload(new ArchiveInput(in, archive), size, recipients, store, name);
+      tap = new CapturedOverviewTap(new ArchiveInput(in, archive), archive);
+      uploaded = PipedCustodyUpload.upload(tap, size, recipients, store, name);
     } catch (ArchiveReadException e) {
       throw new CollectionFailure(FailureReason.ArchiveUnreadable, e.getMessage()
           + "; nothing was stored", e);
@@ -62,8 +68,13 @@ public final class EvidenceCollector {
       throw new CollectionFailure(FailureReason.CollectorError, e.getMessage() + "; nothing was stored", e);
     } catch (IOException e) {
       throw storeFailure(e, store.locationOf(name), "");
+    } finally {
+      if (uploaded == null && tap != null) {
+        tap.abandon(); // the copy stopped (its thread is joined): the summary's reader must not wait for more
+      }
     }
     StoredEvidence stored = uploaded.stored();
+    Optional<CapturedOverview> overview = tap.overview(SUMMARY_WAIT);
     if (!stored.sha256().equals(uploaded.copy().stored().sha256())
         || stored.sizeBytes() != uploaded.copy().stored().size()) {
       throw new CollectionFailure(FailureReason.DigestMismatch, "the store read back " + stored.sizeBytes()
@@ -97,7 +108,7 @@ public final class EvidenceCollector {
       }
     }
     return new Collected(uploaded.copy(), stored, storedRecord.location(),
-        signingKey.verificationKey().keyId(), collectedAt, removed, removalProblem);
+        signingKey.verificationKey().keyId(), collectedAt, removed, removalProblem, overview);
   }
 
   /** The archive's size; refuses anything but a regular file (a link could point anywhere on the node). */

@@ -4,8 +4,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ckpt.forensics.analysis.CapturedOverview;
+import io.ckpt.forensics.analysis.UnsafeCharacters;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -14,8 +17,8 @@ import java.util.Optional;
  * pod's status: version 1, {@code Stored} with where and what, or {@code Failed} with a reason and
  * a message (docs/collector.md). Never longer than {@value #MAX_BYTES} bytes with its newline: the
  * kubelet keeps no more. What does not fit is shortened where that loses nothing that checks
- * evidence: the message is trimmed, and recipients past the limit are counted instead of listed
- * (the custody record lists them all).
+ * evidence: the message is trimmed, the summary's signs past the limit are counted instead of listed
+ * (fcp summary shows them all), then recipients too (the custody record lists them all).
  */
 public final class TerminationMessage {
 
@@ -25,40 +28,91 @@ public final class TerminationMessage {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String ELLIPSIS = "...";
   private static final int MAX_NOTE_CHARS = 300;
+  private static final int MAX_SIGN_CHARS = 200;
 
   private TerminationMessage() {}
 
-  /** The line of a collection that stored the evidence and its record. */
+  /**
+   * The line of a collection that stored the evidence and its record. What does not fit is left out
+   * in this order: the summary's signs from the last (a last line counts them), then recipients,
+   * then the summary itself.
+   */
   public static String stored(Collected c) {
+    List<String> recipients = c.copy().recipientFingerprints();
+    List<String> signs = c.overview().map(o -> o.signs().stream().map(TerminationMessage::shortSign).toList())
+        .orElse(List.of());
+    for (int listedSigns = signs.size(); listedSigns >= 0; listedSigns--) {
+      Optional<List<String>> listed = c.overview().isPresent() ? Optional.of(signsListed(signs, listedSigns))
+          : Optional.empty();
+      String text = stored(c, recipients.size(), listed);
+      if (fits(text)) {
+        return text;
+      }
+    }
+    List<String> noSigns = signs.isEmpty() ? List.of() : signsListed(signs, 0);
+    for (int listed = recipients.size(); listed >= 0; listed--) {
+      String text = stored(c, listed, c.overview().map(o -> noSigns));
+      if (fits(text)) {
+        return text;
+      }
+    }
+    // at most two names of 1024 characters, digests and a short note: always fits without recipients and summary
+    return stored(c, 0, Optional.empty());
+  }
+
+  private static String stored(Collected c, int listedRecipients, Optional<List<String>> signs) {
     List<String> recipients = c.copy().recipientFingerprints();
     // a side note, kept short so that what identifies the evidence always fits
     Optional<String> removalProblem = c.removalProblem().map(p -> p.length() <= MAX_NOTE_CHARS ? p
         : p.substring(0, MAX_NOTE_CHARS - ELLIPSIS.length()) + ELLIPSIS);
-    for (int listed = recipients.size(); ; listed--) {
-      ObjectNode line = JSON.createObjectNode();
-      line.put("v", VERSION);
-      line.put("result", "Stored");
-      line.put("location", c.stored().location());
-      line.put("sha256", c.copy().plaintext().sha256());
-      line.put("sizeBytes", c.copy().plaintext().size());
-      line.put("storedSha256", c.stored().sha256());
-      line.put("storedBytes", c.stored().sizeBytes());
-      line.put("encrypted", c.copy().encrypted());
-      ArrayNode listedRecipients = line.putArray("recipients");
-      recipients.subList(0, listed).forEach(listedRecipients::add);
-      if (listed < recipients.size()) {
-        line.put("recipientsNotListed", recipients.size() - listed);
-      }
-      line.put("recordLocation", c.recordLocation());
-      line.put("signingKeyId", c.signingKeyId());
-      line.put("collectedAt", c.collectedAt().toString());
-      line.put("removedFromNode", c.removedFromNode());
-      removalProblem.ifPresent(problem -> line.put("removalProblem", problem));
-      String text = text(line);
-      if (fits(text) || listed == 0) {
-        return text; // at most two names of 1024 characters, digests and a short note: always fits unlisted
-      }
+    ObjectNode line = JSON.createObjectNode();
+    line.put("v", VERSION);
+    line.put("result", "Stored");
+    line.put("location", c.stored().location());
+    line.put("sha256", c.copy().plaintext().sha256());
+    line.put("sizeBytes", c.copy().plaintext().size());
+    line.put("storedSha256", c.stored().sha256());
+    line.put("storedBytes", c.stored().sizeBytes());
+    line.put("encrypted", c.copy().encrypted());
+    ArrayNode listed = line.putArray("recipients");
+    recipients.subList(0, listedRecipients).forEach(listed::add);
+    if (listedRecipients < recipients.size()) {
+      line.put("recipientsNotListed", recipients.size() - listedRecipients);
     }
+    line.put("recordLocation", c.recordLocation());
+    line.put("signingKeyId", c.signingKeyId());
+    line.put("collectedAt", c.collectedAt().toString());
+    line.put("removedFromNode", c.removedFromNode());
+    removalProblem.ifPresent(problem -> line.put("removalProblem", problem));
+    if (c.overview().isPresent() && signs.isPresent()) {
+      CapturedOverview o = c.overview().get();
+      ObjectNode summary = line.putObject("summary");
+      summary.put("processes", o.processes());
+      summary.put("listeningSockets", o.listeningSockets());
+      o.architecture().ifPresent(a -> summary.put("architecture", shortSign(a)));
+      ArrayNode listedSigns = summary.putArray("signs");
+      signs.get().forEach(listedSigns::add);
+    }
+    return text(line);
+  }
+
+  /** The first {@code listed} signs, then one line that counts the others. */
+  private static List<String> signsListed(List<String> signs, int listed) {
+    if (listed == signs.size()) {
+      return signs;
+    }
+    List<String> out = new ArrayList<>(signs.subList(0, listed));
+    out.add("and " + (signs.size() - listed) + " more: fcp summary lists them all");
+    return out;
+  }
+
+  /**
+   * One sign, readable on a terminal ({@code kubectl describe} prints it), at most
+   * {@value #MAX_SIGN_CHARS} characters (a path from the archive can be long).
+   */
+  private static String shortSign(String text) {
+    String sign = UnsafeCharacters.escape(text);
+    return sign.length() <= MAX_SIGN_CHARS ? sign : shortened(sign, MAX_SIGN_CHARS - ELLIPSIS.length());
   }
 
   /** The line of a collection that failed. */

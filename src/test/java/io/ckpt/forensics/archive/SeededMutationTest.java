@@ -19,6 +19,9 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import io.ckpt.forensics.analysis.CapturedOverview;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,7 +39,7 @@ import org.junit.jupiter.api.Test;
  * bytes, huge length prefixes, truncation, zeroed blocks) and structural ones (a PID repeated up
  * to 50 000 times, parent loops, huge page, thread and fd counts, an endless argument block), as
  * plain tar, gzip and zstd. Each mutant is read the way {@code fcp inspect --all} and {@code fcp
- * memparse --search} do, then run through every command (inspect tree and JSON, summary, list,
+ * memparse --search} do, and as the collector streams it for its summary, then run through every command (inspect tree and JSON, summary, list,
  * diff, memparse). Any outcome but success or an {@link ArchiveFormatException} (a
  * RuntimeException, an OutOfMemoryError, a stack trace on stderr, a raw control character in the
  * output) fails the test; a case that runs longer than its watchdog fails the build too.
@@ -84,6 +87,7 @@ class SeededMutationTest {
         } catch (Throwable t) {
           throw new AssertionError(what + " escaped with " + t, t);
         }
+        readStreamed(what, file);
         runCommands(what, file, benign);
         return bad;
       }, () -> what + " ran longer than " + WATCHDOG);
@@ -91,6 +95,18 @@ class SeededMutationTest {
     }
     System.out.printf("seeded mutation: %d mutants, %d rejected with a format error%n", CASES, rejected);
     assertThat(rejected).isPositive().isLessThan(CASES);
+  }
+
+  /** The collector's one streaming pass (its summary): an overview or an IOException, nothing else. */
+  private static void readStreamed(String what, Path file) {
+    ReadLimits collectorLike = new ReadLimits(1 << 20, 20_000, 64L << 30, 1000, 1000, 1);
+    try (InputStream in = Files.newInputStream(file)) {
+      CapturedOverview.read(in, file, collectorLike);
+    } catch (IOException e) {
+      // a format error or a truncated stream: no summary
+    } catch (Throwable t) {
+      throw new AssertionError(what + " escaped the streamed read with " + t, t);
+    }
   }
 
   static void readEverything(Path file) throws Exception {

@@ -4,18 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ckpt.forensics.archive.FixtureArchives;
 import io.ckpt.forensics.evidence.EvidenceFixtures;
+import io.ckpt.forensics.lab.TarWriter;
 import io.ckpt.forensics.operator.OperatorMain;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The whole collect mode, started as the collector pod starts it (OperatorMain collect ...), in a
  * JVM whose heap is far smaller than the archive: it can only succeed if nothing holds the archive.
- * Encrypted, the costlier path.
+ * Encrypted, the costlier path; a real checkpoint archive, so the summary is read in the same pass.
  */
 class CollectorMemoryTest {
 
@@ -61,19 +65,42 @@ class CollectorMemoryTest {
     assertThat(line.path("encrypted").asBoolean()).isTrue();
     assertThat(line.path("removedFromNode").asBoolean()).isTrue();
     assertThat(Files.size(store.resolve("dev/big/app.tar"))).isEqualTo(line.path("storedBytes").asLong());
+    // the summary was read from the same pass, page data skipped, within the same heap
+    assertThat(line.path("summary").path("processes").asInt()).as("%s", line).isEqualTo(1);
+    assertThat(line.path("summary").path("architecture").asText()).isEqualTo("AARCH64");
   }
 
-  /** Pseudo-random-looking bytes (so compression inside the encryption gains nothing), returning their SHA-256. */
+  /**
+   * A checkpoint archive (the fixture's metadata and CRIU images, so the collector's summary has
+   * something to read) whose page data is pseudo-random-looking bytes (so compression inside the
+   * encryption gains nothing), {@code size} bytes in all; returns its SHA-256.
+   */
   private static String writeArchive(Path file, long size) throws IOException, NoSuchAlgorithmException {
     MessageDigest digest = MessageDigest.getInstance("SHA-256");
-    byte[] block = EvidenceFixtures.archive(1 << 20, 12);
-    try (OutputStream out = Files.newOutputStream(file)) {
-      for (long written = 0; written < size; written += block.length) {
-        block[0]++; // no two blocks alike
-        out.write(block);
-        digest.update(block);
-      }
+    Map<String, byte[]> fixture = FixtureArchives.members(FixtureArchives.Flavour.CRIO_OPERATOR);
+    long fixtureBytes = 0;
+    for (byte[] member : fixture.values()) {
+      fixtureBytes += 512 + (member.length + 511) / 512 * 512;
     }
+    long pages = size - fixtureBytes - 512 /* its header */ - 1024 /* the end of the archive */;
+    byte[] block = EvidenceFixtures.archive(1 << 20, 12);
+    try (OutputStream out = new DigestOutputStream(Files.newOutputStream(file), digest);
+        TarWriter tar = new TarWriter(out)) {
+      for (Map.Entry<String, byte[]> m : fixture.entrySet()) {
+        if (m.getKey().endsWith("/")) {
+          tar.directory(m.getKey(), 0700, 1706380245L);
+        } else {
+          tar.file(m.getKey(), 0600, 1706380245L, m.getValue());
+        }
+      }
+      tar.file("checkpoint/pages-99.img", 0600, 1706380245L, pages, content -> {
+        for (long written = 0; written < pages; written += block.length) {
+          block[0]++; // no two blocks alike
+          content.write(block, 0, (int) Math.min(block.length, pages - written));
+        }
+      });
+    }
+    assertThat(Files.size(file)).isEqualTo(size);
     return HexFormat.of().formatHex(digest.digest());
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ckpt.forensics.analysis.CapturedOverview;
 import io.ckpt.forensics.evidence.CustodyCopy;
 import io.ckpt.forensics.evidence.Measurement;
 import io.ckpt.forensics.evidence.store.StoredEvidence;
@@ -77,6 +78,67 @@ class TerminationMessageTest {
     assertThat(json.path("sha256").asText()).isEqualTo(PLAIN.sha256());
     assertThat(json.path("storedBytes").asLong()).isEqualTo(1);
     assertThat(json.path("removedFromNode").asBoolean()).isTrue();
+  }
+
+  @Test
+  void theSummaryIsReportedAndItsSignsAreTrimmedFirstWithALastLineCountingThem() throws IOException {
+    List<String> recipients = List.of("A".repeat(40), "B".repeat(40));
+    List<String> signs = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      signs.add("pid " + i + " (sh) is a shell attached to a terminal" + (i == 1 ? " /tmp/" + "x".repeat(1000) : ""));
+    }
+    CapturedOverview overview = new CapturedOverview(300, 7, Optional.of("X86_64"), signs);
+
+    JsonNode json = parse(TerminationMessage.stored(collected(recipients, overview)));
+
+    JsonNode summary = json.path("summary");
+    assertThat(summary.path("processes").asInt()).isEqualTo(300);
+    assertThat(summary.path("listeningSockets").asInt()).isEqualTo(7);
+    assertThat(summary.path("architecture").asText()).isEqualTo("X86_64");
+    int listed = summary.path("signs").size() - 1;
+    assertThat(listed).isPositive().isLessThan(300);
+    assertThat(summary.path("signs").get(0).asText()).isEqualTo(signs.get(0));
+    assertThat(summary.path("signs").get(1).asText()).hasSizeLessThanOrEqualTo(200).endsWith("...");
+    assertThat(summary.path("signs").get(listed).asText()).isEqualTo("and " + (300 - listed)
+        + " more: fcp summary lists them all");
+    // recipients identify who can read the evidence: they go only after every sign
+    assertThat(json.path("recipients").size()).isEqualTo(2);
+  }
+
+  @Test
+  void aSummaryWithFewSignsIsWhole() throws IOException {
+    CapturedOverview overview = new CapturedOverview(2, 1, Optional.of("AARCH64"),
+        List.of("pid 7 (nc) is a network or scripting tool often used after an intrusion"));
+
+    JsonNode summary = parse(TerminationMessage.stored(collected(List.of(), overview))).path("summary");
+
+    assertThat(summary.path("signs")).hasSize(1);
+    assertThat(summary.path("signs").get(0).asText()).startsWith("pid 7 (nc)");
+  }
+
+  @Test
+  void controlAndBidiCharactersFromTheArchiveAreEscapedForTheTerminal() throws IOException {
+    CapturedOverview overview = new CapturedOverview(1, 0, Optional.of("X86_64\u001b[2J"),
+        List.of("pid 1 (sh\u001b]0;owned\u0007) runs a deleted executable: /tmp/\u202egnp.sh (deleted)"));
+
+    JsonNode summary = parse(TerminationMessage.stored(collected(List.of(), overview))).path("summary");
+
+    assertThat(summary.path("signs").get(0).asText())
+        .isEqualTo("pid 1 (sh\\x1b]0;owned\\x07) runs a deleted executable: /tmp/\\u202egnp.sh (deleted)");
+    assertThat(summary.path("architecture").asText()).isEqualTo("X86_64\\x1b[2J");
+  }
+
+  @Test
+  void withoutAnOverviewThereIsNoSummary() throws IOException {
+    assertThat(parse(TerminationMessage.stored(collected(List.of(), null))).has("summary")).isFalse();
+  }
+
+  private static Collected collected(List<String> recipients, CapturedOverview overview) {
+    String name = "dev/" + "n".repeat(900) + ".tar";
+    return new Collected(new CustodyCopy.Result(PLAIN, STORED, recipients),
+        new StoredEvidence("s3://bucket/" + name, STORED.sha256(), STORED.size(), Optional.empty(), Optional.empty()),
+        "s3://bucket/" + name + ".dsse.json", "SHA256:key", Instant.parse("2026-12-01T06:00:03Z"), false,
+        Optional.empty(), Optional.ofNullable(overview));
   }
 
   private static JsonNode parse(String line) throws IOException {
