@@ -3,6 +3,7 @@ package io.ckpt.forensics.operator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ckpt.forensics.analysis.UnsafeCharacters;
 import io.ckpt.forensics.api.CapturedSummary;
 import io.ckpt.forensics.api.CollectionFailure;
 import io.ckpt.forensics.api.ContainerCheckpointStatus;
@@ -231,11 +232,17 @@ final class CollectorPods {
         + " " + pod.getMetadata().getName()));
   }
 
+  /**
+   * The report as status keeps it. The collector runs on the node that may be compromised, so every
+   * string in its report is escaped here as well, as fcp escapes archive text (control characters
+   * and bidirectional overrides shown as escapes), whatever the collector did: kubectl describe
+   * prints status as is.
+   */
   private static EvidenceStatus fromReport(String ref, JsonNode report) {
     if (!"Stored".equals(report.path("result").asText())) {
       String reason = report.path("reason").asText("CollectorError");
       return failed(ref, reason.matches("[A-Za-z]{1,40}") ? reason : "CollectorError",
-          report.path("message").asText("the collector gave no message"));
+          UnsafeCharacters.escape(report.path("message").asText("the collector gave no message")));
     }
     EvidenceStatus e = new EvidenceStatus();
     e.setPhase(EvidencePhase.Stored);
@@ -247,7 +254,7 @@ final class CollectorPods {
     e.setStoredBytes(number(report, "storedBytes"));
     e.setEncrypted(report.path("encrypted").asBoolean(false));
     List<String> recipients = new ArrayList<>();
-    report.path("recipients").forEach(r -> recipients.add(r.asText()));
+    report.path("recipients").forEach(r -> recipients.add(UnsafeCharacters.escape(r.asText())));
     e.setRecipients(recipients.isEmpty() ? null : recipients);
     e.setRecordLocation(text(report, "recordLocation"));
     e.setSigningKeyId(text(report, "signingKeyId"));
@@ -260,7 +267,7 @@ final class CollectorPods {
       captured.setListeningSockets(summary.has("listeningSockets") ? summary.get("listeningSockets").asInt() : null);
       captured.setArchitecture(text(summary, "architecture"));
       List<String> signs = new ArrayList<>();
-      summary.path("signs").forEach(s -> signs.add(s.asText()));
+      summary.path("signs").forEach(s -> signs.add(UnsafeCharacters.escape(s.asText())));
       captured.setSigns(signs.isEmpty() ? null : signs);
       e.setCaptured(captured);
     }
@@ -310,7 +317,7 @@ final class CollectorPods {
 
   private static String text(JsonNode node, String field) {
     JsonNode v = node.get(field);
-    return v == null || v.isNull() ? null : v.asText();
+    return v == null || v.isNull() ? null : UnsafeCharacters.escape(v.asText());
   }
 
   private static Long number(JsonNode node, String field) {

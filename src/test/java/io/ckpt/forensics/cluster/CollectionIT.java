@@ -86,6 +86,9 @@ class CollectionIT {
       assertThat(evidence.getRemovedFromNode()).isTrue();
       assertThat(Path.of(app.getArchivePath())).as("the node's copy").doesNotExist();
       assertThat(evidence.getCollectorPod()).startsWith(EVIDENCE_NS + "/fcp-collect-");
+      assertThat(evidence.getCaptured()).as("the summary read in the same pass").isNotNull();
+      assertThat(evidence.getCaptured().getProcesses()).isPositive();
+      assertThat(evidence.getCaptured().getArchitecture()).isNotBlank();
 
       Path stored = Path.of(URI.create(evidence.getLocation()));
       Path record = Path.of(URI.create(evidence.getRecordLocation()));

@@ -141,6 +141,17 @@ class CollectorPodsTest {
   }
 
   @Test
+  void aForgedReportReachesStatusEscaped() {
+    EvidenceStatus e = CollectorPods.report(finished(0, "{\"v\":1,\"result\":\"Stored\",\"location\":"
+        + "\"s3://b/k\\u001b[2J\",\"summary\":{\"architecture\":\"x86\\u202e46\",\"signs\":[\"a\\nb\"]}}"))
+        .orElseThrow();
+
+    assertThat(e.getLocation()).isEqualTo("s3://b/k\\x1b[2J");
+    assertThat(e.getCaptured().getArchitecture()).isEqualTo("x86\\u202e46");
+    assertThat(e.getCaptured().getSigns()).containsExactly("a\\x0ab");
+  }
+
+  @Test
   void failuresSayWhatHappenedEvenWithoutAReport() {
     assertThat(CollectorPods.report(finished(1, "{\"v\":1,\"result\":\"Failed\",\"reason\":\"StoreRefused\","
         + "\"message\":\"exists\"}")).orElseThrow().getFailure().getReason()).isEqualTo("StoreRefused");
