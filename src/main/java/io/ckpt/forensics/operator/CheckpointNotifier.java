@@ -3,17 +3,21 @@ package io.ckpt.forensics.operator;
 import io.ckpt.forensics.api.CheckpointFailure;
 import io.ckpt.forensics.api.CheckpointPhase;
 import io.ckpt.forensics.api.ContainerCheckpointStatus;
+import io.ckpt.forensics.api.EvidencePhase;
+import io.ckpt.forensics.api.EvidenceStatus;
 import io.ckpt.forensics.api.FailureReason;
 import io.ckpt.forensics.api.ForensicCheckpoint;
 import io.ckpt.forensics.api.ForensicCheckpointStatus;
 import io.ckpt.forensics.kubelet.CheckpointOutcome;
 import io.ckpt.forensics.kubelet.CheckpointTarget;
+import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -164,7 +168,7 @@ final class CheckpointNotifier {
   }
 
   /** A collector pod was created on the node that holds the archive. */
-  void collectorStarted(ForensicCheckpoint fcp, String container, io.fabric8.kubernetes.api.model.Pod pod) {
+  void collectorStarted(ForensicCheckpoint fcp, String container, Pod pod) {
     String ref = pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
     events.normal(fcp, "EvidenceCollecting", "container " + container + ": collector pod " + ref + " takes the archive"
         + " off node " + pod.getSpec().getNodeName());
@@ -182,18 +186,18 @@ final class CheckpointNotifier {
   void expired(ForensicCheckpoint fcp) {
     String evidence = fcp.getStatus().getContainers().stream().filter(c -> c.getEvidence() != null)
         .map(c -> c.getName() + "=" + c.getEvidence().getLocation() + " record=" + c.getEvidence().getRecordLocation())
-        .collect(java.util.stream.Collectors.joining(" "));
+        .collect(Collectors.joining(" "));
     LOG.info("ForensicCheckpoint deleted after its ttlSecondsAfterFinished fcp={} fcpUID={} phase={} evidence=[{}];"
         + " stored evidence stays in the store", ref(fcp), fcp.getMetadata().getUid(), fcp.getStatus().getPhase(),
         evidence);
   }
 
   /** A collector finished after its ForensicCheckpoint was deleted: only the log can keep its report. */
-  void collectorOutlivedItsObject(io.fabric8.kubernetes.api.model.Pod pod, io.ckpt.forensics.api.EvidenceStatus report) {
+  void collectorOutlivedItsObject(Pod pod, EvidenceStatus report) {
     var meta = pod.getMetadata();
     String fcp = meta.getAnnotations() == null ? "?" : meta.getAnnotations().get(CollectorPods.ANNOTATION_FCP);
     String container = meta.getAnnotations() == null ? "?" : meta.getAnnotations().get(CollectorPods.ANNOTATION_CONTAINER);
-    if (report.getPhase() == io.ckpt.forensics.api.EvidencePhase.Stored) {
+    if (report.getPhase() == EvidencePhase.Stored) {
       LOG.warn("collector finished after its ForensicCheckpoint was deleted fcp={} fcpUID={} container={} pod={}/{}"
           + " location={} sha256={} record={}", fcp, meta.getLabels().get(CollectorPods.LABEL_FCP_UID), container,
           meta.getNamespace(), meta.getName(), report.getLocation(), report.getSha256(), report.getRecordLocation());

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * How the operator takes archives into custody (issue 12): after a container's checkpoint succeeds
@@ -52,10 +51,6 @@ public record CollectionConfig(String store, String namespace, String image, Str
 
   static final CollectionConfig OFF = new CollectionConfig(null, null, null, null, null, false, null, null, null);
 
-  private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
-  private static final Pattern DNS_SUBDOMAIN =
-      Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
-
   public boolean enabled() {
     return store != null;
   }
@@ -71,7 +66,7 @@ public record CollectionConfig(String store, String namespace, String image, Str
     }
     String namespace = required(env, NAMESPACE, "the namespace collector pods run in (hostPath must be allowed"
         + " there: Pod Security level privileged)");
-    if (!DNS_LABEL.matcher(namespace).matches() || namespace.length() > 63) {
+    if (!OperatorConfig.NAMESPACE.matcher(namespace).matches() || namespace.length() > 63) {
       throw new IllegalArgumentException(NAMESPACE + ": '" + namespace + "' is not a namespace name");
     }
     String image = required(env, IMAGE, "the operator's own image, whose collect mode the collector runs");
@@ -121,7 +116,7 @@ public record CollectionConfig(String store, String namespace, String image, Str
 
   private static String secretName(Map<String, String> env, String name, boolean needed, String what) {
     String value = needed ? required(env, name, what) : value(env, name);
-    if (!value.isEmpty() && (!DNS_SUBDOMAIN.matcher(value).matches() || value.length() > 253)) {
+    if (!value.isEmpty() && (!OperatorConfig.SERVICE_ACCOUNT_NAME.matcher(value).matches() || value.length() > 253)) {
       throw new IllegalArgumentException(name + ": '" + value + "' is not an object name");
     }
     return value.isEmpty() ? null : value;

@@ -145,8 +145,10 @@ public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNo
   /** The pod's own namespace, from its ServiceAccount volume. */
   static final Path POD_NAMESPACE_FILE = Path.of("/var/run/secrets/kubernetes.io/serviceaccount/namespace");
 
-  private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
-  private static final Pattern SERVICE_ACCOUNT_NAME =
+  /** DNS-1123 label: a namespace name. */
+  static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+  /** DNS-1123 subdomain: the name of a ServiceAccount, Secret or PersistentVolumeClaim. */
+  static final Pattern SERVICE_ACCOUNT_NAME =
       Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
 
   public static OperatorConfig defaults() {
