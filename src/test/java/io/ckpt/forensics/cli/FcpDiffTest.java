@@ -18,6 +18,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -85,6 +86,24 @@ class FcpDiffTest {
 
     assertThat(plain.out()).isEqualTo("No differences in processes.\n");
     assertThat(cmd.out()).isEqualTo("Processes\n  ~ 2956 ./loopX (was ./loop2)\n");
+  }
+
+  @Test
+  void aChangeInMemorySizeIsShownButIsNoDifference() throws IOException {
+    Map<String, byte[]> members = FixtureArchives.members(Flavour.CRIO_OPERATOR);
+    String before = FixtureArchives.write(Flavour.CRIO_OPERATOR).toString();
+    // one page more of page data (no pagemap entry points at it: the processes read the same)
+    members.put("checkpoint/pages-1.img", Arrays.copyOf(members.get("checkpoint/pages-1.img"), 160 * 1024 + 4096));
+    Path after = FixtureArchives.scratch("diff").resolve("checkpoint-more-memory.tar");
+    try (OutputStream out = Files.newOutputStream(after)) {
+      FixtureArchives.write(members, out);
+    }
+
+    FcpRun text = FcpRun.of("diff", before, after.toString());
+    FcpRun json = FcpRun.of("diff", "--format", "json", before, after.toString());
+
+    assertThat(text.out()).isEqualTo("No differences in processes.\nMemory pages  160.0 KiB -> 164.0 KiB (+4.0 KiB)\n");
+    assertThat(json.out()).contains("\"size_change_bytes\" : 4096").contains("\"changes\" : 0");
   }
 
   /** The members with the command line's text replaced in the page data (same length: nothing moves). */
