@@ -149,22 +149,25 @@ final class DiffCommand implements Callable<Integer> {
       }
     }
     if (fileChanges != null) {
-      ObjectNode fc = o.putObject("file_changes");
-      ArrayNode fileAdded = fc.putArray("added");
-      fileChanges.added().forEach(f -> JsonOutput.file(fileAdded.addObject().put("pid", f.pid()), f.file()));
-      ArrayNode fileRemoved = fc.putArray("removed");
-      fileChanges.removed().forEach(f -> JsonOutput.file(fileRemoved.addObject().put("pid", f.pid()), f.file()));
+      changes(o.putObject("file_changes"), fileChanges, (target, f) -> JsonOutput.file(target.put("pid", f.pid()),
+          f.file()));
     }
     if (socketChanges != null) {
-      ObjectNode sc = o.putObject("socket_changes");
-      ArrayNode socketAdded = sc.putArray("added");
-      socketChanges.added().forEach(s -> JsonOutput.socket(socketAdded.addObject().put("pid", s.pid()), s.socket()));
-      ArrayNode socketRemoved = sc.putArray("removed");
-      socketChanges.removed().forEach(s -> JsonOutput.socket(socketRemoved.addObject().put("pid", s.pid()), s.socket()));
+      changes(o.putObject("socket_changes"), socketChanges, (target, s) -> JsonOutput.socket(target.put("pid", s.pid()),
+          s.socket()));
     }
     o.putObject("memory_changes").put("size_change_bytes", rb.sizes().memoryPages() - ra.sizes().memoryPages());
     o.put("changes", count(processes, fileChanges, socketChanges));
     return o;
+  }
+
+  /** {@code added} and {@code removed}, each entry an object that {@code fill} writes. */
+  private static <T> void changes(ObjectNode target, CheckpointDiff.Changes<T> changes,
+      java.util.function.BiConsumer<ObjectNode, T> fill) {
+    ArrayNode added = target.putArray("added");
+    changes.added().forEach(x -> fill.accept(added.addObject(), x));
+    ArrayNode removed = target.putArray("removed");
+    changes.removed().forEach(x -> fill.accept(removed.addObject(), x));
   }
 
   private static void checkpoint(ObjectNode target, CheckpointReport r) {
