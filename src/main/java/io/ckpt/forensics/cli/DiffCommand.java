@@ -1,23 +1,32 @@
 package io.ckpt.forensics.cli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ckpt.forensics.analysis.CheckpointReport;
 import io.ckpt.forensics.archive.CheckpointTar;
-import io.ckpt.forensics.archive.OpenFile;
-import io.ckpt.forensics.archive.OpenSocket;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.LinkedHashSet;
-import java.util.Set;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code fcp diff}: what appeared (+) or vanished (-) between two checkpoints of one container. */
+/**
+ * {@code fcp diff}: what appeared (+), vanished (-) or changed (~) between two checkpoints of one
+ * container, with checkpointctl's selectors: processes always, open files with {@code --files},
+ * sockets with {@code --sockets}, command lines with {@code --ps-tree-cmd}.
+ */
 @Command(name = "diff", mixinStandardHelpOptions = true,
-    description = "Processes, open files and sockets that appeared (+) or vanished (-) from A to B.")
+    description = "Processes (and with --files / --sockets, open files and sockets) that appeared (+), vanished (-)"
+        + " or changed (~) from A to B.")
 final class DiffCommand implements Callable<Integer> {
+
+  /** The "schema" value of the JSON output (docs/fcp-output.schema.json). */
+  static final String JSON_SCHEMA = "fcp.diff/v1";
 
   @Spec
   CommandSpec spec;
@@ -28,6 +37,15 @@ final class DiffCommand implements Callable<Integer> {
   @Parameters(index = "1", paramLabel = "B", description = "the later checkpoint")
   Path b;
 
+  @Option(names = "--ps-tree-cmd", description = "show processes by command line and count a changed one as modified")
+  boolean psTreeCmd;
+  @Option(names = "--files", description = "also compare open files")
+  boolean files;
+  @Option(names = "--sockets", description = "also compare sockets")
+  boolean sockets;
+  @Option(names = "--format", defaultValue = "tree", description = "tree or json (default: ${DEFAULT-VALUE})")
+  InspectCommand.Format format;
+
   @Override
   public Integer call() throws Exception {
     CheckpointReport ra;
@@ -37,58 +55,131 @@ final class DiffCommand implements Callable<Integer> {
       rb = CheckpointReport.read(tb);
     }
     PrintWriter out = spec.commandLine().getOut();
-    int changes = 0;
-    changes += section(out, "Processes", processes(ra), processes(rb));
-    changes += section(out, "Open files", files(ra), files(rb));
-    changes += section(out, "Sockets", sockets(ra), sockets(rb));
-    if (changes == 0) {
-      out.println("No differences in processes, open files or sockets.");
+    CheckpointDiff.ProcessChanges processes = CheckpointDiff.processes(ra, rb, psTreeCmd);
+    CheckpointDiff.Changes<CheckpointDiff.HeldFile> fileChanges = files ? CheckpointDiff.files(ra, rb) : null;
+    CheckpointDiff.Changes<CheckpointDiff.HeldSocket> socketChanges = sockets ? CheckpointDiff.sockets(ra, rb) : null;
+    if (format == InspectCommand.Format.json) {
+      JsonOutput.print(out, json(ra, rb, processes, fileChanges, socketChanges));
+    } else {
+      tree(out, ra, rb, processes, fileChanges, socketChanges);
     }
     out.flush();
     return 0;
   }
 
-  private static Set<String> processes(CheckpointReport r) {
-    Set<String> s = new LinkedHashSet<>();
-    for (CheckpointReport.Process p : r.processes()) {
-      String cmd = p.commandLine().isBlank() ? p.task().comm() : p.commandLine().strip();
-      s.add(p.task().pid() + " " + cmd);
-    }
-    return s;
+  /** The number of entries that appeared, vanished or changed in what was compared (memory size aside). */
+  static int count(CheckpointDiff.ProcessChanges processes, CheckpointDiff.Changes<?> fileChanges,
+      CheckpointDiff.Changes<?> socketChanges) {
+    return processes.count() + (fileChanges == null ? 0 : fileChanges.count())
+        + (socketChanges == null ? 0 : socketChanges.count());
   }
 
-  private static Set<String> files(CheckpointReport r) {
-    Set<String> s = new LinkedHashSet<>();
-    for (CheckpointReport.Process p : r.processes()) {
-      for (OpenFile f : p.task().files()) {
-        s.add(p.task().pid() + " [" + f.label() + "] " + f.path());
-      }
+  private void tree(PrintWriter out, CheckpointReport ra, CheckpointReport rb, CheckpointDiff.ProcessChanges processes,
+      CheckpointDiff.Changes<CheckpointDiff.HeldFile> fileChanges,
+      CheckpointDiff.Changes<CheckpointDiff.HeldSocket> socketChanges) {
+    List<String> lines = new ArrayList<>();
+    processes.changes().removed().forEach(p -> lines.add("- " + p.task().pid() + " " + shown(p)));
+    processes.changes().added().forEach(p -> lines.add("+ " + p.task().pid() + " " + shown(p)));
+    processes.modified().forEach(m -> lines.add("~ " + m.after().task().pid() + " " + shown(m.after()) + " (was "
+        + shown(m.before()) + ")"));
+    section(out, "Processes", lines);
+    List<String> compared = new ArrayList<>(List.of("processes"));
+    if (fileChanges != null) {
+      compared.add("open files");
+      section(out, "Open files", signed(fileChanges, f -> f.pid() + " [" + f.file().label() + "] " + f.file().path()));
     }
-    return s;
+    if (socketChanges != null) {
+      compared.add("sockets");
+      section(out, "Sockets", signed(socketChanges, s -> s.pid() + " " + InspectCommand.socketProtocol(s.socket()) + " "
+          + s.socket().source() + ":" + s.socket().sourcePort() + " -> " + s.socket().destination() + ":"
+          + s.socket().destinationPort()));
+    }
+    if (count(processes, fileChanges, socketChanges) == 0) {
+      String last = compared.remove(compared.size() - 1);
+      out.println("No differences in " + (compared.isEmpty() ? "" : String.join(", ", compared) + " or ") + last + ".");
+    }
+    long memoryBefore = ra.sizes().memoryPages();
+    long memoryAfter = rb.sizes().memoryPages();
+    if (memoryBefore != memoryAfter) {
+      out.printf("Memory pages  %s -> %s (%s%s)%n", HumanUnits.bytes(memoryBefore), HumanUnits.bytes(memoryAfter),
+          memoryAfter > memoryBefore ? "+" : "-", HumanUnits.bytes(Math.abs(memoryAfter - memoryBefore)));
+    }
   }
 
-  private static Set<String> sockets(CheckpointReport r) {
-    Set<String> s = new LinkedHashSet<>();
-    for (CheckpointReport.Process p : r.processes()) {
-      for (OpenSocket k : p.task().sockets()) {
-        s.add(p.task().pid() + " " + InspectCommand.socketProtocol(k) + " " + k.source() + ":" + k.sourcePort() + " -> "
-            + k.destination() + ":" + k.destinationPort());
-      }
-    }
-    return s;
+  /** The command line with --ps-tree-cmd (when memory held one), else the command, as inspect's tree names a process. */
+  private String shown(CheckpointReport.Process p) {
+    return psTreeCmd && !p.commandLine().isBlank() ? p.commandLine().strip() : p.task().comm();
   }
 
-  private static int section(PrintWriter out, String title, Set<String> before, Set<String> after) {
-    Set<String> gone = new LinkedHashSet<>(before);
-    gone.removeAll(after);
-    Set<String> added = new LinkedHashSet<>(after);
-    added.removeAll(before);
-    if (gone.isEmpty() && added.isEmpty()) {
-      return 0;
+  private static <T> List<String> signed(CheckpointDiff.Changes<T> changes, java.util.function.Function<T, String> text) {
+    List<String> lines = new ArrayList<>();
+    changes.removed().forEach(x -> lines.add("- " + text.apply(x)));
+    changes.added().forEach(x -> lines.add("+ " + text.apply(x)));
+    return lines;
+  }
+
+  private static void section(PrintWriter out, String title, List<String> lines) {
+    if (lines.isEmpty()) {
+      return;
     }
     out.println(title);
-    gone.forEach(x -> UntrustedText.println(out, "  - " + x));
-    added.forEach(x -> UntrustedText.println(out, "  + " + x));
-    return gone.size() + added.size();
+    lines.forEach(x -> UntrustedText.println(out, "  " + x));
+  }
+
+  private ObjectNode json(CheckpointReport ra, CheckpointReport rb, CheckpointDiff.ProcessChanges processes,
+      CheckpointDiff.Changes<CheckpointDiff.HeldFile> fileChanges,
+      CheckpointDiff.Changes<CheckpointDiff.HeldSocket> socketChanges) {
+    ObjectNode o = JsonOutput.document(JSON_SCHEMA);
+    o.put("container_name", ra.container().name());
+    o.put("container_id", ra.container().id());
+    o.put("image", ra.container().image());
+    checkpoint(o.putObject("checkpoint_a"), ra);
+    checkpoint(o.putObject("checkpoint_b"), rb);
+    ObjectNode pc = o.putObject("process_changes");
+    ArrayNode added = pc.putArray("added");
+    processes.changes().added().forEach(p -> process(added.addObject(), p));
+    ArrayNode removed = pc.putArray("removed");
+    processes.changes().removed().forEach(p -> process(removed.addObject(), p));
+    ArrayNode modified = pc.putArray("modified");
+    for (CheckpointDiff.Modified m : processes.modified()) {
+      ObjectNode entry = process(modified.addObject(), m.after());
+      ObjectNode before = entry.putObject("before").put("command", m.before().task().comm());
+      if (psTreeCmd) {
+        before.put("cmdline", m.before().commandLine());
+      }
+    }
+    if (fileChanges != null) {
+      changes(o.putObject("file_changes"), fileChanges, (target, f) -> JsonOutput.file(target.put("pid", f.pid()),
+          f.file()));
+    }
+    if (socketChanges != null) {
+      changes(o.putObject("socket_changes"), socketChanges, (target, s) -> JsonOutput.socket(target.put("pid", s.pid()),
+          s.socket()));
+    }
+    o.putObject("memory_changes").put("size_change_bytes", rb.sizes().memoryPages() - ra.sizes().memoryPages());
+    o.put("changes", count(processes, fileChanges, socketChanges));
+    return o;
+  }
+
+  /** {@code added} and {@code removed}, each entry an object that {@code fill} writes. */
+  private static <T> void changes(ObjectNode target, CheckpointDiff.Changes<T> changes,
+      java.util.function.BiConsumer<ObjectNode, T> fill) {
+    ArrayNode added = target.putArray("added");
+    changes.added().forEach(x -> fill.accept(added.addObject(), x));
+    ArrayNode removed = target.putArray("removed");
+    changes.removed().forEach(x -> fill.accept(removed.addObject(), x));
+  }
+
+  private static void checkpoint(ObjectNode target, CheckpointReport r) {
+    target.put("archive", r.archive().toString()).put("checkpointed", r.container().checkpointed())
+        .put("checkpoint_bytes", r.sizes().checkpoint()).put("memory_pages_bytes", r.sizes().memoryPages());
+  }
+
+  private ObjectNode process(ObjectNode target, CheckpointReport.Process p) {
+    target.put("pid", p.task().pid()).put("command", p.task().comm());
+    if (psTreeCmd) {
+      target.put("cmdline", p.commandLine());
+    }
+    return target;
   }
 }

@@ -1,7 +1,5 @@
 package io.ckpt.forensics.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ckpt.forensics.analysis.CheckpointReport;
@@ -28,8 +26,11 @@ import picocli.CommandLine.Spec;
     description = "Show what a checkpoint archive holds (container, statistics, processes, files, sockets, mounts).")
 final class InspectCommand implements Callable<Integer> {
 
-  /** The "schema" value of the JSON output; bumped only on incompatible changes. */
-  static final String JSON_SCHEMA = "fcp.inspect/v1";
+  /**
+   * The "schema" value of the JSON output (docs/fcp-output.schema.json); bumped only on incompatible
+   * changes. v2: the CRIU mount fields became snake_case ({@code criu_mounts}, {@code parent_id}).
+   */
+  static final String JSON_SCHEMA = "fcp.inspect/v2";
 
   @Spec
   CommandSpec spec;
@@ -91,7 +92,7 @@ final class InspectCommand implements Callable<Integer> {
       }
     }
     if (format == Format.json) {
-      out.println(FcpMain.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(jsonList));
+      JsonOutput.print(out, jsonList);
     }
     out.flush();
     return 0;
@@ -254,29 +255,11 @@ final class InspectCommand implements Callable<Integer> {
   }
 
   ObjectNode json(CheckpointReport r, EnvironmentRedaction redaction) {
-    ObjectMapper m = FcpMain.JSON;
-    ObjectNode o = m.createObjectNode();
-    o.put("schema", JSON_SCHEMA);
+    ObjectNode o = JsonOutput.document(JSON_SCHEMA);
     o.put("archive", r.archive().toString());
     o.put("archive_bytes", r.archiveBytes());
     ContainerMetadata c = r.container();
-    ObjectNode cn = o.putObject("container");
-    cn.put("name", c.name());
-    cn.put("pod", c.pod());
-    cn.put("namespace", c.namespace());
-    cn.put("engine", c.engine());
-    cn.put("image", c.image());
-    cn.put("image_ref", c.imageRef());
-    cn.put("id", c.id());
-    cn.put("runtime", c.runtime());
-    cn.put("created", c.created());
-    cn.put("checkpointed", c.checkpointed());
-    cn.put("ip", c.ip());
-    ArrayNode nets = cn.putArray("networks");
-    for (ContainerMetadata.Network n : c.networks()) {
-      nets.addObject().put("network", n.network()).put("device", n.device()).put("ip", n.ip()).put("mac", n.mac())
-          .put("gateway", n.gateway());
-    }
+    JsonOutput.container(o.putObject("container"), c);
     ObjectNode sz = o.putObject("sizes");
     sz.put("checkpoint_bytes", r.sizes().checkpoint());
     sz.put("memory_pages_bytes", r.sizes().memoryPages());
@@ -299,9 +282,9 @@ final class InspectCommand implements Callable<Integer> {
       for (ContainerMetadata.Mount mount : c.mounts()) {
         ms.addObject().put("destination", mount.destination()).put("type", mount.type()).put("source", mount.source());
       }
-      ArrayNode criu = o.putArray("criuMounts");
+      ArrayNode criu = o.putArray("criu_mounts");
       for (RecordedMount mount : r.criuMounts()) {
-        criu.addObject().put("id", mount.id()).put("parentId", mount.parentId()).put("mountpoint", mount.mountpoint())
+        criu.addObject().put("id", mount.id()).put("parent_id", mount.parentId()).put("mountpoint", mount.mountpoint())
             .put("root", mount.root()).put("source", mount.source()).put("fsname", mount.fsname())
             .put("options", mount.options());
       }
@@ -340,16 +323,13 @@ final class InspectCommand implements Callable<Integer> {
         if (files) {
           ArrayNode fs = pn.putArray("files");
           for (OpenFile f : t.files()) {
-            fs.addObject().put("fd", f.fd()).put("type", f.type()).put("path", f.path());
+            JsonOutput.file(fs.addObject(), f);
           }
         }
         if (sockets) {
           ArrayNode ss = pn.putArray("sockets");
           for (OpenSocket s : t.sockets()) {
-            ss.addObject().put("fd", s.fd()).put("kind", s.kind()).put("family", s.family()).put("type", s.type())
-                .put("state", s.state()).put("src", s.source()).put("src_port", s.sourcePort())
-                .put("dst", s.destination()).put("dst_port", s.destinationPort())
-                .put("send_buffer_bytes", s.sendBuffer()).put("receive_buffer_bytes", s.receiveBuffer());
+            JsonOutput.socket(ss.addObject(), s);
           }
         }
         if (all) {
@@ -377,9 +357,5 @@ final class InspectCommand implements Callable<Integer> {
       at = p.get().task().ppid();
     }
     return false;
-  }
-
-  static ObjectMapper mapper() {
-    return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   }
 }

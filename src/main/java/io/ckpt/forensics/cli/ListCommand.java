@@ -1,5 +1,7 @@
 package io.ckpt.forensics.cli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ckpt.forensics.archive.CheckpointTar;
 import io.ckpt.forensics.archive.ContainerMetadata;
 import java.io.IOException;
@@ -15,6 +17,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -29,6 +32,12 @@ final class ListCommand implements Callable<Integer> {
   @Parameters(paramLabel = "DIR", arity = "0..1", defaultValue = "/var/lib/kubelet/checkpoints",
       description = "directory to list (default: ${DEFAULT-VALUE})")
   Path dir;
+
+  @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE})")
+  OutputFormat format;
+
+  /** The "schema" value of the JSON output (docs/fcp-output.schema.json). */
+  static final String JSON_SCHEMA = "fcp.list/v1";
 
   @Override
   public Integer call() throws Exception {
@@ -46,22 +55,31 @@ final class ListCommand implements Callable<Integer> {
     }
     List<String[]> rows = new ArrayList<>();
     rows.add(new String[] {"NAMESPACE", "POD", "CONTAINER", "ENGINE", "TIME", "FILE", "SIZE"});
+    ObjectNode json = JsonOutput.document(JSON_SCHEMA).put("directory", dir.toString());
+    ArrayNode listed = json.putArray("archives");
+    ArrayNode skipped = json.putArray("unreadable");
     int unreadable = 0;
     for (Path f : files) {
       try (CheckpointTar tar = CheckpointTar.open(f)) {
         ContainerMetadata m = ContainerMetadata.read(tar);
-        String time = m.checkpointed().isEmpty()
-            ? DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(
-                Instant.ofEpochMilli(Files.getLastModifiedTime(f).toMillis()).atOffset(ZoneOffset.UTC).withNano(0))
-            : m.checkpointed();
+        String modified = DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(
+            Instant.ofEpochMilli(Files.getLastModifiedTime(f).toMillis()).atOffset(ZoneOffset.UTC).withNano(0));
+        String time = m.checkpointed().isEmpty() ? modified : m.checkpointed();
         rows.add(new String[] {dash(m.namespace()), dash(m.pod()), dash(m.name()), dash(m.engine()), time,
             f.getFileName().toString(), HumanUnits.bytes(tar.fileSize())});
+        listed.addObject().put("archive", f.toString()).put("archive_bytes", tar.fileSize())
+            .put("namespace", m.namespace()).put("pod", m.pod()).put("container", m.name()).put("engine", m.engine())
+            .put("checkpointed", m.checkpointed()).put("file_modified", modified);
       } catch (IOException e) {
         unreadable++;
+        // stderr stays text in JSON mode too (a person watches it); the JSON names the file as well
         UntrustedText.println(err, "fcp: skipping " + f.getFileName() + ": " + e.getMessage());
+        skipped.addObject().put("archive", f.toString()).put("error", String.valueOf(e.getMessage()));
       }
     }
-    if (rows.size() == 1) {
+    if (format == OutputFormat.json) {
+      JsonOutput.print(out, json);
+    } else if (rows.size() == 1) {
       UntrustedText.println(out, "No checkpoint archives in " + dir);
     } else {
       Table.print(out, rows);

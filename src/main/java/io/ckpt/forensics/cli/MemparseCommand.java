@@ -1,5 +1,7 @@
 package io.ckpt.forensics.cli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ckpt.forensics.archive.CheckpointImages;
 import io.ckpt.forensics.archive.CheckpointTar;
 import io.ckpt.forensics.archive.CheckpointedProcess;
@@ -59,6 +61,13 @@ final class MemparseCommand implements Callable<Integer> {
   @Option(names = "--time-limit", paramLabel = "SECONDS", defaultValue = "60",
       description = "stop a search after this many seconds (default: ${DEFAULT-VALUE})")
   int timeLimitSeconds;
+  @Option(names = "--format", defaultValue = "text",
+      description = "text or json, for the sizes and --search (default: ${DEFAULT-VALUE}; the hex dump is text only)")
+  OutputFormat format;
+
+  /** The "schema" values of the JSON output (docs/fcp-output.schema.json). */
+  static final String JSON_SCHEMA = "fcp.memparse/v1";
+  static final String SEARCH_JSON_SCHEMA = "fcp.memparse-search/v1";
 
   @Override
   public Integer call() throws Exception {
@@ -70,6 +79,10 @@ final class MemparseCommand implements Callable<Integer> {
         return search(images, out);
       }
       if (pid != null) {
+        if (format == OutputFormat.json) {
+          throw new UserError("--format json covers the sizes and --search; the hex dump of --pid is text only"
+              + " (use --output FILE for a dump to keep)");
+        }
         return dump(images, out);
       }
       return sizes(images, out);
@@ -79,6 +92,8 @@ final class MemparseCommand implements Callable<Integer> {
   private int sizes(CheckpointImages images, PrintWriter out) throws Exception {
     List<String[]> rows = new ArrayList<>();
     rows.add(new String[] {"PID", "Process name", "Memory size", "Shared memory size"});
+    ObjectNode json = JsonOutput.document(JSON_SCHEMA).put("archive", archive.toString());
+    ArrayNode processes = json.putArray("processes");
     for (CheckpointedProcess p : images.processes()) {
       if (!p.state().hasResources()) {
         continue;
@@ -86,6 +101,12 @@ final class MemparseCommand implements Callable<Integer> {
       ProcessMemory mem = images.memory(p.pid());
       rows.add(new String[] {Integer.toString(p.pid()), p.comm(), HumanUnits.bytes(mem.pagemapBytes()),
           HumanUnits.bytes(mem.sharedBytes())});
+      processes.addObject().put("pid", p.pid()).put("command", p.comm()).put("memory_bytes", mem.pagemapBytes())
+          .put("shared_memory_bytes", mem.sharedBytes());
+    }
+    if (format == OutputFormat.json) {
+      JsonOutput.print(out, json);
+      return 0;
     }
     UntrustedText.printf(out, "%nDisplaying processes memory sizes from %s%n%n", archive);
     Table.print(out, rows);
@@ -153,6 +174,10 @@ final class MemparseCommand implements Callable<Integer> {
         timeLimitSeconds * 1000L, MemorySearch.DEFAULT_MAX_HIT_BYTES);
     var hits = memorySearch.search(mem);
     String shown = search != null ? search : searchRegex;
+    if (format == OutputFormat.json) {
+      JsonOutput.print(out, searchJson(hits, memorySearch));
+      return 0;
+    }
     if (hits.isEmpty()) {
       UntrustedText.printf(out, "No matches for pattern \"%s\" in the memory of PID %d%n", shown, pid);
       stopped(memorySearch, out);
@@ -168,6 +193,23 @@ final class MemparseCommand implements Callable<Integer> {
     stopped(memorySearch, out);
     out.flush();
     return 0;
+  }
+
+  private ObjectNode searchJson(List<MemorySearch.Hit> hits, MemorySearch memorySearch) {
+    ObjectNode json = JsonOutput.document(SEARCH_JSON_SCHEMA).put("archive", archive.toString()).put("pid", pid);
+    json.put("pattern", search != null ? search : searchRegex).put("regex", search == null).put("context", context);
+    ArrayNode matches = json.putArray("matches");
+    for (MemorySearch.Hit h : hits) {
+      // an address is 64 bits unsigned: hex text, as registers are, since a JSON number past 2^53 loses digits
+      matches.addObject().put("address", "0x" + Long.toHexString(h.address())).put("text", h.text())
+          .put("instance", h.instance());
+    }
+    // complete: neither a limit nor --max-matches cut the search short, so no match was left out
+    json.put("complete", memorySearch.stopReason().isEmpty() && hits.size() < maxMatches);
+    if (!memorySearch.stopReason().isEmpty()) {
+      json.put("stopped_by", memorySearch.stopReason());
+    }
+    return json;
   }
 
   private static void stopped(MemorySearch search, PrintWriter out) {

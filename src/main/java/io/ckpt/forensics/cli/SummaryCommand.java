@@ -1,5 +1,7 @@
 package io.ckpt.forensics.cli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ckpt.forensics.analysis.CheckpointReport;
 import io.ckpt.forensics.analysis.CapturedOverview;
 import io.ckpt.forensics.archive.CheckpointTar;
@@ -13,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -29,6 +32,12 @@ final class SummaryCommand implements Callable<Integer> {
   @Parameters(paramLabel = "ARCHIVE", description = "checkpoint archive")
   Path archive;
 
+  @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE})")
+  OutputFormat format;
+
+  /** The "schema" value of the JSON output (docs/fcp-output.schema.json). */
+  static final String JSON_SCHEMA = "fcp.summary/v1";
+
   @Override
   public Integer call() throws Exception {
     CheckpointReport r;
@@ -36,6 +45,10 @@ final class SummaryCommand implements Callable<Integer> {
       r = CheckpointReport.read(tar);
     }
     PrintWriter out = spec.commandLine().getOut();
+    if (format == OutputFormat.json) {
+      JsonOutput.print(out, json(r));
+      return 0;
+    }
     ContainerMetadata c = r.container();
     UntrustedText.printf(out, "Archive       %s (%s)%n", archive, HumanUnits.bytes(r.archiveBytes()));
     UntrustedText.printf(out, "Container     %s%s%n", c.name().isEmpty() ? "-" : c.name(),
@@ -66,12 +79,12 @@ final class SummaryCommand implements Callable<Integer> {
         String line = p.task().pid() + " " + InspectCommand.socketProtocol(s) + " " + InspectCommand.socketText(s);
         if (s.listening()) {
           listening.add(line);
-        } else if (s.destinationPort() != 0 || "ESTABLISHED".equals(s.state())) {
+        } else if (isConnected(s)) {
           connected.add(line);
         }
       }
       for (OpenFile f : p.task().files()) {
-        if (f.type().equals("REG") && !f.path().startsWith("/proc/") && !f.path().startsWith("/dev/")) {
+        if (isWorthListing(f)) {
           files.add(p.task().pid() + " fd " + f.fd() + " " + f.path());
         }
       }
@@ -90,6 +103,59 @@ final class SummaryCommand implements Callable<Integer> {
     }
     out.flush();
     return 0;
+  }
+
+  /** Everything the text shows, without its cut to the first {@value #TOP} lines of a section. */
+  private ObjectNode json(CheckpointReport r) {
+    ObjectNode o = JsonOutput.document(JSON_SCHEMA);
+    o.put("archive", archive.toString());
+    o.put("archive_bytes", r.archiveBytes());
+    JsonOutput.container(o.putObject("container"), r.container());
+    CapturedOverview overview = CapturedOverview.of(r);
+    o.put("architecture", overview.architecture().orElse(""));
+    o.put("page_size", r.processes().isEmpty() ? 0 : r.processes().get(0).pageSize());
+    ArrayNode processes = o.putArray("processes");
+    ArrayNode listening = o.putArray("listening");
+    ArrayNode connected = o.putArray("connected");
+    ArrayNode files = o.putArray("open_files");
+    long memory = 0;
+    for (CheckpointReport.Process p : r.processes()) {
+      var t = p.task();
+      memory += p.memoryBytes();
+      processes.addObject().put("pid", t.pid()).put("ppid", t.ppid()).put("command", t.comm())
+          .put("cmdline", p.commandLine()).put("state", t.state().label()).put("memory_bytes", p.memoryBytes());
+      for (OpenSocket s : t.sockets()) {
+        if (s.listening()) {
+          JsonOutput.socket(listening.addObject().put("pid", t.pid()), s);
+        } else if (isConnected(s)) {
+          JsonOutput.socket(connected.addObject().put("pid", t.pid()), s);
+        }
+      }
+      for (OpenFile f : t.files()) {
+        if (isWorthListing(f)) {
+          JsonOutput.file(files.addObject().put("pid", t.pid()), f);
+        }
+      }
+    }
+    o.put("memory_bytes", memory);
+    o.put("memory_pages_bytes", r.sizes().memoryPages());
+    o.put("rootfs_diff_bytes", r.sizes().rootFsDiff());
+    ArrayNode signs = o.putArray("worth_a_look");
+    overview.signs().forEach(signs::add);
+    if (!r.problems().isEmpty()) {
+      ArrayNode problems = o.putArray("process_tree_problems");
+      r.problems().forEach(problems::add);
+    }
+    return o;
+  }
+
+  private static boolean isConnected(OpenSocket s) {
+    return s.destinationPort() != 0 || "ESTABLISHED".equals(s.state());
+  }
+
+  /** A regular file, not one of the /proc and /dev files every process has. */
+  private static boolean isWorthListing(OpenFile f) {
+    return f.type().equals("REG") && !f.path().startsWith("/proc/") && !f.path().startsWith("/dev/");
   }
 
   private static void section(PrintWriter out, String title, List<String> lines) {

@@ -1,5 +1,7 @@
 package io.ckpt.forensics.cli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ckpt.forensics.evidence.CustodyVerifier;
 import io.ckpt.forensics.evidence.KeyFileException;
 import io.ckpt.forensics.evidence.OpenPgpDecryption;
@@ -13,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -63,6 +66,12 @@ final class VerifyCommand implements Callable<Integer> {
   @Option(names = "--chain", description = "verify the RECORDs as one series, oldest first (no evidence)")
   boolean chain;
 
+  @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE})")
+  OutputFormat format;
+
+  /** The "schema" value of the JSON output (docs/fcp-output.schema.json). */
+  static final String JSON_SCHEMA = "fcp.verify/v1";
+
   @Parameters(arity = "0..*", paramLabel = "FILE",
       description = "EVIDENCE (the stored object); with --chain, the RECORDs of a series, oldest first")
   List<Path> files = new ArrayList<>();
@@ -72,7 +81,8 @@ final class VerifyCommand implements Callable<Integer> {
     try {
       CustodyVerifier verifier = new CustodyVerifier(VerificationKey.load(key), decryption());
       List<VerificationCheck> checks = chain ? verifyChain(verifier) : verifyOne(verifier);
-      return report(spec.commandLine().getOut(), checks);
+      return format == OutputFormat.json ? reportJson(spec.commandLine().getOut(), checks)
+          : report(spec.commandLine().getOut(), checks);
     } catch (KeyFileException e) {
       throw new UserError(e.getMessage());
     } catch (IOException e) {
@@ -137,6 +147,20 @@ final class VerifyCommand implements Callable<Integer> {
     if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
       throw new UserError("cannot read " + file + ": no such file, or not a readable regular file");
     }
+  }
+
+  /** The checks as one JSON document (same exit code as the text); a verification that cannot run prints none. */
+  static int reportJson(PrintWriter out, List<VerificationCheck> checks) throws IOException {
+    ObjectNode json = JsonOutput.document(JSON_SCHEMA);
+    boolean verified = checks.stream().noneMatch(VerificationCheck::failed);
+    json.put("verified", verified);
+    ArrayNode list = json.putArray("checks");
+    for (VerificationCheck check : checks) {
+      list.addObject().put("name", check.name()).put("outcome", check.outcome().name().toLowerCase(Locale.ROOT))
+          .put("detail", check.detail());
+    }
+    JsonOutput.print(out, json);
+    return verified ? VERIFIED : MISMATCH;
   }
 
   /** One line per check (record text is untrusted: escaped), then a summary; returns the exit code. */

@@ -20,9 +20,10 @@ import org.junit.jupiter.api.Test;
  * mountpoints-*.img, which no fixture holds: an image written here in CRIU's format (IMG_COMMON,
  * MNTS magic, then length-prefixed mnt_entry records) is decoded and shown by fcp inspect --mounts.
  */
-class MountpointsTest {
+public class MountpointsTest {
 
-  static byte[] image(mnt_entry... entries) throws IOException {
+  /** A mountpoints-*.img holding these entries (also used by cli's FcpJsonSchemaTest). */
+  public static byte[] image(mnt_entry... entries) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.write(le(CriuMagic.IMG_COMMON));
     out.write(le(0x55563928)); // MNTS, criu/include/magic.h
@@ -38,7 +39,7 @@ class MountpointsTest {
     return ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(value).array();
   }
 
-  static mnt_entry mount(int id, int parent, String mountpoint, String source, String fsname) {
+  public static mnt_entry mount(int id, int parent, String mountpoint, String source, String fsname) {
     return mnt_entry.newBuilder().setFstype(1).setMntId(id).setRootDev(0x800001).setParentMntId(parent).setFlags(0)
         .setRoot("/").setMountpoint(mountpoint).setSource(source).setOptions("rw,relatime").setFsname(fsname).build();
   }

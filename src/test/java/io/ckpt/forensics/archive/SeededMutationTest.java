@@ -141,7 +141,7 @@ class SeededMutationTest {
         new String[] {"inspect", "--all", "--format", "json", file.toString()},
         new String[] {"summary", file.toString()},
         new String[] {"list", file.getParent().toString()},
-        new String[] {"diff", benign.toString(), file.toString()},
+        new String[] {"diff", "--ps-tree-cmd", "--files", "--sockets", benign.toString(), file.toString()},
         new String[] {"memparse", file.toString()},
         new String[] {"memparse", "--pid", "2956", "--search-regex", "PATH=[^\\x00]*", "--time-limit", "5",
             file.toString()});

@@ -2,6 +2,8 @@ package io.ckpt.forensics.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ckpt.forensics.archive.FixtureArchives;
 import io.ckpt.forensics.archive.FixtureArchives.Flavour;
 import io.ckpt.forensics.lab.LabAvailability;
@@ -22,6 +24,8 @@ import org.junit.jupiter.api.Test;
  * the binary is missing anyway it is skipped with the reason, or fails under FCP_LAB_REQUIRED=true.
  */
 class CheckpointctlParityIT {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   @Test
   void inspectAllAgreesWithCheckpointctlLineByLine() throws Exception {
@@ -58,6 +62,68 @@ class CheckpointctlParityIT {
     // 40 pages (pages-1.img is 163840 bytes) are 160.0 KiB.
     assertThat(t[2]).isEqualTo("0 B");
     assertThat(o[2]).isEqualTo("160.0 KiB");
+  }
+
+  @Test
+  void diffAgreesWithCheckpointctlOnWhatAppearedAndVanished() throws Exception {
+    Path ctl = checkpointctl();
+    Path before = FixtureArchives.write(Flavour.CRIO_OPERATOR);
+    // the later checkpoint opened a listening TCP socket as fd 7 (checkpointctl needs its fs image kept)
+    Path after = FcpDiffTest.laterCheckpoint(true);
+    String[] args = {"diff", "--ps-tree-cmd", "--files", "--sockets", "--format", "json", before.toString(),
+        after.toString()};
+    String theirText = run(ctl, args);
+    JsonNode theirs = JSON.readTree(theirText);
+    JsonNode ours = JSON.readTree(FcpRun.of(args).out());
+
+    for (String field : List.of("container_id", "container_name", "image")) {
+      assertThat(ours.path(field).asText()).as(field).isEqualTo(theirs.path(field).asText());
+    }
+    assertThat(ours.path("memory_changes").path("size_change_bytes").asLong())
+        .isEqualTo(theirs.path("memory_changes").path("size_change_bytes").asLong());
+    for (String change : List.of("added", "removed", "modified")) {
+      assertThat(keys(ours.path("process_changes").path(change), "pid")).as("processes " + change)
+          .isEqualTo(keys(theirs.path("process_changes").path(change), "pid"));
+    }
+    for (String change : List.of("added", "removed")) {
+      // checkpointctl's "fd" is inspect's label ("INETSK 7", "cwd"); fcp keeps the number and the type apart
+      assertThat(keys(withLabels(ours.path("file_changes").path(change)), "pid", "fd", "path"))
+          .as("files " + change + ": " + theirText)
+          .isEqualTo(keys(theirs.path("file_changes").path(change), "pid", "fd", "path"));
+      assertThat(keys(ours.path("socket_changes").path(change), "pid", "src_port", "dst_port"))
+          .as("sockets " + change + ": " + theirText)
+          .isEqualTo(keys(theirs.path("socket_changes").path(change), "pid", "src_port", "dst_port"));
+    }
+    // the case is not empty: both see the new descriptor and the new socket
+    assertThat(keys(ours.path("file_changes").path("added"), "pid", "type", "fd", "path"))
+        .containsExactly("2956 INETSK 7 INETSK.100");
+    assertThat(keys(ours.path("socket_changes").path("added"), "pid", "src_port", "dst_port"))
+        .containsExactly("2956 8080 0");
+  }
+
+  /** fcp's file entries with checkpointctl's "fd": the type and the number, as OpenFile.label() has it. */
+  private static JsonNode withLabels(JsonNode files) {
+    var copy = JSON.createArrayNode();
+    for (JsonNode f : files) {
+      String type = f.path("type").asText();
+      String fd = f.path("fd").asText();
+      copy.addObject().put("pid", f.path("pid").asInt()).put("path", f.path("path").asText())
+          .put("fd", new io.ckpt.forensics.archive.OpenFile(fd, type, "").label());
+    }
+    return copy;
+  }
+
+  /** The entries' fields joined by spaces, sorted (checkpointctl lists them in Go's map order). */
+  private static List<String> keys(JsonNode entries, String... fields) {
+    List<String> keys = new java.util.ArrayList<>();
+    for (JsonNode e : entries) {
+      // a port of 0 is missing in checkpointctl's JSON (omitempty): compared as numbers, it is 0 in both
+      keys.add(java.util.Arrays.stream(fields).map(f -> f.endsWith("_port") ? Integer.toString(e.path(f).asInt())
+          : e.path(f).asText()).collect(
+          java.util.stream.Collectors.joining(" ")));
+    }
+    java.util.Collections.sort(keys);
+    return keys;
   }
 
   private static String line(String text, String key) {

@@ -64,7 +64,7 @@ class FcpGoldenTest {
     FcpRun r = FcpRun.of("inspect", "--all", "--format", "json", a.toString());
     assertThat(r.exitCode()).as(r.err()).isZero();
     JsonNode doc = JSON.readTree(r.out()).get(0);
-    assertThat(doc.path("schema").asText()).isEqualTo("fcp.inspect/v1");
+    assertThat(doc.path("schema").asText()).isEqualTo("fcp.inspect/v2");
     assertThat(doc.path("container").path("engine").asText()).isEqualTo("CRI-O");
     assertThat(doc.path("container").path("name").asText()).isEqualTo("nginx");
     assertThat(doc.path("container").path("pod").asText()).isEqualTo("podname");

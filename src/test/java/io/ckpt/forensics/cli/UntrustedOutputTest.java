@@ -52,11 +52,19 @@ class UntrustedOutputTest {
     runs.add(FcpRun.of("inspect", "--all", "--format", "json", hostile.toString()));
     runs.add(FcpRun.of("summary", hostile.toString()));
     runs.add(FcpRun.of("list", dir.toString()));
-    runs.add(FcpRun.of("diff", benign.toString(), hostile.toString()));
+    runs.add(FcpRun.of("diff", "--ps-tree-cmd", "--files", "--sockets", benign.toString(), hostile.toString()));
     runs.add(FcpRun.of("memparse", hostile.toString()));
     runs.add(FcpRun.of("memparse", "--pid", "2956", "--search-regex", "\\x1b\\[2J", "--context", "8",
         hostile.toString()));
     runs.add(FcpRun.of("inspect", "--ps-tree", brokenMemberArchive().toString()));
+    // every JSON document: the exact value, with the unsafe characters as \\u escapes
+    runs.add(FcpRun.of("summary", "--format", "json", hostile.toString()));
+    runs.add(FcpRun.of("list", "--format", "json", dir.toString()));
+    runs.add(FcpRun.of("diff", "--ps-tree-cmd", "--files", "--sockets", "--format", "json", benign.toString(),
+        hostile.toString()));
+    runs.add(FcpRun.of("memparse", "--format", "json", hostile.toString()));
+    runs.add(FcpRun.of("memparse", "--pid", "2956", "--search-regex", "\\x1b\\[2J", "--context", "8", "--format",
+        "json", hostile.toString()));
     for (FcpRun r : runs) {
       assertNoRawUnsafeCharacter(r.out());
       assertNoRawUnsafeCharacter(r.err());
@@ -72,9 +80,15 @@ class UntrustedOutputTest {
         .path("evil").asText()).isEqualTo("x" + EVIL);
     assertThat(runs.get(2).out()).contains("\\x1b[2J");
     assertThat(runs.get(3).out()).contains("pod\\x1b[2J");
-    assertThat(runs.get(4).out()).contains("+ 2956 \\x1b[2J");
+    assertThat(runs.get(4).out()).contains("~ 2956 \\x1b[2J").contains("/data/local/tmp\\x1b[2J");
     assertThat(runs.get(5).out()).contains("lo\\x1b[2J");
     assertThat(runs.get(7).err()).contains("mountpoints-\\x1b[2J\\u202e");
+    for (FcpRun json : runs.subList(8, runs.size() - 1)) {
+      assertThat(json.exitCode()).as(json.err()).isZero();
+      assertThat(json.out()).contains("\\u001B[2J");
+    }
+    // a memory match is shown one character a byte, non-printable bytes as '.'
+    assertThat(runs.get(runs.size() - 1).out()).contains("\"text\" : \".........[2J");
   }
 
   private static void assertNoRawUnsafeCharacter(String output) {
