@@ -11,6 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -81,10 +82,10 @@ public final class ImageTarball {
 
   /**
    * Writes the container's filesystem into {@code root} as a runtime does: layers in order, a later
-   * one's files over an earlier one's, whiteouts deleting, with permissions, owners (as root) and
-   * links as the layers say them.
+   * one's files over an earlier one's, whiteouts deleting, with permissions and links as the layers
+   * say them, and their owners when {@code owners} (only root may give files away).
    */
-  public void unpack(Path root) throws IOException {
+  public void unpack(Path root, boolean owners) throws IOException {
     Files.createDirectories(root);
     try (TarFile tar = new TarFile(file)) {
       for (JsonNode layer : manifest.path("Layers")) {
@@ -92,25 +93,28 @@ public final class ImageTarball {
         try (InputStream raw = tar.getInputStream(entry);
             InputStream in = layer.asText().endsWith(".tar") ? raw : new GZIPInputStream(raw, 1 << 16);
             TarArchiveInputStream layerTar = new TarArchiveInputStream(in)) {
+          Set<Path> written = new HashSet<>(); // an opaque whiteout hides lower layers only, not its own
           for (TarArchiveEntry e = layerTar.getNextTarEntry(); e != null; e = layerTar.getNextTarEntry()) {
-            apply(root, e, layerTar);
+            apply(root, e, layerTar, owners, written);
           }
         }
       }
     }
   }
 
-  private static void apply(Path root, TarArchiveEntry e, InputStream content) throws IOException {
+  private static void apply(Path root, TarArchiveEntry e, InputStream content, boolean owners, Set<Path> written)
+      throws IOException {
     Path target = inside(root, e.getName());
     String name = target.getFileName() == null ? "" : target.getFileName().toString();
     if (name.equals(OPAQUE)) {
       try (Stream<Path> children = Files.list(target.getParent())) {
-        for (Path child : children.toList()) {
+        for (Path child : children.filter(c -> !written.contains(c)).toList()) {
           deleteTree(child);
         }
       }
       return;
     }
+    written.add(target);
     if (name.startsWith(WHITEOUT)) {
       deleteTree(target.resolveSibling(name.substring(WHITEOUT.length())));
       return;
@@ -136,8 +140,10 @@ public final class ImageTarball {
       }
     }
     Files.setPosixFilePermissions(target, permissions(e.getMode()));
-    Files.setAttribute(target, "unix:uid", (int) e.getLongUserId(), LinkOption.NOFOLLOW_LINKS);
-    Files.setAttribute(target, "unix:gid", (int) e.getLongGroupId(), LinkOption.NOFOLLOW_LINKS);
+    if (owners) {
+      Files.setAttribute(target, "unix:uid", (int) e.getLongUserId(), LinkOption.NOFOLLOW_LINKS);
+      Files.setAttribute(target, "unix:gid", (int) e.getLongGroupId(), LinkOption.NOFOLLOW_LINKS);
+    }
     if ((e.getMode() & 07000) != 0) { // setuid, setgid, sticky (/tmp): beyond what PosixFilePermission says
       chmod(target, e.getMode());
     }
