@@ -12,16 +12,20 @@ import io.ckpt.forensics.lab.Lab;
 import io.ckpt.forensics.lab.LabAvailability;
 import io.ckpt.forensics.lab.LabOptions;
 import io.ckpt.forensics.operator.OperatorMain;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -53,6 +57,19 @@ class OperatorImageIT {
     Path rootfs = CLUSTER.lab().runDir().resolve("image-rootfs");
     image.unpack(rootfs, ImageRoot.unavailableReason().isEmpty());
     container = new ImageRoot(image, rootfs);
+  }
+
+  /** The unpacked image is 130 MiB; the lab's run directory keeps the logs only. */
+  @AfterAll
+  static void removeFilesystem() throws IOException {
+    if (container == null) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(container.root())) { // links are removed, never followed
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(path);
+      }
+    }
   }
 
   @Test
