@@ -16,6 +16,9 @@ final class CollectOptions {
 
   enum StoreKind { file, s3 }
 
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "print these options and exit")
+  boolean help;
+
   @Option(names = "--archive", required = true, paramLabel = "PATH", description = "the archive, as mounted")
   Path archive;
 

@@ -44,7 +44,12 @@ public final class CollectorMain {
     CollectOptions options = new CollectOptions();
     Outcome outcome;
     try {
-      new CommandLine(options).setCaseInsensitiveEnumValuesAllowed(true).parseArgs(args);
+      CommandLine commandLine = new CommandLine(options).setCaseInsensitiveEnumValuesAllowed(true);
+      commandLine.parseArgs(args);
+      if (commandLine.isUsageHelpRequested()) { // a person at a terminal: no termination log, nothing stored
+        commandLine.usage(System.out);
+        return STORED;
+      }
       outcome = collect(options, environment, clock);
     } catch (CommandLine.ParameterException e) {
       options.terminationLog = terminationLogOf(args);

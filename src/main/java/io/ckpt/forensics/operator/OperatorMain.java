@@ -38,9 +38,19 @@ public final class OperatorMain {
   private OperatorMain() {
   }
 
+  /**
+   * The image's entrypoint, so one image serves all three modes: no arguments, the operator;
+   * {@code collect ...}, an evidence collector pod (issue 12 §1); {@code fcp ...}, the archive
+   * inspector ({@code kubectl run ... -- fcp inspect ...}: a distroless image has no shell to start
+   * another main class from).
+   */
   public static void main(String[] args) throws Exception {
-    if (args.length > 0 && args[0].equals("collect")) { // the collector pod's mode (issue 12 §1)
+    if (args.length > 0 && args[0].equals("collect")) {
       System.exit(io.ckpt.forensics.collector.CollectorMain.run(java.util.Arrays.copyOfRange(args, 1, args.length)));
+      return;
+    }
+    if (args.length > 0 && args[0].equals("fcp")) {
+      io.ckpt.forensics.cli.FcpMain.main(java.util.Arrays.copyOfRange(args, 1, args.length));
       return;
     }
     OperatorConfig config;

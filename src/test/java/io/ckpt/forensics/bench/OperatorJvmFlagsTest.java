@@ -3,17 +3,13 @@ package io.ckpt.forensics.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.ckpt.forensics.image.ImageJvmFlags;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
-import javax.xml.parsers.DocumentBuilderFactory;
-import javax.xml.xpath.XPathConstants;
-import javax.xml.xpath.XPathFactory;
 import org.junit.jupiter.api.Test;
-import org.w3c.dom.Document;
-import org.w3c.dom.NodeList;
 
 /**
  * The operator's JVM flags live in four places: the image (pom.xml, Jib jvmFlags), the chart (the
@@ -44,14 +40,7 @@ class OperatorJvmFlagsTest {
   }
 
   private static List<String> imageFlags() throws Exception {
-    Document pom = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(ROOT.resolve("pom.xml").toFile());
-    NodeList flags = (NodeList) XPathFactory.newInstance().newXPath().evaluate(
-        "//profile[id='image']//plugin[artifactId='jib-maven-plugin']//jvmFlags/jvmFlag", pom, XPathConstants.NODESET);
-    List<String> result = new ArrayList<>();
-    for (int i = 0; i < flags.getLength(); i++) {
-      result.add(flags.item(i).getTextContent().strip());
-    }
-    return result;
+    return ImageJvmFlags.fromPom(ROOT);
   }
 
   private static String chartMemoryLimit() throws Exception {

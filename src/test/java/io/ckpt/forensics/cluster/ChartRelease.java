@@ -6,6 +6,7 @@ import io.ckpt.forensics.api.ForensicCheckpointSpec;
 import io.ckpt.forensics.lab.Lab;
 import io.ckpt.forensics.operator.OperatorConfig;
 import io.ckpt.forensics.operator.OperatorMain;
+import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
@@ -135,16 +136,25 @@ public final class ChartRelease {
    * started here takes what it needs from this.
    */
   public Map<String, String> operatorEnvironment() {
-    Deployment deployment = lab.adminClient().apps().deployments().inNamespace(NAMESPACE)
-        .withLabel("app.kubernetes.io/instance", RELEASE).list().getItems().stream().findFirst()
-        .orElseThrow(() -> new IllegalStateException("the release " + RELEASE + " installed no Deployment in " + NAMESPACE));
     Map<String, String> env = new LinkedHashMap<>();
-    for (EnvVar var : deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv()) {
+    for (EnvVar var : operatorContainer().getEnv()) {
       if (var.getValue() != null) {
         env.put(var.getName(), var.getValue());
       }
     }
     return env;
+  }
+
+  /** The image the chart's Deployment runs, as installed. */
+  public String operatorImage() {
+    return operatorContainer().getImage();
+  }
+
+  private Container operatorContainer() {
+    Deployment deployment = lab.adminClient().apps().deployments().inNamespace(NAMESPACE)
+        .withLabel("app.kubernetes.io/instance", RELEASE).list().getItems().stream().findFirst()
+        .orElseThrow(() -> new IllegalStateException("the release " + RELEASE + " installed no Deployment in " + NAMESPACE));
+    return deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
   }
 
   /** The operator settings tests use unless they need others: health on a free port. */

@@ -36,13 +36,18 @@ public final class OperatorProcess implements AutoCloseable {
     command.add("-cp");
     command.add(classpath());
     command.add(OperatorMain.class.getName());
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().put("KUBECONFIG", kubeconfig.toString());
     builder.environment().put("FCP_HEALTH_PORT", "0");
     builder.environment().putAll(env);
+    return start(builder, log);
+  }
+
+  /** An operator started otherwise (from the image's filesystem: OperatorImageIT), its output appended to log. */
+  public static OperatorProcess start(ProcessBuilder builder, Path log) {
     try {
-      return new OperatorProcess(builder.start(), log);
+      return new OperatorProcess(builder.redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start(), log);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -113,6 +113,28 @@ class CollectorMainTest {
   }
 
   @Test
+  void helpPrintsTheOptionsAndTouchesNothing() throws IOException {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream stdout = System.out;
+    int code;
+    System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      code = CollectorMain.run(new String[] {"--help", "--termination-log", terminationLog.toString()}, Map.of(),
+          Clock.fixed(NOW, ZoneOffset.UTC));
+    } finally {
+      System.setOut(stdout);
+    }
+
+    assertThat(code).isZero();
+    assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8)).startsWith("Usage: collect")
+        .contains("--archive").contains("--store");
+    assertThat(terminationLog).doesNotExist();
+    try (var stored = Files.list(storeRoot)) {
+      assertThat(stored).isEmpty();
+    }
+  }
+
+  @Test
   void withoutFactsTheRecordSaysUnknownNeverAGuess() throws IOException {
     assertThat(CollectorMain.run(args(), Map.of(), Clock.fixed(NOW, ZoneOffset.UTC))).isZero();
 
