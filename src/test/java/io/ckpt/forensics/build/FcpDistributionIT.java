@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
+import java.util.spi.ToolProvider;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -118,6 +119,29 @@ class FcpDistributionIT {
         || n.startsWith("io/ckpt/forensics/kubelet/") || n.startsWith("io/ckpt/forensics/api/")
         || n.startsWith("io/ckpt/forensics/evidence/store/"));
     assertThat(names).as("signatures of the merged jars").noneMatch(n -> n.matches("META-INF/[^/]+\\.(SF|RSA|DSA|EC)"));
+  }
+
+  /**
+   * Every class the jar's classes name is in the jar or the JDK: a package of ours that fcp uses but
+   * the shade filter leaves out would fail only when a command reaches it. The one exception is
+   * aircompressor's adapters for Hadoop, which fcp never loads.
+   */
+  @Test
+  void everyClassTheJarNeedsIsInIt() {
+    ToolProvider jdeps = ToolProvider.findFirst("jdeps").orElse(null);
+    if (jdeps == null) {
+      System.out.println("FcpDistributionIT: skipped the jdeps check: this Java runtime has no jdeps");
+      Assumptions.abort("this Java runtime has no jdeps");
+    }
+    StringWriter out = new StringWriter();
+    int code = jdeps.run(new PrintWriter(out), new PrintWriter(out), "--multi-release", "17", "--missing-deps",
+        JAR.toString());
+
+    assertThat(code).as(out.toString()).isZero();
+    List<String> missing = out.toString().lines().filter(l -> l.contains("not found") && l.contains("->"))
+        .filter(l -> !l.strip().startsWith(JAR.getFileName().toString())).toList();
+    assertThat(missing).as("classes named by the jar's classes but not in it")
+        .allMatch(l -> l.matches("\\s*io\\.airlift\\.compress\\.\\S+\\s+->\\s+org\\.apache\\.hadoop\\..*"));
   }
 
   // --- the distribution --------------------------------------------------------------------------
