@@ -154,18 +154,28 @@ class FcpDistributionIT {
     Path launcher = home.resolve("bin/fcp");
     assertThat(Files.isExecutable(launcher)).as("bin/fcp is executable").isTrue();
 
-    Result first = run(List.of(launcher.toString(), "--version"), dir, env);
-    Result second = run(List.of(launcher.toString(), "--version"), dir, env);
+    Path archive = Files.copy(FixtureArchives.write(Flavour.CRIO_OPERATOR), dir.resolve("checkpoint.tar"));
+    List<String> summary = List.of(launcher.toString(), "summary", archive.toString());
+    Path cache = user.resolve(".cache/fcp");
+
+    Result version = run(List.of(launcher.toString(), "--version"), dir, env);
+    assertThat(version.exit).as(version.err).isZero();
+    assertThat(version.out).isEqualTo("fcp " + VERSION + "\n");
+    assertThat(jsaFiles(cache)).as("--version dumps no archive (too few classes)").isEmpty();
+
+    Result first = run(summary, dir, env);
+    assertThat(jsaFiles(cache)).as("the first command dumped its classes").singleElement()
+        .satisfies(n -> assertThat(n).matches("fcp-\\d+\\.jsa"));
+    // the second run maps that archive: with -Xshare:on the JVM stops instead of going on without it
+    Map<String, String> sharingRequired = new java.util.HashMap<>(env);
+    sharingRequired.put("JAVA_OPTS", "-Xshare:on");
+    Result second = run(summary, dir, sharingRequired);
 
     assertThat(List.of(first, second)).allSatisfy(r -> {
       assertThat(r.exit).as(r.err).isZero();
-      assertThat(r.out).isEqualTo("fcp " + VERSION + "\n");
+      assertThat(r.out).isEqualTo(inProcess("summary", archive.toString()));
       assertThat(r.err).isEmpty();
     });
-    try (Stream<Path> archives = Files.list(user.resolve(".cache/fcp"))) {
-      assertThat(archives.map(p -> p.getFileName().toString()).toList()).as("the first run dumped its classes")
-          .singleElement().satisfies(n -> assertThat(n).matches("fcp-\\d+\\.jsa"));
-    }
 
     // no writable home: the same output, silently without sharing; and through a symlink, as installed
     Path bin = Files.createDirectories(dir.resolve("bin"));
@@ -222,6 +232,15 @@ class FcpDistributionIT {
   }
 
   // --- helpers -----------------------------------------------------------------------------------
+
+  private static List<String> jsaFiles(Path cache) throws IOException {
+    if (!Files.isDirectory(cache)) {
+      return List.of();
+    }
+    try (Stream<Path> files = Files.list(cache)) {
+      return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".jsa")).toList();
+    }
+  }
 
   private static List<CommandSpec> commands(CommandSpec spec) {
     List<CommandSpec> all = new ArrayList<>(List.of(spec));
