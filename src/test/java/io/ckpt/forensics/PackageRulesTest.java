@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -58,14 +59,14 @@ class PackageRulesTest {
   /**
    * What runs on a laptop without a cluster: fcp, the analysis a collector reuses, and evidence
    * itself (hashing, encryption, custody records and their verification, which fcp verify loads;
-   * the package alone, not its stores). A library that these use must be on operator/fcp's
-   * classpath too: add it to {@link #FCP_LIBRARIES} and to the script's selection.
+   * the package alone, not its stores). A library that these use must be in the fcp jar too: add it
+   * to {@link #FCP_LIBRARIES} and to the fcp-jar shade execution's artifactSet in pom.xml.
    */
   private static final String[] OFFLINE = {ARCHIVE, "io.ckpt.forensics.analysis..", "io.ckpt.forensics.cli..",
       "io.ckpt.forensics.evidence"};
   /**
-   * The libraries the offline packages may use, by package, with the jar operator/fcp puts on its
-   * classpath for each (start-up time: fcp does not load the operator's Kubernetes client).
+   * The libraries the offline packages may use, by package, with the artifact the fcp jar takes
+   * each from (the jar holds nothing else: no Kubernetes client, which would also slow start-up).
    */
   private static final Map<String, String> FCP_LIBRARIES = Map.of("picocli..", "picocli",
       "com.fasterxml.jackson.core..", "jackson-core", "com.fasterxml.jackson.databind..", "jackson-databind",
@@ -130,8 +131,8 @@ class PackageRulesTest {
   }
 
   /**
-   * operator/fcp puts only the jars of {@link #FCP_LIBRARIES} on its classpath: a class from any
-   * other library would fail there with NoClassDefFoundError, though the operator's classpath has it.
+   * The fcp jar holds only the artifacts of {@link #FCP_LIBRARIES}: a class from any other library
+   * would fail there with NoClassDefFoundError, though the operator's classpath has it.
    */
   @Test
   void offlinePackagesUseOnlyTheLibrariesFcpPutsOnItsClasspath() {
@@ -141,15 +142,15 @@ class PackageRulesTest {
         .check(main);
   }
 
-  /** The other half of the rule above: the script really selects those jars. */
+  /** The other half of the rule above: the fcp jar really takes those artifacts (FcpDistributionIT opens it). */
   @Test
-  void fcpScriptPutsTheAllowedLibrariesOnItsClasspath() throws IOException {
-    String script = Files.readString(Path.of(System.getProperty("project.root", ".")).resolve("operator/fcp"));
-    String selection = script.lines().filter(l -> l.contains("grep -E") && l.contains(".jar")).findFirst()
-        .orElseThrow(() -> new AssertionError("operator/fcp no longer selects jars with grep -E"));
-    for (String jar : FCP_LIBRARIES.values()) {
-      assertThat(selection).as("operator/fcp's jar selection").matches("(?s).*[(|]"
-          + Pattern.quote(jar) + "[|)].*");
+  void fcpJarTakesTheAllowedLibraries() throws IOException {
+    String pom = Files.readString(Path.of(System.getProperty("project.root", ".")).resolve("pom.xml"));
+    Matcher execution = Pattern.compile("(?s)<id>fcp-jar</id>.*?<artifactSet>(.*?)</artifactSet>").matcher(pom);
+    assertThat(execution.find()).as("pom.xml has the fcp-jar shade execution with an artifactSet").isTrue();
+    for (String artifact : FCP_LIBRARIES.values()) {
+      assertThat(execution.group(1)).as("the fcp jar's artifactSet").containsPattern(
+          "<include>[^<:]+:" + Pattern.quote(artifact) + "</include>");
     }
   }
 

@@ -24,7 +24,13 @@ public final class FcpMain {
   }
 
   public static void main(String[] args) {
-    System.exit(run(args, new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true)));
+    // UTF-8 whatever the locale (as checkpointctl writes): Java 17 would print the tree's box-drawing
+    // characters and "µs" as '?' under LANG=C or with no locale set at all
+    System.exit(run(args, utf8(System.out), utf8(System.err)));
+  }
+
+  private static java.io.PrintWriter utf8(java.io.PrintStream stream) {
+    return new java.io.PrintWriter(new java.io.OutputStreamWriter(stream, java.nio.charset.StandardCharsets.UTF_8), true);
   }
 
   /** Runs one command line, writing to the given streams; returns the exit code. */

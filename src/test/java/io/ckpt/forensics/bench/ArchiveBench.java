@@ -1,6 +1,7 @@
 package io.ckpt.forensics.bench;
 
 import com.google.protobuf.MessageLite;
+import io.ckpt.forensics.PomVersion;
 import io.ckpt.forensics.archive.CriuImageDecoder;
 import io.ckpt.forensics.archive.CriuMagic;
 import io.ckpt.forensics.archive.FixtureArchives;
@@ -25,6 +26,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -34,9 +36,12 @@ import java.util.regex.Pattern;
 
 /**
  * The archive benchmark (a command, not a test; {@code operator/bench-archive} runs it): fcp versus
- * checkpointctl, {@code inspect --all} and {@code memparse --search}, on the fixture archive and on
- * a generated archive with 1 GiB of pages, each command run several times as a separate process,
- * reporting median wall time and peak RSS. Writes a Markdown table to
+ * checkpointctl, start-up ({@code --help}), {@code inspect --all} and {@code memparse --search}, on
+ * the fixture archive and on a generated archive with 1 GiB of pages, each command run several times
+ * as a separate process, reporting median wall time and peak RSS. fcp runs three ways: the
+ * distribution's launcher (bin/fcp of target/fcp-VERSION.tar.gz, unpacked under target/bench/),
+ * {@code operator/fcp} (the same launcher on target/fcp-VERSION.jar, after its staleness check), and a
+ * plain {@code java -jar} without the launcher's JVM options. Writes a Markdown table to
  * {@code target/bench/archive-results.md} and prints it.
  *
  * <p>System properties: {@code project.root} (default "."), {@code bench.runs} (5),
@@ -258,7 +263,12 @@ public final class ArchiveBench {
   record Scenario(String name, Archive archive, List<String> fcpArgs, List<String> ctlArgs) {
   }
 
-  record Result(Scenario scenario, List<Sample> fcp, List<Sample> ctl, double inProcessMs, String agreement) {
+  /** One way of running a tool: the command before the scenario's arguments, and its environment. */
+  record Tool(String name, List<String> command, Map<String, String> env) {
+  }
+
+  /** Each tool's measured samples, in the order of {@link #tools}; checkpointctl's are the last. */
+  record Result(Scenario scenario, Map<String, List<Sample>> samples, double inProcessMs, String agreement) {
   }
 
   private String loadAtStart = "";
@@ -287,33 +297,33 @@ public final class ArchiveBench {
       List<String> search = List.of("memparse", "--pid", Integer.toString(PID), "--search", a.needle(), f);
       scenarios.add(new Scenario("memparse --search, " + a.label(), a, search, search));
     }
-    Path fcp = root.resolve("operator/fcp");
-    Map<String, String> fcpEnv = Map.of("FCP_BUILD_DIR", root.resolve("target").toString());
-    Map<String, String> ctlEnv = Map.of("TMPDIR", ctlTmp.toString());
+    // last: the launchers' class-data archives hold the classes of the run that dumped them, the
+    // first one (a warm-up), and a user's first command is rather an inspect than --help
+    scenarios.add(new Scenario("start-up (--help)", null, List.of("--help"), List.of("--help")));
+    List<Tool> tools = tools(ctlTmp);
     List<Result> results = new ArrayList<>();
     for (Scenario s : scenarios) {
       System.err.printf("archive bench: %s (1 warm-up + %d runs each, interleaved)%n", s.name(), runs);
-      List<Sample> fcpSamples = new ArrayList<>();
-      List<Sample> ctlSamples = new ArrayList<>();
+      Map<String, List<Sample>> samples = new LinkedHashMap<>();
       String slug = s.name().replaceAll("[^a-z0-9]+", "-");
       for (int i = 0; i <= runs; i++) {
-        List<String> fc = new ArrayList<>(List.of(fcp.toString()));
-        fc.addAll(s.fcpArgs());
-        Sample a = runProcess(fc, benchDir.resolve("out/" + slug + "-fcp-" + i + ".txt"), fcpEnv);
-        List<String> cc = new ArrayList<>(List.of(checkpointctl.toString()));
-        cc.addAll(s.ctlArgs());
-        Sample b = runProcess(cc, benchDir.resolve("out/" + slug + "-checkpointctl-" + i + ".txt"), ctlEnv);
-        if (a.exit() != 0 || b.exit() != 0) {
-          throw new IllegalStateException(s.name() + ": exit codes fcp " + a.exit() + ", checkpointctl " + b.exit()
-              + " (see " + benchDir.resolve("out") + ")");
-        }
-        if (i > 0) { // run 0 warms the page cache for both
-          fcpSamples.add(a);
-          ctlSamples.add(b);
+        for (Tool tool : tools) {
+          List<String> command = new ArrayList<>(tool.command());
+          command.addAll(tool == tools.get(tools.size() - 1) ? s.ctlArgs() : s.fcpArgs());
+          String toolSlug = tool.name().replaceAll("[^a-z0-9]+", "-");
+          Sample a = runProcess(command, benchDir.resolve("out/" + slug + "-" + toolSlug + "-" + i + ".txt"), tool.env());
+          if (a.exit() != 0) {
+            throw new IllegalStateException(s.name() + ": " + tool.name() + " exited with " + a.exit() + " (see "
+                + benchDir.resolve("out") + ")");
+          }
+          if (i > 0) { // run 0 warms the page cache, and dumps the launchers' class-data archives
+            samples.computeIfAbsent(tool.name(), k -> new ArrayList<>()).add(a);
+          }
         }
       }
-      double warm = inProcess ? inProcessMedian(s.fcpArgs()) : -1;
-      results.add(new Result(s, fcpSamples, ctlSamples, warm, agreement(s, fcpSamples.get(0), ctlSamples.get(0))));
+      double warm = inProcess && s.archive() != null ? inProcessMedian(s.fcpArgs()) : -1;
+      results.add(new Result(s, samples, warm, agreement(s, samples.get(tools.get(0).name()).get(0),
+          samples.get(CHECKPOINTCTL).get(0))));
     }
     String reads = bytesRead(large);
     String table = table(results, fixture, large, reads);
@@ -321,6 +331,42 @@ public final class ArchiveBench {
     Files.writeString(md, table);
     System.out.print(table);
     System.err.println("archive bench: written to " + md);
+  }
+
+  static final String CHECKPOINTCTL = "checkpointctl";
+
+  /**
+   * fcp's three ways and checkpointctl (last). The launchers keep their class-data archives under
+   * target/bench/cds, so each one's warm-up run dumps its own.
+   */
+  private List<Tool> tools(Path ctlTmp) throws Exception {
+    String version = PomVersion.read();
+    Path tarball = root.resolve("target/fcp-" + version + ".tar.gz");
+    Path jar = root.resolve("target/fcp-" + version + ".jar");
+    if (!Files.isRegularFile(tarball) || !Files.isRegularFile(jar)) {
+      throw new IllegalStateException("no " + tarball + " or " + jar + ": run ./mvnw package first");
+    }
+    Path dist = benchDir.resolve("dist");
+    if (Files.isDirectory(dist)) {
+      try (var old = Files.walk(dist)) {
+        old.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+    Files.createDirectories(dist);
+    Sample untar = runProcess(List.of("tar", "-xzf", tarball.toString(), "-C", dist.toString()),
+        benchDir.resolve("out/untar.txt"), Map.of());
+    if (untar.exit() != 0) {
+      throw new IllegalStateException("cannot unpack " + tarball);
+    }
+    Map<String, String> cds = Map.of("XDG_CACHE_HOME", benchDir.resolve("cds").toString());
+    Map<String, String> checkout = new java.util.HashMap<>(cds);
+    checkout.put("FCP_BUILD_DIR", root.resolve("target").toString());
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    return List.of(
+        new Tool("fcp (bin/fcp)", List.of(dist.resolve("fcp-" + version + "/bin/fcp").toString()), cds),
+        new Tool("operator/fcp", List.of(root.resolve("operator/fcp").toString()), checkout),
+        new Tool("java -jar", List.of(java, "-jar", jar.toString()), Map.of()),
+        new Tool(CHECKPOINTCTL, List.of(checkpointctl.toString()), Map.of("TMPDIR", ctlTmp.toString())));
   }
 
   /** fcp inside this JVM: 3 warm-up calls, then the median of the configured number of runs. */
@@ -373,6 +419,9 @@ public final class ArchiveBench {
       "[TTY 0]", "[TTY 1]", "[TTY 2]", "[cwd]", "[root]");
 
   private String agreement(Scenario s, Sample fcp, Sample ctl) throws IOException {
+    if (s.archive() == null) {
+      return "not compared (help texts)";
+    }
     String ours = Files.readString(fcp.stdout());
     String theirs = Files.readString(ctl.stdout());
     if (s.fcpArgs().get(0).equals("inspect")) {
@@ -428,23 +477,34 @@ public final class ArchiveBench {
     sb.append(String.format(Locale.ROOT, "Archives: fixture %s (%s), large %s (%s, pages-1.img %s).%n",
         root.relativize(fixture.file()), mib(Files.size(fixture.file())), root.relativize(large.file()),
         mib(Files.size(large.file())), mib(pagesBytes)));
-    sb.append("fcp runs as `operator/fcp` (one JVM per command: ").append(fcpJvmOptions())
+    sb.append("fcp runs as the distribution's `bin/fcp` (one JVM per command: ").append(fcpJvmOptions())
+        .append("; `operator/fcp` is the same launcher on target/fcp-VERSION.jar after its staleness check;"
+            + " `java -jar` has no JVM options")
         .append("); peak RSS from ").append(timeBinary ? "`/usr/bin/time -v`" : "polling VmHWM")
         .append("; checkpointctl's TMPDIR is target/bench/tmp. Load average (1/5/15 min) at the start ")
         .append(loadAtStart).append(", at the end ").append(load())
         .append(": the CPUs are shared with other builds, so expect noise between runs.\n\n");
-    sb.append("| scenario | fcp median ms | checkpointctl median ms | speed ratio (ctl/fcp) | fcp peak RSS MiB"
-        + " | checkpointctl peak RSS MiB | RSS ratio (fcp/ctl) | fcp in-process warmed ms |\n");
-    sb.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    sb.append("| scenario | run as | median ms | peak RSS MiB | speed ratio (ctl/fcp) | RSS ratio (fcp/ctl) |\n");
+    sb.append("|---|---|---:|---:|---:|---:|\n");
     for (Result r : results) {
-      double f = median(r.fcp().stream().mapToDouble(Sample::wallMs).toArray());
-      double c = median(r.ctl().stream().mapToDouble(Sample::wallMs).toArray());
-      double fr = median(r.fcp().stream().mapToDouble(x -> x.peakRssKiB() / 1024.0).toArray());
-      double cr = median(r.ctl().stream().mapToDouble(x -> x.peakRssKiB() / 1024.0).toArray());
-      sb.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.2fx | %.1f | %.1f | %.2f | %s |%n",
-          r.scenario().name(), f, c, c / f, fr, cr, fr / cr, r.inProcessMs() < 0 ? "-"
-              : String.format(Locale.ROOT, "%.0f", r.inProcessMs())));
+      double c = median(r.samples().get(CHECKPOINTCTL).stream().mapToDouble(Sample::wallMs).toArray());
+      double cr = median(r.samples().get(CHECKPOINTCTL).stream().mapToDouble(x -> x.peakRssKiB() / 1024.0).toArray());
+      for (Map.Entry<String, List<Sample>> tool : r.samples().entrySet()) {
+        double f = median(tool.getValue().stream().mapToDouble(Sample::wallMs).toArray());
+        double fr = median(tool.getValue().stream().mapToDouble(x -> x.peakRssKiB() / 1024.0).toArray());
+        boolean ctl = tool.getKey().equals(CHECKPOINTCTL);
+        sb.append(String.format(Locale.ROOT, "| %s | %s | %.0f | %.1f | %s | %s |%n", r.scenario().name(), tool.getKey(),
+            f, fr, ctl ? "" : String.format(Locale.ROOT, "%.2fx", c / f),
+            ctl ? "" : String.format(Locale.ROOT, "%.2f", fr / cr)));
+      }
     }
+    sb.append("\nfcp warmed inside one JVM (median ms; what start-up costs is the difference):");
+    for (Result r : results) {
+      if (r.inProcessMs() >= 0) {
+        sb.append(String.format(Locale.ROOT, " %s %.0f;", r.scenario().name(), r.inProcessMs()));
+      }
+    }
+    sb.append("\n");
     sb.append("\nOutputs (first measured run of each):\n");
     for (Result r : results) {
       sb.append("- ").append(r.scenario().name()).append(": ").append(r.agreement()).append(".\n");
@@ -452,8 +512,11 @@ public final class ArchiveBench {
     sb.append("\nBytes read and written:\n");
     sb.append(reads);
     for (Result r : results) {
-      long fo = (long) median(r.fcp().stream().mapToDouble(Sample::fsOutputBytes).toArray());
-      long co = (long) median(r.ctl().stream().mapToDouble(Sample::fsOutputBytes).toArray());
+      if (r.scenario().archive() == null) {
+        continue;
+      }
+      long fo = (long) median(r.samples().values().iterator().next().stream().mapToDouble(Sample::fsOutputBytes).toArray());
+      long co = (long) median(r.samples().get(CHECKPOINTCTL).stream().mapToDouble(Sample::fsOutputBytes).toArray());
       if (fo >= 0 && co >= 0) {
         sb.append(String.format(Locale.ROOT, "- %s: file-system writes (time -v, median) fcp %s, checkpointctl %s.%n",
             r.scenario().name(), mib(fo), mib(co)));
@@ -461,16 +524,18 @@ public final class ArchiveBench {
     }
     sb.append("\nTargets (issue 6): speed ratio >= 2x, RSS ratio <= 0.5, inspect of the large archive reads it at"
         + " most once.\n");
-    sb.append("Raw outputs: target/bench/out/. Spread of the measured runs (min-max ms), fcp | checkpointctl:\n");
+    sb.append("Raw outputs: target/bench/out/. Spread of the measured runs (min-max ms):\n");
     for (Result r : results) {
-      sb.append(String.format(Locale.ROOT, "- %s: %s | %s%n", r.scenario().name(), spread(r.fcp()), spread(r.ctl())));
+      sb.append("- ").append(r.scenario().name()).append(":");
+      r.samples().forEach((tool, samples) -> sb.append(" ").append(tool).append(" ").append(spread(samples)).append(";"));
+      sb.append("\n");
     }
     return sb.toString();
   }
 
-  /** The JVM options operator/fcp passes (its {@code jvm_opts=} line), for the report. */
+  /** The JVM options the launcher passes (its {@code jvm_opts=} line), for the report. */
   private String fcpJvmOptions() throws IOException {
-    for (String l : Files.readAllLines(root.resolve("operator/fcp"))) {
+    for (String l : Files.readAllLines(root.resolve("src/dist/bin/fcp"))) {
       if (l.startsWith("jvm_opts=")) {
         return "`" + l.substring("jvm_opts=".length()).replace("\"", "") + "`";
       }
