@@ -144,6 +144,28 @@ final class TarScanner {
     return data;
   }
 
+  /**
+   * Reads {@code data.length} bytes of the current member {@code m} from {@code offset} within it,
+   * skipping forward to it (a stream cannot go back: {@code offset} is at or after what was read).
+   */
+  void readCurrentAt(TarMember m, long offset, byte[] data) throws IOException {
+    long target = m.dataOffset() + offset;
+    while (in.count() < target) {
+      long s = in.skip(target - in.count());
+      if (s <= 0 && in.read() < 0) {
+        throw new ArchiveFormatException(m.name(), in.count() - m.dataOffset(), "truncated member: archive ends"
+            + " inside it");
+      }
+    }
+    if (in.count() != target) {
+      throw new IllegalStateException("read of " + m.name() + " at " + offset + " behind the stream");
+    }
+    int got = readUpTo(data, data.length);
+    if (got < data.length) {
+      throw new ArchiveFormatException(m.name(), offset + got, "truncated member: archive ends inside it");
+    }
+  }
+
   private byte[] readData(long size, int max, String what, long headerOffset) throws IOException {
     if (size > max) {
       throw new ArchiveFormatException("", headerOffset, what + " of " + size + " bytes exceeds " + max);

@@ -1,7 +1,6 @@
 package io.ckpt.forensics.cli;
 
 import io.ckpt.forensics.analysis.CheckpointReport;
-import io.ckpt.forensics.archive.CheckpointTar;
 import io.ckpt.forensics.archive.OpenFile;
 import io.ckpt.forensics.archive.OpenSocket;
 import java.io.PrintWriter;
@@ -10,6 +9,7 @@ import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -25,16 +25,21 @@ final class DiffCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "A", description = "the earlier checkpoint")
   Path a;
 
-  @Parameters(index = "1", paramLabel = "B", description = "the later checkpoint")
+  @Parameters(index = "1", paramLabel = "B", description = "the later checkpoint (either may be -, standard input)")
   Path b;
+
+  @Mixin
+  DecryptionKeys decryptionKeys;
 
   @Override
   public Integer call() throws Exception {
     CheckpointReport ra;
     CheckpointReport rb;
-    try (CheckpointTar ta = CheckpointTar.open(a); CheckpointTar tb = CheckpointTar.open(b)) {
-      ra = CheckpointReport.read(ta);
-      rb = CheckpointReport.read(tb);
+    ArchiveInput.atMostOneStdin(java.util.List.of(a, b));
+    try (ArchiveInput ta = ArchiveInput.open(a, decryptionKeys, FcpMain.stdin(spec), false);
+        ArchiveInput tb = ArchiveInput.open(b, decryptionKeys, FcpMain.stdin(spec), false)) {
+      ra = CheckpointReport.read(ta.tar());
+      rb = CheckpointReport.read(tb.tar());
     }
     PrintWriter out = spec.commandLine().getOut();
     int changes = 0;
@@ -45,7 +50,7 @@ final class DiffCommand implements Callable<Integer> {
       out.println("No differences in processes, open files or sockets.");
     }
     out.flush();
-    return 0;
+    return changes == 0 ? ExitCode.OK : ExitCode.FOUND; // as diff(1): 1 when the inputs differ
   }
 
   private static Set<String> processes(CheckpointReport r) {

@@ -68,7 +68,7 @@ final class ListCommand implements Callable<Integer> {
     }
     out.flush();
     err.flush();
-    return unreadable == 0 ? 0 : 1;
+    return unreadable == 0 ? ExitCode.OK : ExitCode.BAD_ARCHIVE; // the others are listed all the same
   }
 
   private static String dash(String s) {

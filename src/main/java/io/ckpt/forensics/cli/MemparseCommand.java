@@ -24,6 +24,7 @@ import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -34,11 +35,22 @@ import picocli.CommandLine.Spec;
     description = "Memory of the checkpointed processes: sizes, hex dump (--pid), search (--search / --search-regex).")
 final class MemparseCommand implements Callable<Integer> {
 
+  /**
+   * Why --pid cannot read a stream: CRIU writes a process's pages in one image in address order, and
+   * the dump and search need them all; a one-pass read could only keep them in memory, unbounded.
+   */
+  static final String PAGES_BY_OFFSET = "memparse --pid reads a process's memory pages by offset, which a one-pass"
+      + " read of standard input or of an encrypted archive cannot keep in bounded memory: give the plain archive as a"
+      + " file (the sizes, and inspect --ps-tree-cmd/--ps-tree-env, work on a stream)";
+
   @Spec
   CommandSpec spec;
 
-  @Parameters(paramLabel = "ARCHIVE", description = "checkpoint archive")
+  @Parameters(paramLabel = "ARCHIVE", description = "checkpoint archive (OpenPGP-encrypted too; - reads standard input)")
   Path archive;
+
+  @Mixin
+  DecryptionKeys decryptionKeys;
 
   @Option(names = {"-p", "--pid"}, paramLabel = "N", description = "the process to dump or search")
   Integer pid;
@@ -63,7 +75,11 @@ final class MemparseCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    try (CheckpointTar tar = CheckpointTar.open(archive)) {
+    try (ArchiveInput in = ArchiveInput.open(archive, decryptionKeys, FcpMain.stdin(spec), false)) {
+      CheckpointTar tar = in.tar();
+      if (in.streamed() && (pid != null || search != null || searchRegex != null)) {
+        throw new UserError(PAGES_BY_OFFSET);
+      }
       CheckpointImages images = CheckpointImages.of(tar)
           .orElseThrow(() -> new UserError(archive + " holds no CRIU images (no checkpoint/pstree.img)"));
       if (search != null || searchRegex != null) {
@@ -157,7 +173,7 @@ final class MemparseCommand implements Callable<Integer> {
       UntrustedText.printf(out, "No matches for pattern \"%s\" in the memory of PID %d%n", shown, pid);
       stopped(memorySearch, out);
       out.flush();
-      return 0;
+      return ExitCode.FOUND; // as grep: 1 when nothing matched
     }
     List<String[]> rows = new ArrayList<>();
     rows.add(new String[] {"Address", "Match", "Instance"});

@@ -2,7 +2,6 @@ package io.ckpt.forensics.cli;
 
 import io.ckpt.forensics.analysis.CheckpointReport;
 import io.ckpt.forensics.analysis.CapturedOverview;
-import io.ckpt.forensics.archive.CheckpointTar;
 import io.ckpt.forensics.archive.ContainerMetadata;
 import io.ckpt.forensics.archive.OpenFile;
 import io.ckpt.forensics.archive.OpenSocket;
@@ -12,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -26,18 +26,24 @@ final class SummaryCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Parameters(paramLabel = "ARCHIVE", description = "checkpoint archive")
+  @Parameters(paramLabel = "ARCHIVE", description = "checkpoint archive (OpenPGP-encrypted too; - reads standard input)")
   Path archive;
+
+  @Mixin
+  DecryptionKeys decryptionKeys;
 
   @Override
   public Integer call() throws Exception {
     CheckpointReport r;
-    try (CheckpointTar tar = CheckpointTar.open(archive)) {
-      r = CheckpointReport.read(tar);
+    ArchiveInput.Digest digest;
+    try (ArchiveInput in = ArchiveInput.open(archive, decryptionKeys, FcpMain.stdin(spec), true)) {
+      r = CheckpointReport.read(in.tar());
+      digest = in.digest();
     }
     PrintWriter out = spec.commandLine().getOut();
     ContainerMetadata c = r.container();
     UntrustedText.printf(out, "Archive       %s (%s)%n", archive, HumanUnits.bytes(r.archiveBytes()));
+    UntrustedText.printf(out, "SHA-256       %s%n", digest.text());
     UntrustedText.printf(out, "Container     %s%s%n", c.name().isEmpty() ? "-" : c.name(),
         c.pod().isEmpty() ? "" : "  pod " + c.namespace() + "/" + c.pod());
     UntrustedText.printf(out, "Image         %s%n", c.image().isEmpty() ? "-" : c.image());

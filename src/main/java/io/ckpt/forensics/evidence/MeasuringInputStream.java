@@ -7,12 +7,12 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 
 /** Measures (SHA-256 and count) every byte read through it; no mark/reset, so no byte counts twice. */
-final class MeasuringInputStream extends FilterInputStream {
+public final class MeasuringInputStream extends FilterInputStream {
 
   private final MessageDigest digest = Sha256.newDigest();
   private long size;
 
-  MeasuringInputStream(InputStream in) {
+  public MeasuringInputStream(InputStream in) {
     super(in);
   }
 
@@ -60,7 +60,7 @@ final class MeasuringInputStream extends FilterInputStream {
   }
 
   /** Reads what is left, measuring it, and returns the measurement of everything read. */
-  Measurement drainAndMeasure() throws IOException {
+  public Measurement drainAndMeasure() throws IOException {
     byte[] buffer = new byte[64 * 1024];
     while (read(buffer, 0, buffer.length) >= 0) {
       // measured in read

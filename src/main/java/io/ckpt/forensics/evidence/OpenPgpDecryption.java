@@ -66,6 +66,28 @@ public final class OpenPgpDecryption {
     return new OpenPgpDecryption(rings, passphrase.clone(), files.toString());
   }
 
+  /** Bytes an {@link #looksEncrypted} check needs from the start of a file. */
+  public static final int HEAD_BYTES = 27;
+
+  /**
+   * Whether a file starting with these bytes is an OpenPGP encrypted message: binary (its first
+   * packet a public-key or symmetric-key encrypted session key, or a marker, in old or new packet
+   * format) or ASCII-armored. No tar, gzip or zstd stream starts like that.
+   */
+  public static boolean looksEncrypted(byte[] head, int length) {
+    if (length <= 0) {
+      return false;
+    }
+    int b = head[0] & 0xff;
+    int tag = (b & 0xc0) == 0xc0 ? b & 0x3f : (b & 0xc0) == 0x80 ? (b >> 2) & 0x0f : -1;
+    if (tag == 1 || tag == 3 || tag == 10) {
+      return true;
+    }
+    String armor = "-----BEGIN PGP MESSAGE-----";
+    return length >= armor.length()
+        && new String(head, 0, armor.length(), java.nio.charset.StandardCharsets.US_ASCII).equals(armor);
+  }
+
   /**
    * The plaintext of an OpenPGP message. Reading it to its end throws if the integrity code does
    * not match; a {@link KeyFileException} says that none of the keys can open the message.

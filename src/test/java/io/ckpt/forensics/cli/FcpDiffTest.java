@@ -35,7 +35,7 @@ class FcpDiffTest {
 
     FcpRun diff = FcpRun.of("diff", before.toString(), after.toString());
 
-    assertThat(diff.exitCode()).as(diff.err()).isZero();
+    assertThat(diff.exitCode()).as("archives that differ exit 1, as diff(1): " + diff.err()).isEqualTo(1);
     assertThat(diff.out()).doesNotContain("No differences").doesNotContain("Processes")
         .contains("Open files\n  - 2956 [cwd] /data/local/tmp\n  - 2956 [root] /\n  + 2956 [INETSK 7] INETSK.100\n")
         .contains("Sockets\n  + 2956 TCP (LISTEN) 0.0.0.0:8080 -> 0.0.0.0:0\n");
