@@ -1,6 +1,7 @@
 package io.ckpt.forensics.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ckpt.forensics.archive.ArchiveFormatException;
 import io.ckpt.forensics.archive.CheckpointTar;
 import io.ckpt.forensics.archive.ProcessTextKeep;
 import io.ckpt.forensics.archive.ReadLimits;
@@ -79,6 +80,9 @@ final class ArchiveInput implements AutoCloseable {
     if (!Files.exists(archive)) {
       throw new NoSuchFileException(archive.toString());
     }
+    if (Files.isRegularFile(archive) && Files.size(archive) == 0) {
+      throw empty(archive);
+    }
     if (!encrypted(archive)) {
       CompletableFuture<Digest> digest = hash ? sha256InBackground(archive) : null;
       return new ArchiveInput(CheckpointTar.open(archive), false, digest);
@@ -140,6 +144,9 @@ final class ArchiveInput implements AutoCloseable {
     peek.mark(OpenPgpDecryption.HEAD_BYTES);
     byte[] head = peek.readNBytes(OpenPgpDecryption.HEAD_BYTES);
     peek.reset();
+    if (head.length == 0) {
+      throw empty(name);
+    }
     boolean encrypted = OpenPgpDecryption.looksEncrypted(head, head.length);
     MeasuringInputStream plaintext = stored;
     InputStream archive = peek;
@@ -159,6 +166,12 @@ final class ArchiveInput implements AutoCloseable {
     String storedSha256 = stored.drainAndMeasure().sha256();
     Digest digest = new Digest(encrypted ? plaintext.drainAndMeasure().sha256() : storedSha256, storedSha256, encrypted);
     return new ArchiveInput(tar, true, CompletableFuture.completedFuture(digest));
+  }
+
+  /** An empty input is a tar without members to the tar readers, but to a person a mistake (nothing piped in). */
+  private static ArchiveFormatException empty(Path name) {
+    return new ArchiveFormatException("", 0, (name.equals(STDIN) ? "standard input" : name.toString())
+        + " is empty: no archive to read");
   }
 
   /** One sequential read of the file on its own daemon thread, so it overlaps the analysis. */
