@@ -41,6 +41,10 @@ final class InspectCommand implements Callable<Integer> {
   @Mixin
   DecryptionKeys decryptionKeys;
 
+  @Option(names = ArchiveInput.NO_SHA256,
+      description = "skip the SHA-256 of a plain archive file (one more sequential read; a stream is hashed anyway)")
+  boolean noSha256;
+
   @Option(names = "--stats", description = "CRIU dump statistics")
   boolean stats;
   @Option(names = "--metadata", description = "pod, namespace and annotations")
@@ -83,7 +87,7 @@ final class InspectCommand implements Callable<Integer> {
     for (Path archive : archives) {
       CheckpointReport report;
       ArchiveInput.Digest digest;
-      try (ArchiveInput in = ArchiveInput.open(archive, decryptionKeys, FcpMain.stdin(spec), true)) {
+      try (ArchiveInput in = ArchiveInput.open(archive, decryptionKeys, FcpMain.stdin(spec), !noSha256)) {
         report = CheckpointReport.read(in.tar());
         digest = in.digest();
       }

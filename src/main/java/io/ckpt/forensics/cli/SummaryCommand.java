@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -32,11 +33,15 @@ final class SummaryCommand implements Callable<Integer> {
   @Mixin
   DecryptionKeys decryptionKeys;
 
+  @Option(names = ArchiveInput.NO_SHA256,
+      description = "skip the SHA-256 of a plain archive file (one more sequential read; a stream is hashed anyway)")
+  boolean noSha256;
+
   @Override
   public Integer call() throws Exception {
     CheckpointReport r;
     ArchiveInput.Digest digest;
-    try (ArchiveInput in = ArchiveInput.open(archive, decryptionKeys, FcpMain.stdin(spec), true)) {
+    try (ArchiveInput in = ArchiveInput.open(archive, decryptionKeys, FcpMain.stdin(spec), !noSha256)) {
       r = CheckpointReport.read(in.tar());
       digest = in.digest();
     }

@@ -11,6 +11,8 @@ public final class MeasuringInputStream extends FilterInputStream {
 
   private final MessageDigest digest = Sha256.newDigest();
   private long size;
+  private static final int SKIP_BUFFER_BYTES = 64 * 1024;
+  private byte[] skipBuffer;
 
   public MeasuringInputStream(InputStream in) {
     super(in);
@@ -38,9 +40,12 @@ public final class MeasuringInputStream extends FilterInputStream {
 
   @Override
   public long skip(long n) throws IOException {
-    // skipped bytes must be measured too
-    byte[] buffer = new byte[(int) Math.min(n, 8192)];
-    int read = read(buffer, 0, buffer.length);
+    // skipped bytes must be measured too; one buffer for every skip (a reader skips a large member
+    // in many calls, and a new buffer each time is garbage the heap grows for)
+    if (skipBuffer == null) {
+      skipBuffer = new byte[SKIP_BUFFER_BYTES];
+    }
+    int read = read(skipBuffer, 0, (int) Math.max(0, Math.min(n, skipBuffer.length)));
     return Math.max(read, 0);
   }
 

@@ -131,6 +131,9 @@ class FcpInputTest {
     assertThat(doc.path("sha256").asText()).isEqualTo(sha);
     assertThat(doc.path("stored_sha256").asText()).isEqualTo(sha);
     assertThat(doc.path("encrypted").asBoolean()).isFalse();
+    assertThat(FcpRun.of("summary", "--no-sha256", plain.toString()).out())
+        .contains("SHA-256       not computed (--no-sha256)\n");
+    assertThat(FcpRun.of("inspect", "--format", "json", "--no-sha256", plain.toString()).out()).doesNotContain("sha256");
 
     // encrypted: the digest of the plaintext (the custody record's sha256), and of the stored bytes
     FcpRun summary = FcpRun.withStdin(encryptedBytes, "summary", "--decryption-key", secretKey, "-");
