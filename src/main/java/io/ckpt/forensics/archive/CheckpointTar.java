@@ -47,6 +47,8 @@ public final class CheckpointTar implements Closeable {
   /** Parts of members a streamed read kept (by offset within the member), for a {@link StreamedKeep}. */
   private final Map<String, NavigableMap<Long, byte[]>> kept;
   private StreamCursor cursor;
+  /** The member a {@link StreamedVisitor} is being shown, during its visit. */
+  private PassingMember passing;
 
   private CheckpointTar(Path file, ReadLimits limits, Compression compression, FileChannel channel,
       long fileSize, Map<String, TarMember> members, Map<String, byte[]> cached) {
@@ -115,6 +117,21 @@ public final class CheckpointTar implements Closeable {
    */
   public static CheckpointTar streamed(InputStream in, Path name, ReadLimits limits, StreamedKeep keep)
       throws IOException {
+    return streamed(in, name, limits, keep, null);
+  }
+
+  /**
+   * As {@link #streamed(InputStream, Path, ReadLimits, StreamedKeep)}, and shows each large member
+   * to {@code visitor} as it goes by: while {@link StreamedVisitor#visit} runs, the member can be read
+   * from the archive it is given, forward only (a read may start again where the previous one
+   * started, not before), holding no more than the largest read. That is how one process's pages
+   * are dumped or searched in one pass.
+   *
+   * @param keep may be null; if both are given, {@code keep} takes its parts first
+   * @param visitor may be null
+   */
+  public static CheckpointTar streamed(InputStream in, Path name, ReadLimits limits, StreamedKeep keep,
+      StreamedVisitor visitor) throws IOException {
     BufferedInputStream buffered = new BufferedInputStream(in, 64 * 1024);
     buffered.mark(4);
     byte[] head = buffered.readNBytes(4);
@@ -135,9 +152,19 @@ public final class CheckpointTar implements Closeable {
     }
     CheckpointTar tar = new CheckpointTar(name, limits, compression, null, -1, Collections.unmodifiableMap(members),
         cached);
-    index(new TarScanner(decoded, -1), members, cached, limits, keep == null ? null : (scanner, m) -> {
+    index(new TarScanner(decoded, -1), members, cached, limits, keep == null && visitor == null ? null : (scanner, m) -> {
       // a view of what was read so far; what it keeps goes into the final archive
-      tar.keep(scanner, m, keep.ranges(tar, m));
+      if (keep != null) {
+        tar.keep(scanner, m, keep.ranges(tar, m));
+      }
+      if (visitor != null) {
+        tar.passing = new PassingMember(scanner, m);
+        try {
+          visitor.visit(tar, m);
+        } finally {
+          tar.passing = null;
+        }
+      }
     });
     raw.transferTo(OutputStream.nullOutputStream()); // the end-of-archive blocks and any padding
     CheckpointTar done = new CheckpointTar(name, limits, compression, null, raw.count(),
@@ -154,6 +181,13 @@ public final class CheckpointTar implements Closeable {
      * The total is the caller's to bound.
      */
     List<MemberRange> ranges(CheckpointTar soFar, TarMember member) throws IOException;
+  }
+
+  /** What a streamed read shows each large member to, as it goes by. */
+  @FunctionalInterface
+  public interface StreamedVisitor {
+    /** {@code member} can be read forward from {@code soFar} during this call; the members before it as usual. */
+    void visit(CheckpointTar soFar, TarMember member) throws IOException;
   }
 
   /** {@code length} bytes at {@code offset} within a member. */
@@ -311,6 +345,10 @@ public final class CheckpointTar implements Closeable {
       return;
     }
     if (channel == null) {
+      if (passing != null && passing.member.equals(m)) {
+        passing.read(offset, buf, off, len);
+        return;
+      }
       if (readKept(m, offset, buf, off, len)) {
         return;
       }
@@ -396,6 +434,47 @@ public final class CheckpointTar implements Closeable {
     }
     if (channel != null) {
       channel.close();
+    }
+  }
+
+  /**
+   * The member a streamed read is passing, read forward: it holds the bytes from the start of the last
+   * read on, so the next read may overlap it (a search window's context) but never go before it.
+   */
+  private static final class PassingMember {
+    final TarScanner scanner;
+    final TarMember member;
+    private byte[] held = new byte[0];
+    private long heldStart;
+    private int heldLength;
+
+    PassingMember(TarScanner scanner, TarMember member) {
+      this.scanner = scanner;
+      this.member = member;
+    }
+
+    void read(long offset, byte[] buf, int off, int len) throws IOException {
+      if (offset < heldStart) {
+        throw new ArchiveFormatException(member.name(), offset, "read goes back before " + heldStart
+            + " in a one-pass read: read the archive from a file");
+      }
+      if (offset >= heldStart + heldLength) {
+        heldStart = offset;
+        heldLength = 0;
+      } else {
+        int drop = (int) (offset - heldStart);
+        System.arraycopy(held, drop, held, 0, heldLength - drop);
+        heldLength -= drop;
+        heldStart = offset;
+      }
+      if (len > heldLength) {
+        if (held.length < len) {
+          held = java.util.Arrays.copyOf(held, len);
+        }
+        scanner.readCurrentAt(member, heldStart + heldLength, held, heldLength, len - heldLength);
+        heldLength = len;
+      }
+      System.arraycopy(held, 0, buf, off, len);
     }
   }
 

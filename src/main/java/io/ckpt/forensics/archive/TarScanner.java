@@ -149,6 +149,11 @@ final class TarScanner {
    * skipping forward to it (a stream cannot go back: {@code offset} is at or after what was read).
    */
   void readCurrentAt(TarMember m, long offset, byte[] data) throws IOException {
+    readCurrentAt(m, offset, data, 0, data.length);
+  }
+
+  /** As {@link #readCurrentAt(TarMember, long, byte[])}, into {@code len} bytes of {@code data} from {@code off}. */
+  void readCurrentAt(TarMember m, long offset, byte[] data, int off, int len) throws IOException {
     long target = m.dataOffset() + offset;
     while (in.count() < target) {
       long s = in.skip(target - in.count());
@@ -160,9 +165,13 @@ final class TarScanner {
     if (in.count() != target) {
       throw new IllegalStateException("read of " + m.name() + " at " + offset + " behind the stream");
     }
-    int got = readUpTo(data, data.length);
-    if (got < data.length) {
-      throw new ArchiveFormatException(m.name(), offset + got, "truncated member: archive ends inside it");
+    int got = 0;
+    while (got < len) {
+      int n = in.read(data, off + got, len - got);
+      if (n < 0) {
+        throw new ArchiveFormatException(m.name(), offset + got, "truncated member: archive ends inside it");
+      }
+      got += n;
     }
   }
 

@@ -30,8 +30,8 @@ import java.util.concurrent.ExecutionException;
  * <p>Standard input and an encrypted archive are read once, as a stream: the digests are taken as
  * the bytes go by, the plaintext is never written anywhere, and only the metadata, the CRIU images
  * and the argument and environment parts of the pages are kept ({@link ProcessTextKeep}), so
- * memory is bounded as for a file. What needs pages by offset (memparse's dump and search) cannot
- * be answered from such a read: {@link #streamed()} says so.
+ * memory is bounded as for a file. What needs all of one process's pages (memparse's dump and
+ * search) reads them as they go by, through a {@link CheckpointTar.StreamedVisitor}.
  */
 final class ArchiveInput implements AutoCloseable {
 
@@ -86,8 +86,18 @@ final class ArchiveInput implements AutoCloseable {
    */
   static ArchiveInput open(Path archive, DecryptionKeys keys, InputStream stdin, boolean hash)
       throws IOException, UserError {
+    return open(archive, keys, stdin, hash, null);
+  }
+
+  /**
+   * As {@link #open(Path, DecryptionKeys, InputStream, boolean)}; a stream's large members are also
+   * shown to {@code visitor} as they go by (and then no process text is kept: the visitor reads the
+   * pages itself). A file is opened as always, without the visitor.
+   */
+  static ArchiveInput open(Path archive, DecryptionKeys keys, InputStream stdin, boolean hash,
+      CheckpointTar.StreamedVisitor visitor) throws IOException, UserError {
     if (archive.equals(STDIN)) {
-      return streamed(archive, stdin, keys);
+      return streamed(archive, stdin, keys, visitor);
     }
     if (!Files.exists(archive)) {
       throw new NoSuchFileException(archive.toString());
@@ -100,7 +110,7 @@ final class ArchiveInput implements AutoCloseable {
       return new ArchiveInput(CheckpointTar.open(archive), false, digest);
     }
     try (InputStream in = Files.newInputStream(archive)) {
-      return streamed(archive, in, keys);
+      return streamed(archive, in, keys, visitor);
     }
   }
 
@@ -149,7 +159,8 @@ final class ArchiveInput implements AutoCloseable {
     return OpenPgpDecryption.looksEncrypted(head, n);
   }
 
-  private static ArchiveInput streamed(Path name, InputStream raw, DecryptionKeys keys) throws IOException, UserError {
+  private static ArchiveInput streamed(Path name, InputStream raw, DecryptionKeys keys,
+      CheckpointTar.StreamedVisitor visitor) throws IOException, UserError {
     MeasuringInputStream stored = new MeasuringInputStream(raw);
     // the mark lives above the hashing stream, so the peeked bytes are hashed once
     BufferedInputStream peek = new BufferedInputStream(stored, BUFFER);
@@ -173,7 +184,8 @@ final class ArchiveInput implements AutoCloseable {
     }
     ReadLimits limits = ReadLimits.DEFAULT;
     // streamed reads the plaintext to its end, which checks an encrypted message's integrity code
-    CheckpointTar tar = CheckpointTar.streamed(archive, name, limits, new ProcessTextKeep(limits));
+    CheckpointTar tar = CheckpointTar.streamed(archive, name, limits, visitor == null ? new ProcessTextKeep(limits) : null,
+        visitor);
     peek.transferTo(OutputStream.nullOutputStream()); // anything after the message counts in the stored digest
     String storedSha256 = stored.drainAndMeasure().sha256();
     Digest digest = new Digest(encrypted ? plaintext.drainAndMeasure().sha256() : storedSha256, storedSha256, encrypted);

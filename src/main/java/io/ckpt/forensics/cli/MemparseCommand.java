@@ -6,6 +6,7 @@ import io.ckpt.forensics.archive.CheckpointedProcess;
 import io.ckpt.forensics.archive.MemoryRun;
 import io.ckpt.forensics.archive.MemorySearch;
 import io.ckpt.forensics.archive.ProcessMemory;
+import io.ckpt.forensics.archive.TarMember;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.channels.Channels;
@@ -20,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -34,14 +36,6 @@ import picocli.CommandLine.Spec;
 @Command(name = "memparse", mixinStandardHelpOptions = true,
     description = "Memory of the checkpointed processes: sizes, hex dump (--pid), search (--search / --search-regex).")
 final class MemparseCommand implements Callable<Integer> {
-
-  /**
-   * Why --pid cannot read a stream: CRIU writes a process's pages in one image in address order, and
-   * the dump and search need them all; a one-pass read could only keep them in memory, unbounded.
-   */
-  static final String PAGES_BY_OFFSET = "memparse --pid reads a process's memory pages by offset, which a one-pass"
-      + " read of standard input or of an encrypted archive cannot keep in bounded memory: give the plain archive as a"
-      + " file (the sizes, and inspect --ps-tree-cmd/--ps-tree-env, work on a stream)";
 
   @Spec
   CommandSpec spec;
@@ -75,20 +69,63 @@ final class MemparseCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    try (ArchiveInput in = ArchiveInput.open(archive, decryptionKeys, FcpMain.stdin(spec), false)) {
-      CheckpointTar tar = in.tar();
-      if (in.streamed() && (pid != null || search != null || searchRegex != null)) {
-        throw new UserError(PAGES_BY_OFFSET);
+    boolean searching = search != null || searchRegex != null;
+    // usage errors before anything is read: a stream cannot be read again after them
+    Pattern pattern = searching ? pattern() : null;
+    address(from, 0);
+    address(to, -1);
+    Integer[] onePass = {null};
+    // from a stream, the process's pages are dumped or searched as they go by (CRIU's images reach
+    // the tar in name order: mm-PID and pagemap-PID before pages-N); a file is read by offset below
+    CheckpointTar.StreamedVisitor visitor = pid == null ? null : (soFar, member) -> {
+      ProcessMemory mem = pagesPassing(soFar, member);
+      if (mem != null) {
+        try {
+          onePass[0] = searching ? search(mem, pattern, out) : dump(mem, out);
+        } catch (UserError e) {
+          throw new UserErrorWhileReading(e);
+        }
       }
+    };
+    try (ArchiveInput in = ArchiveInput.open(archive, decryptionKeys, FcpMain.stdin(spec), false, visitor)) {
+      if (onePass[0] != null) {
+        return onePass[0];
+      }
+      CheckpointTar tar = in.tar();
       CheckpointImages images = CheckpointImages.of(tar)
           .orElseThrow(() -> new UserError(archive + " holds no CRIU images (no checkpoint/pstree.img)"));
-      if (search != null || searchRegex != null) {
-        return search(images, out);
+      if (searching) {
+        return search(memoryOf(images), pattern, out);
       }
       if (pid != null) {
-        return dump(images, out);
+        return dump(memoryOf(images), out);
       }
       return sizes(images, out);
+    } catch (UserErrorWhileReading e) {
+      throw e.error;
+    }
+  }
+
+  /** The memory of the process asked for, if {@code member} (passing in a one-pass read) holds its pages. */
+  private ProcessMemory pagesPassing(CheckpointTar soFar, TarMember member) throws IOException {
+    Optional<CheckpointImages> images = CheckpointImages.of(soFar);
+    if (images.isEmpty() || !member.name().startsWith(images.get().directory() + "pages-")
+        || !images.get().hasMemory(pid)
+        || soFar.member(images.get().directory() + "pagemap-" + pid + ".img").isEmpty()) {
+      return null;
+    }
+    ProcessMemory mem = images.get().memory(pid);
+    return mem.pagesMember() != null && mem.pagesMember().name().equals(member.name()) ? mem : null;
+  }
+
+  /** Carries a usage error out of a one-pass read (whose visitor may throw only IOExceptions). */
+  private static final class UserErrorWhileReading extends IOException {
+    private static final long serialVersionUID = 1L;
+    final transient UserError error;
+
+    UserErrorWhileReading(UserError error) {
+      super(error.getMessage(), error);
+      this.error = error;
     }
   }
 
@@ -151,11 +188,14 @@ final class MemparseCommand implements Callable<Integer> {
     }
   }
 
-  private int search(CheckpointImages images, PrintWriter out) throws Exception {
+  /** The pattern to search for; checks the search options. */
+  private Pattern pattern() throws UserError {
     if (search != null && searchRegex != null) {
       throw new UserError("use either --search or --search-regex, not both");
     }
-    ProcessMemory mem = memoryOf(images);
+    if (pid == null) {
+      throw new UserError("--search needs --pid N (use `fcp memparse ARCHIVE` to list the processes)");
+    }
     Pattern pattern;
     try {
       pattern = search != null ? MemorySearch.literal(search) : Pattern.compile(searchRegex);
@@ -165,6 +205,10 @@ final class MemparseCommand implements Callable<Integer> {
     if (timeLimitSeconds <= 0) {
       throw new UserError("--time-limit must be a positive number of seconds");
     }
+    return pattern;
+  }
+
+  private int search(ProcessMemory mem, Pattern pattern, PrintWriter out) throws IOException, UserError {
     MemorySearch memorySearch = new MemorySearch(pattern, context, address(from, 0), address(to, -1), maxMatches,
         timeLimitSeconds * 1000L, MemorySearch.DEFAULT_MAX_HIT_BYTES);
     var hits = memorySearch.search(mem);
@@ -193,8 +237,7 @@ final class MemparseCommand implements Callable<Integer> {
     }
   }
 
-  private int dump(CheckpointImages images, PrintWriter console) throws Exception {
-    ProcessMemory mem = memoryOf(images);
+  private int dump(ProcessMemory mem, PrintWriter console) throws IOException, UserError {
     long lo = address(from, 0);
     long hi = address(to, -1);
     Writer target;

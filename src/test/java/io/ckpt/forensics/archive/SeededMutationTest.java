@@ -136,7 +136,7 @@ class SeededMutationTest {
   }
 
   /**
-   * Every command on the mutant, from the file and (inspect, summary) from standard input: exit 0, 1
+   * Every command on the mutant, from the file and (inspect, summary, memparse) from standard input: exit 0, 1
    * (nothing found, differences), 2 (a user error) or 3 (an invalid archive), never a crash.
    */
   private static void runCommands(String what, Path file, Path benign) {
@@ -150,7 +150,8 @@ class SeededMutationTest {
         new String[] {"memparse", "--pid", "2956", "--search-regex", "PATH=[^\\x00]*", "--time-limit", "5",
             file.toString()},
         new String[] {"inspect", "--all", "-"},
-        new String[] {"summary", "-"});
+        new String[] {"summary", "-"},
+        new String[] {"memparse", "--pid", "2956", "--search-regex", "PATH=[^\\x00]*", "--time-limit", "5", "-"});
     for (String[] args : commands) {
       StringWriter out = new StringWriter();
       StringWriter err = new StringWriter();
