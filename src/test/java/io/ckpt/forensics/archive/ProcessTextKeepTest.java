@@ -8,8 +8,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -52,18 +50,8 @@ class ProcessTextKeepTest {
 
   @Test
   void pagesBeforeTheirPagemapGiveNoTextAndNoError() throws IOException {
-    Map<String, byte[]> members = FixtureArchives.members(FixtureArchives.Flavour.CRIO_OPERATOR);
-    Map<String, byte[]> reordered = new LinkedHashMap<>();
-    members.forEach((name, data) -> {
-      if (name.contains("pages-")) {
-        reordered.put(name, data);
-      }
-    });
-    members.forEach(reordered::putIfAbsent);
-    ByteArrayOutputStream tar = new ByteArrayOutputStream();
-    FixtureArchives.write(reordered, tar);
-
-    CheckpointReport report = streamed(tar.toByteArray(), Path.of("reordered.tar"));
+    CheckpointReport report = streamed(FixtureArchives.pagesBeforePagemaps(FixtureArchives.Flavour.CRIO_OPERATOR),
+        Path.of("reordered.tar"));
 
     assertThat(report.processes()).hasSize(1);
     assertThat(report.processes().get(0).commandLine()).isEmpty();

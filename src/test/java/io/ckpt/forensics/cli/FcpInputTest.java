@@ -16,9 +16,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -199,17 +197,8 @@ class FcpInputTest {
     assertThat(Files.readAllLines(dump)).hasSize(2 + 163840 / 16);
 
     // pages before their pagemap (not how the runtimes write it): what to do, not a wrong answer
-    Map<String, byte[]> members = FixtureArchives.members(Flavour.CRIO_OPERATOR);
-    Map<String, byte[]> reordered = new LinkedHashMap<>();
-    members.forEach((name, data) -> {
-      if (name.contains("pages-")) {
-        reordered.put(name, data);
-      }
-    });
-    members.forEach(reordered::putIfAbsent);
-    ByteArrayOutputStream tar = new ByteArrayOutputStream();
-    FixtureArchives.write(reordered, tar);
-    FcpRun late = FcpRun.withStdin(tar.toByteArray(), "memparse", "--pid", "2956", "--search", "ANDROID_ROOT", "-");
+    FcpRun late = FcpRun.withStdin(FixtureArchives.pagesBeforePagemaps(Flavour.CRIO_OPERATOR), "memparse", "--pid",
+        "2956", "--search", "ANDROID_ROOT", "-");
     assertThat(late.exitCode()).isEqualTo(ExitCode.BAD_ARCHIVE);
     assertThat(late.err()).contains("not kept by the streamed read").contains("read the archive from a file");
   }
