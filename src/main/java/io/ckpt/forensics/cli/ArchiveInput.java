@@ -102,7 +102,14 @@ final class ArchiveInput implements AutoCloseable {
     if (!Files.exists(archive)) {
       throw new NoSuchFileException(archive.toString());
     }
-    if (Files.isRegularFile(archive) && Files.size(archive) == 0) {
+    if (!Files.isRegularFile(archive)) {
+      // a pipe (fcp summary <(gpg -d x.gpg), /dev/stdin) can be read once, as standard input; through a
+      // FileInputStream, whose available() works on a pipe (a channel's asks for a position: "Illegal seek")
+      try (InputStream in = new java.io.FileInputStream(archive.toFile())) {
+        return streamed(archive, in, keys, visitor);
+      }
+    }
+    if (Files.size(archive) == 0) {
       throw empty(archive);
     }
     if (!encrypted(archive)) {

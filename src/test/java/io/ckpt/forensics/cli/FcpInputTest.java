@@ -204,6 +204,31 @@ class FcpInputTest {
   }
 
   @Test
+  void aNamedPipeIsReadOnceAsAStream() throws Exception {
+    Path fifo = dir.resolve("archive.fifo");
+    Process mkfifo;
+    try {
+      mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+    } catch (IOException e) {
+      org.junit.jupiter.api.Assumptions.abort("no mkfifo on this machine: " + e.getMessage());
+      return;
+    }
+    org.junit.jupiter.api.Assumptions.assumeTrue(mkfifo.waitFor() == 0, "mkfifo failed");
+    Thread writer = new Thread(() -> {
+      try {
+        Files.write(fifo, plainBytes);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    writer.start();
+    FcpRun run = FcpRun.of("summary", fifo.toString());
+    writer.join(10_000);
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.out()).contains("SHA-256       " + Measurement.of(plainBytes).sha256(), "2956   ./loop2");
+  }
+
+  @Test
   void standardInputIsReadOnce() {
     FcpRun diff = FcpRun.withStdin(plainBytes, "diff", "-", "-");
     assertThat(diff.exitCode()).isEqualTo(ExitCode.USAGE);
