@@ -1,6 +1,5 @@
 package io.ckpt.forensics.cli;
 
-import io.ckpt.forensics.archive.CheckpointTar;
 import io.ckpt.forensics.archive.ContainerMetadata;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -14,13 +13,15 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code fcp list}: the checkpoint archives in a directory, one line each. */
 @Command(name = "list", mixinStandardHelpOptions = true,
-    description = "List checkpoint archives in a directory (default /var/lib/kubelet/checkpoints).")
+    description = "List checkpoint archives in a directory (default /var/lib/kubelet/checkpoints); encrypted ones"
+        + " (.tar.gpg, .tar.asc) with --decryption-key.")
 final class ListCommand implements Callable<Integer> {
 
   @Spec
@@ -29,6 +30,9 @@ final class ListCommand implements Callable<Integer> {
   @Parameters(paramLabel = "DIR", arity = "0..1", defaultValue = "/var/lib/kubelet/checkpoints",
       description = "directory to list (default: ${DEFAULT-VALUE})")
   Path dir;
+
+  @Mixin
+  DecryptionKeys decryptionKeys;
 
   @Override
   public Integer call() throws Exception {
@@ -41,22 +45,24 @@ final class ListCommand implements Callable<Integer> {
     try (Stream<Path> s = Files.list(dir)) {
       files = s.filter(Files::isRegularFile).filter(p -> {
         String n = p.getFileName().toString();
-        return n.endsWith(".tar") || n.endsWith(".tar.gz") || n.endsWith(".tgz") || n.endsWith(".tar.zst");
+        return n.endsWith(".tar") || n.endsWith(".tar.gz") || n.endsWith(".tgz") || n.endsWith(".tar.zst")
+            || n.endsWith(".tar.gpg") || n.endsWith(".tar.asc");
       }).sorted().toList();
     }
     List<String[]> rows = new ArrayList<>();
     rows.add(new String[] {"NAMESPACE", "POD", "CONTAINER", "ENGINE", "TIME", "FILE", "SIZE"});
     int unreadable = 0;
     for (Path f : files) {
-      try (CheckpointTar tar = CheckpointTar.open(f)) {
-        ContainerMetadata m = ContainerMetadata.read(tar);
+      // an encrypted archive is decrypted with the keys given, in one pass over it; without them it is skipped
+      try (ArchiveInput in = ArchiveInput.open(f, decryptionKeys, FcpMain.stdin(spec), false)) {
+        ContainerMetadata m = ContainerMetadata.read(in.tar());
         String time = m.checkpointed().isEmpty()
             ? DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(
                 Instant.ofEpochMilli(Files.getLastModifiedTime(f).toMillis()).atOffset(ZoneOffset.UTC).withNano(0))
             : m.checkpointed();
         rows.add(new String[] {dash(m.namespace()), dash(m.pod()), dash(m.name()), dash(m.engine()), time,
-            f.getFileName().toString(), HumanUnits.bytes(tar.fileSize())});
-      } catch (IOException e) {
+            f.getFileName().toString(), HumanUnits.bytes(Files.size(f))});
+      } catch (IOException | UserError e) {
         unreadable++;
         UntrustedText.println(err, "fcp: skipping " + f.getFileName() + ": " + e.getMessage());
       }

@@ -229,6 +229,18 @@ class FcpInputTest {
   }
 
   @Test
+  void listDecryptsWithTheKeyAndSaysWhatToDoWithout() throws IOException {
+    Path listed = Files.createDirectories(dir.resolve("listed"));
+    Files.write(listed.resolve("checkpoint-podname_namespace-nginx-2024.tar.gpg"), encryptedBytes);
+    FcpRun with = FcpRun.of("list", "--decryption-key", secretKey, listed.toString());
+    assertThat(with.exitCode()).as(with.err()).isZero();
+    assertThat(with.out()).contains("namespace", "podname", "nginx", "CRI-O", "checkpoint-podname_namespace-nginx-2024.tar.gpg");
+    FcpRun without = FcpRun.of("list", listed.toString());
+    assertThat(without.exitCode()).isEqualTo(ExitCode.BAD_ARCHIVE);
+    assertThat(without.err()).contains("skipping checkpoint-podname_namespace-nginx-2024.tar.gpg").contains("--decryption-key");
+  }
+
+  @Test
   void standardInputIsReadOnce() {
     FcpRun diff = FcpRun.withStdin(plainBytes, "diff", "-", "-");
     assertThat(diff.exitCode()).isEqualTo(ExitCode.USAGE);
