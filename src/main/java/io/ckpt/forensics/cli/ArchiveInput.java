@@ -27,7 +27,7 @@ import java.util.concurrent.ExecutionException;
  * thread of its own while the archive is analysed (the index itself reads only headers): about 0.75 s
  * of CPU per GiB with the JDK's SHA-256 on a CPU with SHA extensions, which {@value #NO_SHA256} saves.
  *
- * <p>Standard input and an encrypted archive are read once, as a stream: the digests are taken as
+ * <p>Standard input, a named pipe and an encrypted archive are read once, as a stream: the digests are taken as
  * the bytes go by, the plaintext is never written anywhere, and only the metadata, the CRIU images
  * and the argument and environment parts of the pages are kept ({@link ProcessTextKeep}), so
  * memory is bounded as for a file. What needs all of one process's pages (memparse's dump and
@@ -44,12 +44,10 @@ final class ArchiveInput implements AutoCloseable {
   private static final int BUFFER = 1 << 16;
 
   private final CheckpointTar tar;
-  private final boolean streamed;
   private final CompletableFuture<Digest> digest;
 
-  private ArchiveInput(CheckpointTar tar, boolean streamed, CompletableFuture<Digest> digest) {
+  private ArchiveInput(CheckpointTar tar, CompletableFuture<Digest> digest) {
     this.tar = tar;
-    this.streamed = streamed;
     this.digest = digest;
   }
 
@@ -114,7 +112,7 @@ final class ArchiveInput implements AutoCloseable {
     }
     if (!encrypted(archive)) {
       CompletableFuture<Digest> digest = hash ? sha256InBackground(archive) : null;
-      return new ArchiveInput(CheckpointTar.open(archive), false, digest);
+      return new ArchiveInput(CheckpointTar.open(archive), digest);
     }
     try (InputStream in = Files.newInputStream(archive)) {
       return streamed(archive, in, keys, visitor);
@@ -130,11 +128,6 @@ final class ArchiveInput implements AutoCloseable {
 
   CheckpointTar tar() {
     return tar;
-  }
-
-  /** Whether the archive was read once as a stream: only metadata, images and process text were kept. */
-  boolean streamed() {
-    return streamed;
   }
 
   /** The digest; waits for a file's hashing to finish. */
@@ -196,7 +189,7 @@ final class ArchiveInput implements AutoCloseable {
     peek.transferTo(OutputStream.nullOutputStream()); // anything after the message counts in the stored digest
     String storedSha256 = stored.drainAndMeasure().sha256();
     Digest digest = new Digest(encrypted ? plaintext.drainAndMeasure().sha256() : storedSha256, storedSha256, encrypted);
-    return new ArchiveInput(tar, true, CompletableFuture.completedFuture(digest));
+    return new ArchiveInput(tar, CompletableFuture.completedFuture(digest));
   }
 
   /** An empty input is a tar without members to the tar readers, but to a person a mistake (nothing piped in). */
