@@ -7,7 +7,7 @@ import java.io.IOException;
  * beyond its member, a limit exceeded. The message names the member and the byte offset, so an
  * analyst can look at the exact spot with a hex viewer.
  */
-public final class ArchiveFormatException extends IOException {
+public class ArchiveFormatException extends IOException {
 
   private static final long serialVersionUID = 1L;
 

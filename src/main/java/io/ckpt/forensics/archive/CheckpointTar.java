@@ -16,7 +16,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * An opened checkpoint archive: the member index from one pass over the tar, and reads of member
@@ -42,7 +44,11 @@ public final class CheckpointTar implements Closeable {
   private final long fileSize;
   private final Map<String, TarMember> members;
   private final Map<String, byte[]> cached;
+  /** Parts of members a streamed read kept (by offset within the member), for a {@link StreamedKeep}. */
+  private final Map<String, NavigableMap<Long, byte[]>> kept;
   private StreamCursor cursor;
+  /** The member a {@link StreamedVisitor} is being shown, during its visit. */
+  private PassingMember passing;
 
   private CheckpointTar(Path file, ReadLimits limits, Compression compression, FileChannel channel,
       long fileSize, Map<String, TarMember> members, Map<String, byte[]> cached) {
@@ -53,6 +59,7 @@ public final class CheckpointTar implements Closeable {
     this.fileSize = fileSize;
     this.members = members;
     this.cached = cached;
+    this.kept = new HashMap<>();
   }
 
   public static CheckpointTar open(Path file) throws IOException {
@@ -96,6 +103,35 @@ public final class CheckpointTar implements Closeable {
    * @param name what the archive is called in reports and errors
    */
   public static CheckpointTar streamed(InputStream in, Path name, ReadLimits limits) throws IOException {
+    return streamed(in, name, limits, null);
+  }
+
+  /**
+   * As {@link #streamed(InputStream, Path, ReadLimits)}, and also keeps the parts of page data and
+   * other large members that {@code keep} asks for as each one goes by (it sees the members read so
+   * far), so that they can be read from the result. With the runtimes' layout (members in name order:
+   * {@code mm-*} and {@code pagemap-*} before {@code pages-*}) that is enough to find a process's
+   * command line in one pass.
+   *
+   * @param keep may be null: keep nothing but the small members
+   */
+  public static CheckpointTar streamed(InputStream in, Path name, ReadLimits limits, StreamedKeep keep)
+      throws IOException {
+    return streamed(in, name, limits, keep, null);
+  }
+
+  /**
+   * As {@link #streamed(InputStream, Path, ReadLimits, StreamedKeep)}, and shows each large member
+   * to {@code visitor} as it goes by: while {@link StreamedVisitor#visit} runs, the member can be read
+   * from the archive it is given, forward only (a read may start again where the previous one
+   * started, not before), holding no more than the largest read. That is how one process's pages
+   * are dumped or searched in one pass.
+   *
+   * @param keep may be null; if both are given, {@code keep} takes its parts first
+   * @param visitor may be null
+   */
+  public static CheckpointTar streamed(InputStream in, Path name, ReadLimits limits, StreamedKeep keep,
+      StreamedVisitor visitor) throws IOException {
     BufferedInputStream buffered = new BufferedInputStream(in, 64 * 1024);
     buffered.mark(4);
     byte[] head = buffered.readNBytes(4);
@@ -114,14 +150,91 @@ public final class CheckpointTar implements Closeable {
         throw new ArchiveFormatException("", 0, "cannot read the " + compression + " stream: " + e.getMessage(), e);
       }
     }
-    index(new TarScanner(decoded, -1), members, cached, limits);
-    raw.transferTo(OutputStream.nullOutputStream()); // the end-of-archive blocks and any padding
-    return new CheckpointTar(name, limits, compression, null, raw.count(), Collections.unmodifiableMap(members),
+    CheckpointTar tar = new CheckpointTar(name, limits, compression, null, -1, Collections.unmodifiableMap(members),
         cached);
+    index(new TarScanner(decoded, -1), members, cached, limits, keep == null && visitor == null ? null : (scanner, m) -> {
+      // a view of what was read so far; what it keeps goes into the final archive
+      if (keep != null) {
+        tar.keep(scanner, m, keep.ranges(tar, m));
+      }
+      if (visitor != null) {
+        tar.passing = new PassingMember(scanner, m);
+        try {
+          visitor.visit(tar, m);
+        } finally {
+          tar.passing = null;
+        }
+      }
+    });
+    raw.transferTo(OutputStream.nullOutputStream()); // the end-of-archive blocks and any padding
+    CheckpointTar done = new CheckpointTar(name, limits, compression, null, raw.count(),
+        Collections.unmodifiableMap(members), cached);
+    done.kept.putAll(tar.kept);
+    return done;
+  }
+
+  /** What a streamed read may keep of a large member as it goes by. */
+  @FunctionalInterface
+  public interface StreamedKeep {
+    /**
+     * The parts of {@code member} to keep, in any order; {@code soFar} holds the members before it.
+     * The total is the caller's to bound.
+     */
+    List<MemberRange> ranges(CheckpointTar soFar, TarMember member) throws IOException;
+  }
+
+  /** What a streamed read shows each large member to, as it goes by. */
+  @FunctionalInterface
+  public interface StreamedVisitor {
+    /** {@code member} can be read forward from {@code soFar} during this call; the members before it as usual. */
+    void visit(CheckpointTar soFar, TarMember member) throws IOException;
+  }
+
+  /** {@code length} bytes at {@code offset} within a member. */
+  public record MemberRange(long offset, int length) {
+  }
+
+  /** Called by the index for each member it does not cache. */
+  private interface Uncached {
+    void member(TarScanner scanner, TarMember m) throws IOException;
+  }
+
+  private void keep(TarScanner scanner, TarMember m, List<MemberRange> ranges) throws IOException {
+    if (ranges.isEmpty()) {
+      return;
+    }
+    List<MemberRange> sorted = new ArrayList<>();
+    for (MemberRange r : ranges) {
+      if (r.offset() >= 0 && r.length() > 0 && r.offset() + r.length() <= m.size()) {
+        sorted.add(r); // a range outside the member is left out: its reader reports what it cannot find
+      }
+    }
+    sorted.sort((a, b) -> Long.compare(a.offset(), b.offset()));
+    NavigableMap<Long, byte[]> parts = kept.computeIfAbsent(m.name(), k -> new TreeMap<>());
+    // overlapping or touching ranges become one part, so that a read of any of them finds it whole
+    int i = 0;
+    while (i < sorted.size()) {
+      long from = sorted.get(i).offset();
+      long end = from + sorted.get(i).length();
+      for (i++; i < sorted.size() && sorted.get(i).offset() <= end; i++) {
+        end = Math.max(end, sorted.get(i).offset() + sorted.get(i).length());
+      }
+      if (end - from > limits.maxMemberBytes()) {
+        continue; // never more than one member's worth in one part
+      }
+      byte[] data = new byte[(int) (end - from)];
+      scanner.readCurrentAt(m, from, data);
+      parts.put(from, data);
+    }
   }
 
   private static void index(TarScanner scanner, Map<String, TarMember> members, Map<String, byte[]> cache,
       ReadLimits limits) throws IOException {
+    index(scanner, members, cache, limits, null);
+  }
+
+  private static void index(TarScanner scanner, Map<String, TarMember> members, Map<String, byte[]> cache,
+      ReadLimits limits, Uncached uncached) throws IOException {
     long cacheBudget = (long) CACHED_MEMBERS_BUDGET * limits.maxMemberBytes();
     long cachedBytes = 0;
     TarMember m;
@@ -136,6 +249,8 @@ public final class CheckpointTar implements Closeable {
           && cachedBytes + m.size() <= cacheBudget) {
         cache.put(m.name(), scanner.readCurrent(m.name(), limits.maxMemberBytes()));
         cachedBytes += m.size();
+      } else if (uncached != null && m.isFile()) {
+        uncached.member(scanner, m);
       }
     }
   }
@@ -230,8 +345,14 @@ public final class CheckpointTar implements Closeable {
       return;
     }
     if (channel == null) {
-      throw new ArchiveFormatException(m.name(), offset, "member was not kept by the streamed read (page data,"
-          + " the rootfs diff and members past the read limits are skipped)");
+      if (passing != null && passing.member.equals(m)) {
+        passing.read(offset, buf, off, len);
+        return;
+      }
+      if (readKept(m, offset, buf, off, len)) {
+        return;
+      }
+      throw new NotKeptException(m.name(), offset);
     }
     long at = m.dataOffset() + offset;
     if (compression == Compression.NONE) {
@@ -254,6 +375,30 @@ public final class CheckpointTar implements Closeable {
       cursor.skipTo(at, m.name());
       TarScanner.readFully(cursor.in, buf, off, len, m.name(), offset);
     }
+  }
+
+  /** A read of a member that a streamed read skipped: it cannot be answered without reading the archive again. */
+  public static final class NotKeptException extends ArchiveFormatException {
+    private static final long serialVersionUID = 1L;
+
+    NotKeptException(String member, long offset) {
+      super(member, offset, "member was not kept by the streamed read (page data, the rootfs diff and members past"
+          + " the read limits are skipped): read the archive from a file");
+    }
+  }
+
+  /** Copies from what a streamed read kept, if one kept part holds the whole range. */
+  private boolean readKept(TarMember m, long offset, byte[] buf, int off, int len) {
+    NavigableMap<Long, byte[]> parts = kept.get(m.name());
+    if (parts == null) {
+      return false;
+    }
+    Map.Entry<Long, byte[]> part = parts.floorEntry(offset);
+    if (part == null || offset + len > part.getKey() + part.getValue().length) {
+      return false;
+    }
+    System.arraycopy(part.getValue(), (int) (offset - part.getKey()), buf, off, len);
+    return true;
   }
 
   /** A sequential stream over one member's data (for hashing or copying a whole member). */
@@ -289,6 +434,47 @@ public final class CheckpointTar implements Closeable {
     }
     if (channel != null) {
       channel.close();
+    }
+  }
+
+  /**
+   * The member a streamed read is passing, read forward: it holds the bytes from the start of the last
+   * read on, so the next read may overlap it (a search window's context) but never go before it.
+   */
+  private static final class PassingMember {
+    final TarScanner scanner;
+    final TarMember member;
+    private byte[] held = new byte[0];
+    private long heldStart;
+    private int heldLength;
+
+    PassingMember(TarScanner scanner, TarMember member) {
+      this.scanner = scanner;
+      this.member = member;
+    }
+
+    void read(long offset, byte[] buf, int off, int len) throws IOException {
+      if (offset < heldStart) {
+        throw new ArchiveFormatException(member.name(), offset, "read goes back before " + heldStart
+            + " in a one-pass read: read the archive from a file");
+      }
+      if (offset >= heldStart + heldLength) {
+        heldStart = offset;
+        heldLength = 0;
+      } else {
+        int drop = (int) (offset - heldStart);
+        System.arraycopy(held, drop, held, 0, heldLength - drop);
+        heldLength -= drop;
+        heldStart = offset;
+      }
+      if (len > heldLength) {
+        if (held.length < len) {
+          held = java.util.Arrays.copyOf(held, len);
+        }
+        scanner.readCurrentAt(member, heldStart + heldLength, held, heldLength, len - heldLength);
+        heldLength = len;
+      }
+      System.arraycopy(held, 0, buf, off, len);
     }
   }
 

@@ -115,6 +115,33 @@ public final class ProcessMemory {
     return null;
   }
 
+  /**
+   * Where the argument and environment blocks lie in the pages image, so that a streamed read can keep
+   * them as the image goes by ({@link ProcessTextKeep}); empty parts are left out.
+   */
+  public List<CheckpointTar.MemberRange> textRanges() {
+    List<CheckpointTar.MemberRange> out = new ArrayList<>();
+    addRanges(out, mm.getMmArgStart(), mm.getMmArgEnd());
+    addRanges(out, mm.getMmEnvStart(), mm.getMmEnvEnd());
+    return out;
+  }
+
+  private void addRanges(List<CheckpointTar.MemberRange> out, long start, long end) {
+    if (end - start <= 0 || end - start > MAX_ARGS_BYTES) {
+      return;
+    }
+    for (long at = start; at < end;) {
+      MemoryRun run = runAt(at);
+      if (run == null || !run.inFile()) {
+        return; // strings() finds it missing, as it would in a file
+      }
+      long within = at - run.vaddr();
+      long n = Math.min(end - at, run.pages() * pageSize - within);
+      out.add(new CheckpointTar.MemberRange(run.fileOffset() + within, (int) n));
+      at += n;
+    }
+  }
+
   /** The command line (arguments joined by spaces, as checkpointctl shows it); empty if not dumped. */
   public String commandLine() throws IOException {
     List<String> args = strings(mm.getMmArgStart(), mm.getMmArgEnd());
@@ -141,8 +168,12 @@ public final class ProcessMemory {
       return List.of();
     }
     byte[] b = new byte[(int) len];
-    if (!read(start, b, 0, b.length)) {
-      return List.of();
+    try {
+      if (!read(start, b, 0, b.length)) {
+        return List.of();
+      }
+    } catch (CheckpointTar.NotKeptException e) {
+      return List.of(); // a streamed read past its text budget, or pages before their pagemap: as if not dumped
     }
     List<String> out = new ArrayList<>();
     int from = 0;

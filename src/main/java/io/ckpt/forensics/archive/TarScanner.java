@@ -144,6 +144,37 @@ final class TarScanner {
     return data;
   }
 
+  /**
+   * Reads {@code data.length} bytes of the current member {@code m} from {@code offset} within it,
+   * skipping forward to it (a stream cannot go back: {@code offset} is at or after what was read).
+   */
+  void readCurrentAt(TarMember m, long offset, byte[] data) throws IOException {
+    readCurrentAt(m, offset, data, 0, data.length);
+  }
+
+  /** As {@link #readCurrentAt(TarMember, long, byte[])}, into {@code len} bytes of {@code data} from {@code off}. */
+  void readCurrentAt(TarMember m, long offset, byte[] data, int off, int len) throws IOException {
+    long target = m.dataOffset() + offset;
+    while (in.count() < target) {
+      long s = in.skip(target - in.count());
+      if (s <= 0 && in.read() < 0) {
+        throw new ArchiveFormatException(m.name(), in.count() - m.dataOffset(), "truncated member: archive ends"
+            + " inside it");
+      }
+    }
+    if (in.count() != target) {
+      throw new IllegalStateException("read of " + m.name() + " at " + offset + " behind the stream");
+    }
+    int got = 0;
+    while (got < len) {
+      int n = in.read(data, off + got, len - got);
+      if (n < 0) {
+        throw new ArchiveFormatException(m.name(), offset + got, "truncated member: archive ends inside it");
+      }
+      got += n;
+    }
+  }
+
   private byte[] readData(long size, int max, String what, long headerOffset) throws IOException {
     if (size > max) {
       throw new ArchiveFormatException("", headerOffset, what + " of " + size + " bytes exceeds " + max);

@@ -3,13 +3,15 @@ package io.ckpt.forensics.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ckpt.forensics.analysis.CheckpointReport;
-import io.ckpt.forensics.archive.CheckpointTar;
+import io.ckpt.forensics.archive.OpenFile;
+import io.ckpt.forensics.archive.OpenSocket;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -34,7 +36,7 @@ final class DiffCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "A", description = "the earlier checkpoint")
   Path a;
 
-  @Parameters(index = "1", paramLabel = "B", description = "the later checkpoint")
+  @Parameters(index = "1", paramLabel = "B", description = "the later checkpoint (either may be -, standard input)")
   Path b;
 
   @Option(names = "--ps-tree-cmd", description = "show processes by command line and count a changed one as modified")
@@ -46,13 +48,18 @@ final class DiffCommand implements Callable<Integer> {
   @Option(names = "--format", defaultValue = "tree", description = "tree or json (default: ${DEFAULT-VALUE})")
   InspectCommand.Format format;
 
+  @Mixin
+  DecryptionKeys decryptionKeys;
+
   @Override
   public Integer call() throws Exception {
     CheckpointReport ra;
     CheckpointReport rb;
-    try (CheckpointTar ta = CheckpointTar.open(a); CheckpointTar tb = CheckpointTar.open(b)) {
-      ra = CheckpointReport.read(ta);
-      rb = CheckpointReport.read(tb);
+    ArchiveInput.atMostOneStdin(java.util.List.of(a, b));
+    try (ArchiveInput ta = ArchiveInput.open(a, decryptionKeys, FcpMain.stdin(spec), false);
+        ArchiveInput tb = ArchiveInput.open(b, decryptionKeys, FcpMain.stdin(spec), false)) {
+      ra = CheckpointReport.read(ta.tar());
+      rb = CheckpointReport.read(tb.tar());
     }
     PrintWriter out = spec.commandLine().getOut();
     CheckpointDiff.ProcessChanges processes = CheckpointDiff.processes(ra, rb, psTreeCmd);
@@ -64,7 +71,8 @@ final class DiffCommand implements Callable<Integer> {
       tree(out, ra, rb, processes, fileChanges, socketChanges);
     }
     out.flush();
-    return 0;
+    // as diff(1): 1 when the inputs differ
+    return count(processes, fileChanges, socketChanges) == 0 ? ExitCode.OK : ExitCode.FOUND;
   }
 
   /** The number of entries that appeared, vanished or changed in what was compared (memory size aside). */

@@ -2,6 +2,7 @@ package io.ckpt.forensics.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ckpt.forensics.archive.ArchiveFormatException;
+import io.ckpt.forensics.evidence.KeyFileException;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import picocli.CommandLine;
@@ -13,6 +14,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "fcp", mixinStandardHelpOptions = true, versionProvider = FcpVersion.class,
     description = "Inspect forensic container checkpoint archives without extracting them, and verify stored evidence.",
+    footer = ExitCode.FOOTER,
     subcommands = {ListCommand.class, InspectCommand.class, MemparseCommand.class, SummaryCommand.class,
         DiffCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class})
 public final class FcpMain {
@@ -21,6 +23,22 @@ public final class FcpMain {
 
   static {
     JSON.getFactory().setCharacterEscapes(UntrustedText.JSON_ESCAPES);
+  }
+
+  private final java.io.InputStream stdin;
+
+  private FcpMain(java.io.InputStream stdin) {
+    this.stdin = stdin;
+  }
+
+  /** The command model read from the standard input: what picocli-codegen builds completion and man pages from. */
+  public FcpMain() {
+    this(System.in);
+  }
+
+  /** What {@code -} reads for a subcommand of this fcp. */
+  static java.io.InputStream stdin(picocli.CommandLine.Model.CommandSpec subcommand) {
+    return ((FcpMain) subcommand.parent().userObject()).stdin;
   }
 
   public static void main(String[] args) {
@@ -35,14 +53,24 @@ public final class FcpMain {
 
   /** Runs one command line, writing to the given streams; returns the exit code. */
   public static int run(String[] args, java.io.PrintWriter out, java.io.PrintWriter err) {
-    CommandLine cmd = new CommandLine(new FcpMain());
+    return run(args, System.in, out, err);
+  }
+
+  /** Runs one command line reading {@code -} from {@code stdin}; returns the exit code ({@link ExitCode}). */
+  public static int run(String[] args, java.io.InputStream stdin, java.io.PrintWriter out, java.io.PrintWriter err) {
+    CommandLine cmd = new CommandLine(new FcpMain(stdin));
     cmd.setOut(out);
     cmd.setErr(err);
+    cmd.setParameterExceptionHandler(new UsageErrors());
     cmd.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       // messages quote member names, paths and metadata from the archive
-      commandLine.getErr().println("fcp: " + UntrustedText.escape(describe(e)));
-      commandLine.getErr().flush();
-      return e instanceof UserError ? 2 : 1;
+      if (e instanceof UserError) {
+        UsageErrors.print(commandLine, describe(e));
+      } else {
+        commandLine.getErr().println("fcp: " + UntrustedText.escape(describe(e)));
+        commandLine.getErr().flush();
+      }
+      return ExitCode.of(e);
     });
     int code = cmd.execute(args);
     out.flush();
@@ -54,7 +82,7 @@ public final class FcpMain {
     if (e instanceof NoSuchFileException n) {
       return "no such file: " + n.getFile();
     }
-    if (e instanceof ArchiveFormatException || e instanceof UserError) {
+    if (e instanceof ArchiveFormatException || e instanceof UserError || e instanceof KeyFileException) {
       return e.getMessage();
     }
     if (e instanceof IOException) {

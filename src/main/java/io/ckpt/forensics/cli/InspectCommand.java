@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ckpt.forensics.analysis.CheckpointReport;
 import io.ckpt.forensics.analysis.EnvironmentRedaction;
-import io.ckpt.forensics.archive.CheckpointTar;
 import io.ckpt.forensics.archive.ContainerMetadata;
 import io.ckpt.forensics.archive.DumpStatistics;
 import io.ckpt.forensics.archive.OpenFile;
@@ -16,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -35,8 +35,16 @@ final class InspectCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Parameters(paramLabel = "ARCHIVE", arity = "1..*", description = "checkpoint archive(s) (.tar, .tar.gz, .tar.zst)")
+  @Parameters(paramLabel = "ARCHIVE", arity = "1..*",
+      description = "checkpoint archive(s) (.tar, .tar.gz, .tar.zst, OpenPGP-encrypted; - reads standard input)")
   List<Path> archives;
+
+  @Mixin
+  DecryptionKeys decryptionKeys;
+
+  @Option(names = ArchiveInput.NO_SHA256,
+      description = "skip the SHA-256 of a plain archive file (one more sequential read; a stream is hashed anyway)")
+  boolean noSha256;
 
   @Option(names = "--stats", description = "CRIU dump statistics")
   boolean stats;
@@ -76,18 +84,24 @@ final class InspectCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     EnvironmentRedaction redaction = new EnvironmentRedaction(showSecrets);
     ArrayNode jsonList = FcpMain.JSON.createArrayNode();
+    ArchiveInput.atMostOneStdin(archives);
     for (Path archive : archives) {
       CheckpointReport report;
-      try (CheckpointTar tar = CheckpointTar.open(archive)) {
-        report = CheckpointReport.read(tar);
+      ArchiveInput.Digest digest;
+      try (ArchiveInput in = ArchiveInput.open(archive, decryptionKeys, FcpMain.stdin(spec), !noSha256)) {
+        report = CheckpointReport.read(in.tar());
+        digest = in.digest();
       }
       if (pid != null && report.process(pid).isEmpty()) {
         throw new UserError("no process with PID " + pid + " in " + archive + " (use `fcp inspect --ps-tree` to see all PIDs)");
       }
       if (format == Format.json) {
-        jsonList.add(json(report, redaction));
+        ObjectNode doc = json(report, redaction);
+        digest.addTo(doc);
+        jsonList.add(doc);
       } else {
-        UntrustedText.printf(out, "%nDisplaying container checkpoint tree view from %s%n%n", archive);
+        UntrustedText.printf(out, "%nDisplaying container checkpoint tree view from %s%nSHA-256: %s%n%n", archive,
+            digest.text());
         out.println(tree(report, redaction).render());
       }
     }

@@ -2,7 +2,6 @@ package io.ckpt.forensics.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.ckpt.forensics.archive.CheckpointTar;
 import io.ckpt.forensics.archive.ContainerMetadata;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -16,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code fcp list}: the checkpoint archives in a directory, one line each. */
 @Command(name = "list", mixinStandardHelpOptions = true,
-    description = "List checkpoint archives in a directory (default /var/lib/kubelet/checkpoints).")
+    description = "List checkpoint archives in a directory (default /var/lib/kubelet/checkpoints); encrypted ones"
+        + " (.tar.gpg, .tar.asc) with --decryption-key.")
 final class ListCommand implements Callable<Integer> {
 
   @Spec
@@ -39,6 +40,9 @@ final class ListCommand implements Callable<Integer> {
   /** The "schema" value of the JSON output (docs/fcp-output.schema.json). */
   static final String JSON_SCHEMA = "fcp.list/v1";
 
+  @Mixin
+  DecryptionKeys decryptionKeys;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -50,7 +54,8 @@ final class ListCommand implements Callable<Integer> {
     try (Stream<Path> s = Files.list(dir)) {
       files = s.filter(Files::isRegularFile).filter(p -> {
         String n = p.getFileName().toString();
-        return n.endsWith(".tar") || n.endsWith(".tar.gz") || n.endsWith(".tgz") || n.endsWith(".tar.zst");
+        return n.endsWith(".tar") || n.endsWith(".tar.gz") || n.endsWith(".tgz") || n.endsWith(".tar.zst")
+            || n.endsWith(".tar.gpg") || n.endsWith(".tar.asc");
       }).sorted().toList();
     }
     List<String[]> rows = new ArrayList<>();
@@ -60,17 +65,19 @@ final class ListCommand implements Callable<Integer> {
     ArrayNode skipped = json.putArray("unreadable");
     int unreadable = 0;
     for (Path f : files) {
-      try (CheckpointTar tar = CheckpointTar.open(f)) {
-        ContainerMetadata m = ContainerMetadata.read(tar);
+      // an encrypted archive is decrypted with the keys given, in one pass over it; without them it is skipped
+      try (ArchiveInput in = ArchiveInput.open(f, decryptionKeys, FcpMain.stdin(spec), false)) {
+        ContainerMetadata m = ContainerMetadata.read(in.tar());
         String modified = DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(
             Instant.ofEpochMilli(Files.getLastModifiedTime(f).toMillis()).atOffset(ZoneOffset.UTC).withNano(0));
         String time = m.checkpointed().isEmpty() ? modified : m.checkpointed();
+        long size = Files.size(f);
         rows.add(new String[] {dash(m.namespace()), dash(m.pod()), dash(m.name()), dash(m.engine()), time,
-            f.getFileName().toString(), HumanUnits.bytes(tar.fileSize())});
-        listed.addObject().put("archive", f.toString()).put("archive_bytes", tar.fileSize())
+            f.getFileName().toString(), HumanUnits.bytes(size)});
+        listed.addObject().put("archive", f.toString()).put("archive_bytes", size)
             .put("namespace", m.namespace()).put("pod", m.pod()).put("container", m.name()).put("engine", m.engine())
             .put("checkpointed", m.checkpointed()).put("file_modified", modified);
-      } catch (IOException e) {
+      } catch (IOException | UserError e) {
         unreadable++;
         // stderr stays text in JSON mode too (a person watches it); the JSON names the file as well
         UntrustedText.println(err, "fcp: skipping " + f.getFileName() + ": " + e.getMessage());
@@ -86,7 +93,7 @@ final class ListCommand implements Callable<Integer> {
     }
     out.flush();
     err.flush();
-    return unreadable == 0 ? 0 : 1;
+    return unreadable == 0 ? ExitCode.OK : ExitCode.BAD_ARCHIVE; // the others are listed all the same
   }
 
   private static String dash(String s) {

@@ -8,6 +8,7 @@ import io.ckpt.forensics.archive.CheckpointedProcess;
 import io.ckpt.forensics.archive.MemoryRun;
 import io.ckpt.forensics.archive.MemorySearch;
 import io.ckpt.forensics.archive.ProcessMemory;
+import io.ckpt.forensics.archive.TarMember;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.channels.Channels;
@@ -22,10 +23,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -39,8 +42,11 @@ final class MemparseCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Parameters(paramLabel = "ARCHIVE", description = "checkpoint archive")
+  @Parameters(paramLabel = "ARCHIVE", description = "checkpoint archive (OpenPGP-encrypted too; - reads standard input)")
   Path archive;
+
+  @Mixin
+  DecryptionKeys decryptionKeys;
 
   @Option(names = {"-p", "--pid"}, paramLabel = "N", description = "the process to dump or search")
   Integer pid;
@@ -72,20 +78,67 @@ final class MemparseCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    try (CheckpointTar tar = CheckpointTar.open(archive)) {
+    boolean searching = search != null || searchRegex != null;
+    // usage errors before anything is read: a stream cannot be read again after them
+    Pattern pattern = searching ? pattern() : null;
+    address(from, 0);
+    address(to, -1);
+    Integer[] onePass = {null};
+    // from a stream, the process's pages are dumped or searched as they go by (CRIU's images reach
+    // the tar in name order: mm-PID and pagemap-PID before pages-N); a file is read by offset below
+    CheckpointTar.StreamedVisitor visitor = pid == null ? null : (soFar, member) -> {
+      ProcessMemory mem = pagesPassing(soFar, member);
+      if (mem != null) {
+        try {
+          onePass[0] = searching ? search(mem, pattern, out) : dump(mem, out);
+        } catch (UserError e) {
+          throw new UserErrorWhileReading(e);
+        }
+      }
+    };
+    try (ArchiveInput in = ArchiveInput.open(archive, decryptionKeys, FcpMain.stdin(spec), false, visitor)) {
+      if (onePass[0] != null) {
+        return onePass[0];
+      }
+      CheckpointTar tar = in.tar();
       CheckpointImages images = CheckpointImages.of(tar)
           .orElseThrow(() -> new UserError(archive + " holds no CRIU images (no checkpoint/pstree.img)"));
-      if (search != null || searchRegex != null) {
-        return search(images, out);
+      if (searching) {
+        return search(memoryOf(images), pattern, out);
       }
       if (pid != null) {
         if (format == OutputFormat.json) {
           throw new UserError("--format json covers the sizes and --search; the hex dump of --pid is text only"
               + " (use --output FILE for a dump to keep)");
         }
-        return dump(images, out);
+        return dump(memoryOf(images), out);
       }
       return sizes(images, out);
+    } catch (UserErrorWhileReading e) {
+      throw e.error;
+    }
+  }
+
+  /** The memory of the process asked for, if {@code member} (passing in a one-pass read) holds its pages. */
+  private ProcessMemory pagesPassing(CheckpointTar soFar, TarMember member) throws IOException {
+    Optional<CheckpointImages> images = CheckpointImages.of(soFar);
+    if (images.isEmpty() || !member.name().startsWith(images.get().directory() + "pages-")
+        || !images.get().hasMemory(pid)
+        || soFar.member(images.get().directory() + "pagemap-" + pid + ".img").isEmpty()) {
+      return null;
+    }
+    ProcessMemory mem = images.get().memory(pid);
+    return mem.pagesMember() != null && mem.pagesMember().name().equals(member.name()) ? mem : null;
+  }
+
+  /** Carries a usage error out of a one-pass read (whose visitor may throw only IOExceptions). */
+  private static final class UserErrorWhileReading extends IOException {
+    private static final long serialVersionUID = 1L;
+    final transient UserError error;
+
+    UserErrorWhileReading(UserError error) {
+      super(error.getMessage(), error);
+      this.error = error;
     }
   }
 
@@ -156,11 +209,14 @@ final class MemparseCommand implements Callable<Integer> {
     }
   }
 
-  private int search(CheckpointImages images, PrintWriter out) throws Exception {
+  /** The pattern to search for; checks the search options. */
+  private Pattern pattern() throws UserError {
     if (search != null && searchRegex != null) {
       throw new UserError("use either --search or --search-regex, not both");
     }
-    ProcessMemory mem = memoryOf(images);
+    if (pid == null) {
+      throw new UserError("--search needs --pid N (use `fcp memparse ARCHIVE` to list the processes)");
+    }
     Pattern pattern;
     try {
       pattern = search != null ? MemorySearch.literal(search) : Pattern.compile(searchRegex);
@@ -170,6 +226,10 @@ final class MemparseCommand implements Callable<Integer> {
     if (timeLimitSeconds <= 0) {
       throw new UserError("--time-limit must be a positive number of seconds");
     }
+    return pattern;
+  }
+
+  private int search(ProcessMemory mem, Pattern pattern, PrintWriter out) throws IOException, UserError {
     MemorySearch memorySearch = new MemorySearch(pattern, context, address(from, 0), address(to, -1), maxMatches,
         timeLimitSeconds * 1000L, MemorySearch.DEFAULT_MAX_HIT_BYTES);
     var hits = memorySearch.search(mem);
@@ -182,7 +242,7 @@ final class MemparseCommand implements Callable<Integer> {
       UntrustedText.printf(out, "No matches for pattern \"%s\" in the memory of PID %d%n", shown, pid);
       stopped(memorySearch, out);
       out.flush();
-      return 0;
+      return ExitCode.FOUND; // as grep: 1 when nothing matched
     }
     List<String[]> rows = new ArrayList<>();
     rows.add(new String[] {"Address", "Match", "Instance"});
@@ -219,8 +279,7 @@ final class MemparseCommand implements Callable<Integer> {
     }
   }
 
-  private int dump(CheckpointImages images, PrintWriter console) throws Exception {
-    ProcessMemory mem = memoryOf(images);
+  private int dump(ProcessMemory mem, PrintWriter console) throws IOException, UserError {
     long lo = address(from, 0);
     long hi = address(to, -1);
     Writer target;

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ckpt.forensics.analysis.CheckpointReport;
 import io.ckpt.forensics.analysis.CapturedOverview;
-import io.ckpt.forensics.archive.CheckpointTar;
 import io.ckpt.forensics.archive.ContainerMetadata;
 import io.ckpt.forensics.archive.OpenFile;
 import io.ckpt.forensics.archive.OpenSocket;
@@ -14,6 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -29,7 +30,7 @@ final class SummaryCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Parameters(paramLabel = "ARCHIVE", description = "checkpoint archive")
+  @Parameters(paramLabel = "ARCHIVE", description = "checkpoint archive (OpenPGP-encrypted too; - reads standard input)")
   Path archive;
 
   @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE})")
@@ -38,11 +39,20 @@ final class SummaryCommand implements Callable<Integer> {
   /** The "schema" value of the JSON output (docs/fcp-output.schema.json). */
   static final String JSON_SCHEMA = "fcp.summary/v1";
 
+  @Mixin
+  DecryptionKeys decryptionKeys;
+
+  @Option(names = ArchiveInput.NO_SHA256,
+      description = "skip the SHA-256 of a plain archive file (one more sequential read; a stream is hashed anyway)")
+  boolean noSha256;
+
   @Override
   public Integer call() throws Exception {
     CheckpointReport r;
-    try (CheckpointTar tar = CheckpointTar.open(archive)) {
-      r = CheckpointReport.read(tar);
+    ArchiveInput.Digest digest;
+    try (ArchiveInput in = ArchiveInput.open(archive, decryptionKeys, FcpMain.stdin(spec), !noSha256)) {
+      r = CheckpointReport.read(in.tar());
+      digest = in.digest();
     }
     PrintWriter out = spec.commandLine().getOut();
     if (format == OutputFormat.json) {
@@ -51,6 +61,7 @@ final class SummaryCommand implements Callable<Integer> {
     }
     ContainerMetadata c = r.container();
     UntrustedText.printf(out, "Archive       %s (%s)%n", archive, HumanUnits.bytes(r.archiveBytes()));
+    UntrustedText.printf(out, "SHA-256       %s%n", digest.text());
     UntrustedText.printf(out, "Container     %s%s%n", c.name().isEmpty() ? "-" : c.name(),
         c.pod().isEmpty() ? "" : "  pod " + c.namespace() + "/" + c.pod());
     UntrustedText.printf(out, "Image         %s%n", c.image().isEmpty() ? "-" : c.image());

@@ -4,13 +4,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ckpt.forensics.evidence.CustodyVerifier;
 import io.ckpt.forensics.evidence.KeyFileException;
-import io.ckpt.forensics.evidence.OpenPgpDecryption;
 import io.ckpt.forensics.evidence.VerificationCheck;
 import io.ckpt.forensics.evidence.VerificationKey;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -26,18 +25,18 @@ import picocli.CommandLine.Spec;
 /**
  * {@code fcp verify}: checks stored evidence against its signed custody record, or a series of
  * records against each other, and prints one line per check. Exit codes: {@value #VERIFIED} every
- * check passed, {@value #MISMATCH} a check failed, {@value #CANNOT_VERIFY} verification could not run
- * (docs/fcp.md, "fcp verify").
+ * check passed, {@value #MISMATCH} a check failed; otherwise verification could not run, with the
+ * codes of {@link ExitCode} (docs/fcp.md, "Exit codes").
  */
 @Command(name = "verify", mixinStandardHelpOptions = true,
     description = {"Check stored evidence against its custody record (signature, stored and plaintext digests and "
         + "sizes), or a series of records (--chain).",
-        "Exit 0: every check passed; 1: a check failed; 2: cannot verify (bad option, unreadable file or key)."})
+        "Exit 0: every check passed; 1: a check failed; 2: a bad option; 3: unreadable evidence or record;"
+            + " 4: an unusable key."})
 final class VerifyCommand implements Callable<Integer> {
 
-  static final int VERIFIED = 0;
-  static final int MISMATCH = 1;
-  static final int CANNOT_VERIFY = 2;
+  static final int VERIFIED = ExitCode.OK;
+  static final int MISMATCH = ExitCode.FOUND;
   /** A record is small; a bigger file is not one (and is not read into memory). */
   private static final long MAX_RECORD_BYTES = 1 << 20;
 
@@ -55,13 +54,8 @@ final class VerifyCommand implements Callable<Integer> {
       description = "the record before RECORD in its series: check that RECORD names it")
   Path previous;
 
-  @Option(names = "--decryption-key", paramLabel = "SECRET_KEY",
-      description = "OpenPGP secret key (gpg --export-secret-keys) of a recipient, to check the plaintext; repeatable")
-  List<Path> decryptionKeys = new ArrayList<>();
-
-  @Option(names = "--passphrase-file", paramLabel = "FILE",
-      description = "file whose first line unlocks the secret keys (default: unprotected keys)")
-  Path passphraseFile;
+  @Mixin
+  DecryptionKeys decryptionKeys;
 
   @Option(names = "--chain", description = "verify the RECORDs as one series, oldest first (no evidence)")
   boolean chain;
@@ -73,22 +67,16 @@ final class VerifyCommand implements Callable<Integer> {
   static final String JSON_SCHEMA = "fcp.verify/v1";
 
   @Parameters(arity = "0..*", paramLabel = "FILE",
-      description = "EVIDENCE (the stored object); with --chain, the RECORDs of a series, oldest first")
+      description = "EVIDENCE (the stored object; - reads standard input); with --chain, the RECORDs of a series, oldest first")
   List<Path> files = new ArrayList<>();
 
   @Override
   public Integer call() throws Exception {
-    try {
-      CustodyVerifier verifier = new CustodyVerifier(VerificationKey.load(key), decryption());
-      List<VerificationCheck> checks = chain ? verifyChain(verifier) : verifyOne(verifier);
-      return format == OutputFormat.json ? reportJson(spec.commandLine().getOut(), checks)
-          : report(spec.commandLine().getOut(), checks);
-    } catch (KeyFileException e) {
-      throw new UserError(e.getMessage());
-    } catch (IOException e) {
-      // a read error is not a mismatch: nothing was verified
-      throw new UserError("cannot read: " + e.getMessage());
-    }
+    // a KeyFileException (exit 4) or a read error (exit 3) is not a mismatch: nothing was verified
+    CustodyVerifier verifier = new CustodyVerifier(VerificationKey.load(key), decryptionKeys.load());
+    List<VerificationCheck> checks = chain ? verifyChain(verifier) : verifyOne(verifier);
+    return format == OutputFormat.json ? reportJson(spec.commandLine().getOut(), checks)
+        : report(spec.commandLine().getOut(), checks);
   }
 
   private List<VerificationCheck> verifyOne(CustodyVerifier verifier) throws IOException, UserError {
@@ -99,6 +87,9 @@ final class VerifyCommand implements Callable<Integer> {
     Path evidence = files.get(0);
     byte[] recordFile = readRecord(record);
     byte[] previousFile = previous == null ? null : readRecord(previous);
+    if (evidence.equals(ArchiveInput.STDIN)) {
+      return verifier.verify(recordFile, FcpMain.stdin(spec), previousFile);
+    }
     requireReadable(evidence);
     try (InputStream in = Files.newInputStream(evidence)) {
       return verifier.verify(recordFile, in, previousFile);
@@ -116,25 +107,6 @@ final class VerifyCommand implements Callable<Integer> {
     return verifier.verifyChain(records);
   }
 
-  private OpenPgpDecryption decryption() throws IOException, UserError {
-    if (decryptionKeys.isEmpty()) {
-      if (passphraseFile != null) {
-        throw new UserError("--passphrase-file needs --decryption-key");
-      }
-      return null;
-    }
-    char[] passphrase = new char[0];
-    if (passphraseFile != null) {
-      requireReadable(passphraseFile);
-      String text = Files.readString(passphraseFile, StandardCharsets.UTF_8);
-      passphrase = text.lines().findFirst().orElse("").toCharArray();
-    }
-    for (Path file : decryptionKeys) {
-      requireReadable(file);
-    }
-    return OpenPgpDecryption.withSecretKeys(decryptionKeys, passphrase);
-  }
-
   private static byte[] readRecord(Path file) throws IOException, UserError {
     requireReadable(file);
     if (Files.size(file) > MAX_RECORD_BYTES) {
@@ -143,9 +115,9 @@ final class VerifyCommand implements Callable<Integer> {
     return Files.readAllBytes(file);
   }
 
-  private static void requireReadable(Path file) throws UserError {
+  private static void requireReadable(Path file) throws IOException {
     if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
-      throw new UserError("cannot read " + file + ": no such file, or not a readable regular file");
+      throw new IOException(file + ": no such file, or not a readable regular file");
     }
   }
 

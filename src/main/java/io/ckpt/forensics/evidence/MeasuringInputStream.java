@@ -7,12 +7,14 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 
 /** Measures (SHA-256 and count) every byte read through it; no mark/reset, so no byte counts twice. */
-final class MeasuringInputStream extends FilterInputStream {
+public final class MeasuringInputStream extends FilterInputStream {
 
   private final MessageDigest digest = Sha256.newDigest();
   private long size;
+  private static final int SKIP_BUFFER_BYTES = 64 * 1024;
+  private byte[] skipBuffer;
 
-  MeasuringInputStream(InputStream in) {
+  public MeasuringInputStream(InputStream in) {
     super(in);
   }
 
@@ -38,9 +40,12 @@ final class MeasuringInputStream extends FilterInputStream {
 
   @Override
   public long skip(long n) throws IOException {
-    // skipped bytes must be measured too
-    byte[] buffer = new byte[(int) Math.min(n, 8192)];
-    int read = read(buffer, 0, buffer.length);
+    // skipped bytes must be measured too; one buffer for every skip (a reader skips a large member
+    // in many calls, and a new buffer each time is garbage the heap grows for)
+    if (skipBuffer == null) {
+      skipBuffer = new byte[SKIP_BUFFER_BYTES];
+    }
+    int read = read(skipBuffer, 0, (int) Math.max(0, Math.min(n, skipBuffer.length)));
     return Math.max(read, 0);
   }
 
@@ -60,7 +65,7 @@ final class MeasuringInputStream extends FilterInputStream {
   }
 
   /** Reads what is left, measuring it, and returns the measurement of everything read. */
-  Measurement drainAndMeasure() throws IOException {
+  public Measurement drainAndMeasure() throws IOException {
     byte[] buffer = new byte[64 * 1024];
     while (read(buffer, 0, buffer.length) >= 0) {
       // measured in read

@@ -121,6 +121,29 @@ public final class FixtureArchives {
     return file;
   }
 
+  /**
+   * The archive of the given flavour with its pages images first, before the pagemaps that describe
+   * them: not how the runtimes lay it out (they tar CRIU's directory in name order), so a one-pass
+   * read cannot find what the pages hold.
+   */
+  public static byte[] pagesBeforePagemaps(Flavour flavour) {
+    Map<String, byte[]> members = members(flavour);
+    Map<String, byte[]> reordered = new LinkedHashMap<>();
+    members.forEach((name, data) -> {
+      if (name.contains("pages-")) {
+        reordered.put(name, data);
+      }
+    });
+    members.forEach(reordered::putIfAbsent);
+    java.io.ByteArrayOutputStream tar = new java.io.ByteArrayOutputStream();
+    try {
+      write(reordered, tar);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return tar.toByteArray();
+  }
+
   /** Tars the given members to a stream. */
   public static void write(Map<String, byte[]> members, OutputStream out) throws IOException {
     try (TarWriter tar = new TarWriter(new BufferedOutputStream(out, 64 * 1024))) {

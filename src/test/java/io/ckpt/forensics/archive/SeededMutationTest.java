@@ -14,6 +14,7 @@ import io.ckpt.forensics.archive.criu.Pstree.pstree_entry;
 import io.ckpt.forensics.cli.FcpMain;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -134,7 +135,10 @@ class SeededMutationTest {
     }
   }
 
-  /** Every command on the mutant: exit 0, 1 (a read error) or 2 (a user error), never a crash. */
+  /**
+   * Every command on the mutant, from the file and (inspect, summary, memparse) from standard input: exit 0, 1
+   * (nothing found, differences), 2 (a user error) or 3 (an invalid archive), never a crash.
+   */
   private static void runCommands(String what, Path file, Path benign) {
     List<String[]> commands = List.of(
         new String[] {"inspect", "--all", file.toString()},
@@ -144,13 +148,21 @@ class SeededMutationTest {
         new String[] {"diff", "--ps-tree-cmd", "--files", "--sockets", benign.toString(), file.toString()},
         new String[] {"memparse", file.toString()},
         new String[] {"memparse", "--pid", "2956", "--search-regex", "PATH=[^\\x00]*", "--time-limit", "5",
-            file.toString()});
+            file.toString()},
+        new String[] {"inspect", "--all", "-"},
+        new String[] {"summary", "-"},
+        new String[] {"memparse", "--pid", "2956", "--search-regex", "PATH=[^\\x00]*", "--time-limit", "5", "-"});
     for (String[] args : commands) {
       StringWriter out = new StringWriter();
       StringWriter err = new StringWriter();
-      int code = FcpMain.run(args, new PrintWriter(out), new PrintWriter(err));
+      int code;
+      try (InputStream stdin = Files.newInputStream(file)) {
+        code = FcpMain.run(args, stdin, new PrintWriter(out), new PrintWriter(err));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
       String context = what + ": fcp " + String.join(" ", args) + " exited " + code + ", stderr: " + err;
-      assertThat(code).as(context).isIn(0, 1, 2);
+      assertThat(code).as(context).isIn(0, 1, 2, 3);
       // a RuntimeException is printed by its class name: it means a decoder did not check its input
       assertThat(err.toString()).as(context).doesNotContainPattern("(?m)^fcp: [\\w.$]+\\.[A-Z]\\w*(Exception|Error)\\b")
           .doesNotContain("\tat ");

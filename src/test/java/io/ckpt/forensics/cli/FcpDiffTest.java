@@ -36,7 +36,7 @@ class FcpDiffTest {
 
     FcpRun diff = FcpRun.of("diff", "--files", "--sockets", before.toString(), after.toString());
 
-    assertThat(diff.exitCode()).as(diff.err()).isZero();
+    assertThat(diff.exitCode()).as("archives that differ exit 1, as diff(1): " + diff.err()).isEqualTo(1);
     assertThat(diff.out()).isEqualTo("""
         Open files
           - 2956 [cwd] /data/local/tmp

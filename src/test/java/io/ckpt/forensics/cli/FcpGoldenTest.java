@@ -172,7 +172,7 @@ class FcpGoldenTest {
         "2024-01-28T00:10:45+05:30", "checkpoint-podname_namespace-nginx-2024.tar", "188.5 KiB");
     assertThat(list.out()).contains("shop", "web-0", "containerd");
     assertThat(list.err()).contains("skipping broken.tar");
-    assertThat(list.exitCode()).isEqualTo(1);
+    assertThat(list.exitCode()).as("a skipped unreadable archive").isEqualTo(3);
 
     Path a = FixtureArchives.write(Flavour.CRIO_OPERATOR);
     FcpRun summary = FcpRun.of("summary", a.toString());
@@ -183,6 +183,7 @@ class FcpGoldenTest {
 
     FcpRun same = FcpRun.of("diff", a.toString(), a.toString());
     assertThat(same.out()).contains("No differences");
+    assertThat(same.exitCode()).as(same.err()).isZero();
   }
 
   @Test
@@ -191,7 +192,7 @@ class FcpGoldenTest {
     Files.write(junk, new byte[1024 + 7]);
     Files.write(junk, "garbage-garbage".repeat(100).getBytes());
     FcpRun r = FcpRun.of("inspect", junk.toString());
-    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.exitCode()).as("an invalid archive").isEqualTo(3);
     assertThat(r.err()).startsWith("fcp: not a tar header").contains("offset 0").doesNotContain("\tat ");
     FcpRun missing = FcpRun.of("memparse", "--pid", "1", FixtureArchives.write(Flavour.CRIO_OPERATOR).toString());
     assertThat(missing.exitCode()).isEqualTo(2);

@@ -91,12 +91,12 @@ class FcpVerifyTest {
     assertThat(without.out()).contains("skip  plaintext").contains("(some skipped, see above)");
     assertThat(with.exitCode()).as(with.err()).isZero();
     assertThat(with.out()).contains("ok    plaintext size    100000 bytes");
-    assertThat(wrongKey.exitCode()).isEqualTo(2);
+    assertThat(wrongKey.exitCode()).as("an unusable key").isEqualTo(4);
     assertThat(wrongKey.err()).startsWith("fcp: none of the decryption keys");
   }
 
   @Test
-  void aMissingFileOrBadUsageExitsTwo() throws IOException {
+  void aMissingFileExitsThreeBadUsageTwoAndABadKeyFour() throws IOException {
     Path[] files = store(EvidenceFixtures.collect(EvidenceFixtures.archive(10, 1), List.of(), signingKey, null, null));
 
     FcpRun missing = FcpRun.of("verify", "--key", publicKey.toString(), "--record", files[1].toString(),
@@ -105,11 +105,11 @@ class FcpVerifyTest {
     FcpRun notAKey = FcpRun.of("verify", "--key", files[1].toString(), "--record", files[1].toString(),
         files[0].toString());
 
-    assertThat(missing.exitCode()).isEqualTo(2);
-    assertThat(missing.err()).startsWith("fcp: cannot read " + dir.resolve("nope"));
+    assertThat(missing.exitCode()).isEqualTo(3);
+    assertThat(missing.err()).startsWith("fcp: cannot read: " + dir.resolve("nope"));
     assertThat(noRecord.exitCode()).isEqualTo(2);
-    assertThat(noRecord.err()).contains("verify needs --record RECORD");
-    assertThat(notAKey.exitCode()).isEqualTo(2);
+    assertThat(noRecord.err()).contains("verify needs --record RECORD").contains("Try 'fcp verify --help'.");
+    assertThat(notAKey.exitCode()).isEqualTo(4);
     assertThat(notAKey.err()).contains("no PEM block");
   }
 
