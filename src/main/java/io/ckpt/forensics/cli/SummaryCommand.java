@@ -56,7 +56,7 @@ final class SummaryCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     if (format == OutputFormat.json) {
-      JsonOutput.print(out, json(r));
+      JsonOutput.print(out, json(r, digest));
       return 0;
     }
     ContainerMetadata c = r.container();
@@ -117,10 +117,11 @@ final class SummaryCommand implements Callable<Integer> {
   }
 
   /** Everything the text shows, without its cut to the first {@value #TOP} lines of a section. */
-  private ObjectNode json(CheckpointReport r) {
+  private ObjectNode json(CheckpointReport r, ArchiveInput.Digest digest) {
     ObjectNode o = JsonOutput.document(JSON_SCHEMA);
     o.put("archive", archive.toString());
     o.put("archive_bytes", r.archiveBytes());
+    digest.addTo(o);
     JsonOutput.container(o.putObject("container"), r.container());
     CapturedOverview overview = CapturedOverview.of(r);
     o.put("architecture", overview.architecture().orElse(""));

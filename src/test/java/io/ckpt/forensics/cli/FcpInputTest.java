@@ -149,6 +149,11 @@ class FcpInputTest {
     assertThat(enc.path("sha256").asText()).isEqualTo(sha);
     assertThat(enc.path("stored_sha256").asText()).isEqualTo(storedSha);
     assertThat(enc.path("encrypted").asBoolean()).isTrue();
+    JsonNode encSummary = JSON.readTree(FcpRun.withStdin(encryptedBytes, "summary", "--format", "json",
+        "--decryption-key", secretKey, "-").out());
+    assertThat(encSummary.path("sha256").asText()).isEqualTo(sha);
+    assertThat(encSummary.path("stored_sha256").asText()).isEqualTo(storedSha);
+    assertThat(encSummary.path("encrypted").asBoolean()).isTrue();
   }
 
   @ParameterizedTest

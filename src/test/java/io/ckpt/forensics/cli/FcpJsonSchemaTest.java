@@ -108,7 +108,7 @@ class FcpJsonSchemaTest {
     Files.writeString(dir.resolve("broken.tar"), "not a tar");
 
     FcpRun run = FcpRun.of("list", "--format", "json", dir.toString());
-    JsonNode doc = valid(run, 1);
+    JsonNode doc = valid(run, 3); // 3: an archive was unreadable (it is listed under "unreadable")
 
     assertThat(doc.path("archives")).hasSize(2);
     JsonNode crio = doc.path("archives").get(0);
@@ -165,7 +165,7 @@ class FcpJsonSchemaTest {
     String before = FixtureArchives.write(Flavour.CRIO_OPERATOR).toString();
     String after = FcpDiffTest.laterCheckpoint().toString();
 
-    JsonNode all = valid(FcpRun.of("diff", "--ps-tree-cmd", "--files", "--sockets", "--format", "json", before, after), 0);
+    JsonNode all = valid(FcpRun.of("diff", "--ps-tree-cmd", "--files", "--sockets", "--format", "json", before, after), 1);
     JsonNode processesOnly = valid(FcpRun.of("diff", "--format", "json", before, after), 0);
 
     assertThat(all.path("container_name").asText()).isEqualTo("nginx");
@@ -229,7 +229,7 @@ class FcpJsonSchemaTest {
     FcpRun broken = FcpRun.of("inspect", "--format", "json", a, junk.toString());
     FcpRun hexDump = FcpRun.of("memparse", "--pid", "2956", "--format", "json", a);
 
-    assertThat(broken.exitCode()).isEqualTo(1);
+    assertThat(broken.exitCode()).as("an invalid archive").isEqualTo(3);
     assertThat(broken.out()).isEmpty();
     assertThat(broken.err()).startsWith("fcp: not a tar header").hasLineCount(1);
     assertThat(hexDump.exitCode()).isEqualTo(2);
