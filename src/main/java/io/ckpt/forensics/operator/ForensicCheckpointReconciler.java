@@ -176,6 +176,10 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
       forget(id, uid);
       return expire(fcp);
     }
+    Duration untilRound = SeriesRounds.untilDue(fcp.getStatus(), clock.instant());
+    if (untilRound != null && !untilRound.isZero()) {
+      return untilRound; // between two rounds of a series: nothing to do before the next is due
+    }
     PodSnapshot firstSight = tracker.firstSight(id, uid);
     CheckpointPlanner.PodRead pod = reads.last;
     if (CheckpointPlanner.isFirstSight(fcp, firstSight) && !pod.read()) {
@@ -265,7 +269,9 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
       forget(id, uid);
       return expire(written);
     }
-    return null;
+    // a status write does not wake this object again (its generation is unchanged): a round of a
+    // series that this write made the current one is looked at when due (at once if it is late)
+    return SeriesRounds.untilDue(written.getStatus(), clock.instant());
   }
 
   /**
