@@ -122,13 +122,15 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
         .withLabelSelector(CollectorPods.LABEL_COMPONENT + "=" + CollectorPods.COMPONENT)
         .withSecondaryToPrimaryMapper(CollectorPods::owner).build(), context) {
       @Override
+      public void onAdd(Pod pod) {
+        super.onAdd(pod); // at start, too: a collector that finished while no operator ran
+        collectorChanged(pod);
+      }
+
+      @Override
       public void onUpdate(Pod old, Pod pod) {
         super.onUpdate(old, pod);
-        // an object being deleted is not reconciled: a collector of it that finished is seen to here,
-        // on the timer thread rather than the informer's
-        if (CollectorPods.report(pod).isPresent()) {
-          CollectorPods.owner(pod).forEach(owner -> ticker.schedule(Duration.ZERO, () -> finishDeletedCollection(owner)));
-        }
+        collectorChanged(pod);
       }
     };
     return List.of(wakeUps, collectorPods);
@@ -453,6 +455,16 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
       sweepOrphanCollectors(present);
     }
     tracker.sweep();
+  }
+
+  /**
+   * An object being deleted is not reconciled: a collector of one that finished is seen to here, on
+   * the timer thread rather than the informer's.
+   */
+  private void collectorChanged(Pod pod) {
+    if (CollectorPods.report(pod).isPresent()) {
+      CollectorPods.owner(pod).forEach(owner -> ticker.schedule(Duration.ZERO, () -> finishDeletedCollection(owner)));
+    }
   }
 
   /**
