@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -58,7 +57,7 @@ final class CollectionFinalizer {
     if (collectors.stream().allMatch(p -> CollectorPods.report(p).isPresent())) {
       return true;
     }
-    Instant since = instant(deleted.getMetadata().getDeletionTimestamp());
+    Instant since = RecordExpiry.instant(deleted.getMetadata().getDeletionTimestamp());
     return since == null || !now.isBefore(since.plus(deadline).plus(GRACE));
   }
 
@@ -112,11 +111,4 @@ final class CollectionFinalizer {
     }
   }
 
-  private static Instant instant(String rfc3339) {
-    try {
-      return rfc3339 == null ? null : Instant.parse(rfc3339);
-    } catch (DateTimeParseException e) {
-      return null;
-    }
-  }
 }

@@ -67,7 +67,11 @@ final class RecordExpiry {
     return left.isNegative() || left.isZero() ? new Decision.Delete() : new Decision.Wait(left);
   }
 
-  private static Instant instant(String rfc3339) {
+  /** The time an RFC 3339 status field holds, or null if it is absent or unreadable. */
+  static Instant instant(String rfc3339) {
+    if (rfc3339 == null) {
+      return null;
+    }
     try {
       return Instant.parse(rfc3339);
     } catch (DateTimeParseException e) {

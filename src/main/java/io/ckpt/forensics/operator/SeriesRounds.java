@@ -12,7 +12,6 @@ import io.ckpt.forensics.api.SeriesSpec;
 import io.ckpt.forensics.api.SeriesStatus;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
@@ -84,9 +83,9 @@ final class SeriesRounds {
         || !status.getContainers().stream().allMatch(SeriesRounds::untouched)) {
       return null; // the first round starts at once; a round under way is never held back
     }
-    Instant due = instant(status.getSeries().getRoundDueAt());
+    Instant due = RecordExpiry.instant(status.getSeries().getRoundDueAt());
     Instant lastCheckpoint = status.getSeries().getRounds().get(status.getSeries().getRounds().size() - 1)
-        .getContainers().stream().map(c -> instant(c.getCheckpointedAt())).filter(Objects::nonNull)
+        .getContainers().stream().map(c -> RecordExpiry.instant(c.getCheckpointedAt())).filter(Objects::nonNull)
         .max(Instant::compareTo).orElse(null);
     Instant start = due;
     if (lastCheckpoint != null) {
@@ -130,7 +129,7 @@ final class SeriesRounds {
       return true;
     }
     SeriesSpec spec = fcp.getSpec().getSeries();
-    Instant start = instant(status.getStartTime());
+    Instant start = RecordExpiry.instant(status.getStartTime());
     series.setRound(round + 1);
     series.setProgress((round + 1) + "/" + series.getCount());
     series.setRoundDueAt(start == null ? null
@@ -233,14 +232,4 @@ final class SeriesRounds {
     return next;
   }
 
-  private static Instant instant(String rfc3339) {
-    if (rfc3339 == null) {
-      return null;
-    }
-    try {
-      return Instant.parse(rfc3339);
-    } catch (DateTimeParseException e) {
-      return null;
-    }
-  }
 }
