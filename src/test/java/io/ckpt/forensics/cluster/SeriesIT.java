@@ -31,6 +31,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -117,6 +118,45 @@ class SeriesIT {
     assertThat(fcpVerifyChain(records)).as("fcp verify --chain, oldest first").isZero();
     assertThat(fcpVerifyChain(List.of(records.get(0), records.get(2)))).as("thinned").isNotZero();
     assertThat(fcpVerifyChain(List.of(records.get(1), records.get(0), records.get(2)))).as("reordered").isNotZero();
+  }
+
+  @Test
+  void aRoundWhoseCallAKillInterruptedIsRetriedOnceAndSaysSo() throws Exception {
+    SimulatedNode node = lab.nodes().get(0);
+    lab.createRunningPod("dev", "slow", node, "app");
+    Path kubeconfig = CLUSTER.chart().operatorKubeconfig(lab.runDir().resolve("operator-series-kill.kubeconfig"));
+    create("interrupted", "slow", new SeriesSpec(2, SeriesSpec.MIN_INTERVAL_SECONDS));
+
+    try (OperatorProcess first = OperatorProcess.start(kubeconfig, lab.runDir().resolve("operator-series-3.log"),
+        CollectionIT.env())) {
+      CLUSTER.fcps().await("dev", "interrupted", Duration.ofSeconds(90), f -> f.getStatus() != null
+          && f.getStatus().getSeries() != null && f.getStatus().getSeries().getRounds().size() == 1);
+      node.setLatency(Duration.ofSeconds(6));
+      CLUSTER.fcps().await("dev", "interrupted", Duration.ofSeconds(30), f -> f.getStatus().container("app")
+          .map(c -> c.getPhase() == ContainerPhase.Running).orElse(false));
+      Awaitility.await("round 2's call reached the kubelet").atMost(Duration.ofSeconds(20))
+          .pollInterval(Duration.ofMillis(50)).until(() -> node.checkpointsInProgress() == 1);
+      first.kill();
+    }
+    Awaitility.await("the interrupted call ends on the kubelet").atMost(Duration.ofSeconds(20))
+        .until(() -> CheckpointIT.callsFor(node, "slow").size() == 2);
+    node.setLatency(Duration.ofMillis(200));
+
+    try (OperatorProcess second = OperatorProcess.start(kubeconfig, lab.runDir().resolve("operator-series-4.log"),
+        CollectionIT.env())) {
+      ForensicCheckpoint done = CLUSTER.fcps().awaitTerminal("dev", "interrupted", Duration.ofSeconds(120));
+      assertThat(done.getStatus().getPhase()).as(second.log()).isEqualTo(CheckpointPhase.Succeeded);
+
+      List<SeriesRound> rounds = done.getStatus().getSeries().getRounds();
+      assertThat(rounds).hasSize(2);
+      assertThat(rounds.get(0).getContainers().get(0).getAttempts()).isEqualTo(1);
+      SeriesRoundContainer roundTwo = rounds.get(1).getContainers().get(0);
+      assertThat(roundTwo.getAttempts()).as("the interrupted call and one retry, in round 2 only").isEqualTo(2);
+      assertThat(roundTwo.getNote()).contains("interrupted by an operator restart");
+      assertThat(CheckpointIT.callsFor(node, "slow")).as("round 1 once, round 2 twice as status says").hasSize(3);
+      assertThat(fcpVerifyChain(rounds.stream().map(r -> Path.of(URI.create(r.getContainers().get(0)
+          .getRecordLocation()))).toList())).isZero();
+    }
   }
 
   static int fcpVerifyChain(List<Path> records) {
