@@ -366,10 +366,12 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
       return held;
     }
     recorder.seen(held);
-    // the rest of this pass works on what was decided: the status just written, now with the finalizer
-    marked.getMetadata().setFinalizers(held.getMetadata().getFinalizers());
-    marked.getMetadata().setResourceVersion(held.getMetadata().getResourceVersion());
-    return marked;
+    // the rest of this pass works on what was decided (the status just written) with the finalizer;
+    // a copy, since marked may be the informer's cached object
+    ForensicCheckpoint copy = client.getKubernetesSerialization().clone(marked);
+    copy.getMetadata().setFinalizers(held.getMetadata().getFinalizers());
+    copy.getMetadata().setResourceVersion(held.getMetadata().getResourceVersion());
+    return copy;
   }
 
   /**
