@@ -89,6 +89,8 @@ class SeriesIT {
     Instant start = Instant.parse(done.getStatus().getStartTime());
     List<Path> records = new ArrayList<>();
     for (SeriesRound round : series.getRounds()) {
+      System.out.printf("series round %d due %s started %s finished %s%n", round.getRound(), round.getDueAt(),
+          round.getContainers().get(0).getStartedAt(), round.getFinishedAt());
       assertThat(round.getDueAt()).as("round %s is due at start + (k-1) x interval", round.getRound())
           .isEqualTo(start.plusSeconds((round.getRound() - 1L) * SeriesSpec.MIN_INTERVAL_SECONDS).toString());
       SeriesRoundContainer app = round.getContainers().get(0);
