@@ -65,9 +65,7 @@ class SeriesIT {
 
     try (OperatorProcess first = OperatorProcess.start(kubeconfig, lab.runDir().resolve("operator-series-1.log"),
         CollectionIT.env())) {
-      ForensicCheckpoint between = CLUSTER.fcps().await("dev", "timeline", Duration.ofSeconds(90), f ->
-          f.getStatus() != null && f.getStatus().getSeries() != null
-              && f.getStatus().getSeries().getRounds().size() == 1);
+      ForensicCheckpoint between = awaitFinishedRounds("timeline", 1);
       assertThat(between.getStatus().getPhase()).as("rounds are left").isEqualTo(CheckpointPhase.Running);
       assertThat(between.getStatus().getSeries().getProgress()).isEqualTo("2/3");
       first.kill();
@@ -131,8 +129,7 @@ class SeriesIT {
 
     try (OperatorProcess first = OperatorProcess.start(kubeconfig, lab.runDir().resolve("operator-series-3.log"),
         CollectionIT.env())) {
-      CLUSTER.fcps().await("dev", "interrupted", Duration.ofSeconds(90), f -> f.getStatus() != null
-          && f.getStatus().getSeries() != null && f.getStatus().getSeries().getRounds().size() == 1);
+      awaitFinishedRounds("interrupted", 1);
       node.setLatency(Duration.ofSeconds(6));
       CLUSTER.fcps().await("dev", "interrupted", Duration.ofSeconds(30), f -> f.getStatus().container("app")
           .map(c -> c.getPhase() == ContainerPhase.Running).orElse(false));
@@ -159,6 +156,11 @@ class SeriesIT {
       assertThat(fcpVerifyChain(rounds.stream().map(r -> Path.of(URI.create(r.getContainers().get(0)
           .getRecordLocation()))).toList())).isZero();
     }
+  }
+
+  static ForensicCheckpoint awaitFinishedRounds(String name, int rounds) {
+    return CLUSTER.fcps().await("dev", name, Duration.ofSeconds(90), f -> f.getStatus() != null
+        && f.getStatus().getSeries() != null && f.getStatus().getSeries().getRounds().size() == rounds);
   }
 
   static int fcpVerifyChain(List<Path> records) {
