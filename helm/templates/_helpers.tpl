@@ -71,8 +71,9 @@ helm.sh/chart: {{ include "fcp.chart" . }}
 - apiGroups: ["forensics.ckpt.io"]
   resources: ["forensiccheckpoints"]
   # delete: only what spec.ttlSecondsAfterFinished asks for, once the record is not an
-  # archive's only one (RecordExpiry)
-  verbs: ["get", "list", "watch", "delete"]
+  # archive's only one (RecordExpiry); patch, with evidence custody: the finalizer an object
+  # holds while its collector runs (CollectionFinalizer; spec itself is immutable)
+  verbs: ["get", "list", "watch", "delete"{{ if .Values.evidence.store }}, "patch"{{ end }}]
 - apiGroups: ["forensics.ckpt.io"]
   resources: ["forensiccheckpoints/status"]
   verbs: ["get", "update", "patch"]

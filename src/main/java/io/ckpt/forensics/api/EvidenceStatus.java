@@ -41,6 +41,10 @@ public class EvidenceStatus {
   @JsonPropertyDescription("Where the signed custody record (an in-toto statement in a DSSE envelope) is stored.")
   private String recordLocation;
 
+  @JsonPropertyDescription("SHA-256 of the custody record file, as stored (what sha256sum prints); in a series, the"
+      + " next round's record names it.")
+  private String recordSha256;
+
   @JsonPropertyDescription("Key ID of the key that signed the custody record (SHA-256 of its public key, DER).")
   private String signingKeyId;
 
@@ -134,6 +138,14 @@ public class EvidenceStatus {
 
   public void setRecordLocation(String recordLocation) {
     this.recordLocation = recordLocation;
+  }
+
+  public String getRecordSha256() {
+    return recordSha256;
+  }
+
+  public void setRecordSha256(String recordSha256) {
+    this.recordSha256 = recordSha256;
   }
 
   public String getSigningKeyId() {

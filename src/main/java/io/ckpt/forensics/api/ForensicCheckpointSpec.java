@@ -77,6 +77,11 @@ public class ForensicCheckpointSpec {
       + " record. Unset: kept until deleted.")
   private Integer ttlSecondsAfterFinished;
 
+  @JsonPropertyDescription("Take several checkpoints of the same containers over time: count rounds, intervalSeconds"
+      + " apart, each archive with its own custody record naming the previous round's record (issue 12 section 5)."
+      + " Omit for one checkpoint.")
+  private SeriesSpec series;
+
   @JsonPropertyDescription("Who created this object, as the API server authenticated the request. Written by the"
       + " chart's admission policies, never by hand: any other value is replaced or refused. Absent where those"
       + " policies are not installed; the custody record then says unknown.")
@@ -130,6 +135,14 @@ public class ForensicCheckpointSpec {
     this.ttlSecondsAfterFinished = ttlSecondsAfterFinished;
   }
 
+  public SeriesSpec getSeries() {
+    return series;
+  }
+
+  public void setSeries(SeriesSpec series) {
+    this.series = series;
+  }
+
   public RequestedBy getRequestedBy() {
     return requestedBy;
   }
@@ -149,11 +162,13 @@ public class ForensicCheckpointSpec {
     return Objects.equals(podName, other.podName) && Objects.equals(containers, other.containers)
         && Objects.equals(reason, other.reason) && Objects.equals(caseId, other.caseId)
         && Objects.equals(timeoutSeconds, other.timeoutSeconds) && Objects.equals(requestedBy, other.requestedBy)
-        && Objects.equals(ttlSecondsAfterFinished, other.ttlSecondsAfterFinished);
+        && Objects.equals(ttlSecondsAfterFinished, other.ttlSecondsAfterFinished)
+        && Objects.equals(series, other.series);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(podName, containers, reason, caseId, timeoutSeconds, requestedBy, ttlSecondsAfterFinished);
+    return Objects.hash(podName, containers, reason, caseId, timeoutSeconds, requestedBy, ttlSecondsAfterFinished,
+        series);
   }
 }

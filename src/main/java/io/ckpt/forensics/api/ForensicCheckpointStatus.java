@@ -39,6 +39,10 @@ public class ForensicCheckpointStatus {
   @JsonPropertyDescription("Ready (reasons Pending, CheckpointInProgress, CheckpointCompleted, CheckpointFailed) and Failed.")
   private List<Condition> conditions = new ArrayList<>();
 
+  @JsonPropertyDescription("With spec.series: the rounds taken so far; the containers' entries describe the current"
+      + " round.")
+  private SeriesStatus series;
+
   @JsonPropertyDescription("One entry per selected container.")
   private List<ContainerCheckpointStatus> containers = new ArrayList<>();
 
@@ -116,6 +120,14 @@ public class ForensicCheckpointStatus {
 
   public void setConditions(List<Condition> conditions) {
     this.conditions = conditions == null ? new ArrayList<>() : conditions;
+  }
+
+  public SeriesStatus getSeries() {
+    return series;
+  }
+
+  public void setSeries(SeriesStatus series) {
+    this.series = series;
   }
 
   public List<ContainerCheckpointStatus> getContainers() {

@@ -56,9 +56,15 @@ public record CollectFacts(Requester requestedBy, String reason, String caseId, 
 
   /** The custody predicate for a copy made with these facts, collected at {@code collectedAt}. */
   public CustodyPredicate predicate(CustodyCopy.Result copy, Instant collectedAt) {
+    return predicate(copy, collectedAt, SeriesLink.NONE);
+  }
+
+  /** The same, for a record at {@code link}'s place in a series. */
+  public CustodyPredicate predicate(CustodyCopy.Result copy, Instant collectedAt, SeriesLink link) {
     return new CustodyPredicate(requestedBy, reason, caseId, forensicCheckpoint, pod, podUid, container, containerId,
         image, imageId, node, kubeletArchivePath, CustodyPredicate.Times.of(requestedAt, checkpointedAt, collectedAt),
-        copy.plaintext(), CustodyPredicate.StoredForm.of(copy), CustodyPredicate.Tool.current(), null, null);
+        copy.plaintext(), CustodyPredicate.StoredForm.of(copy), CustodyPredicate.Tool.current(), link.position(),
+        link.previous());
   }
 
   private static Requester requester(JsonNode node) {

@@ -61,8 +61,33 @@ final class CollectOptions {
   @Option(names = "--delete-after-store", description = "remove the node's archive once the stored copy was read back and verified")
   boolean deleteAfterStore;
 
+  @Option(names = "--series-index", paramLabel = "K", description = "in a series: this record's position, 0 first")
+  Integer seriesIndex;
+
+  @Option(names = "--series-count", paramLabel = "N", description = "in a series: how many rounds it has")
+  Integer seriesCount;
+
+  @Option(names = "--previous-record-sha256", paramLabel = "HEX",
+      description = "in a series: the SHA-256 of the previous round's custody record file, which this record names")
+  String previousRecordSha256;
+
   @Option(names = "--termination-log", paramLabel = "FILE")
   Path terminationLog = DEFAULT_TERMINATION_LOG;
+
+  /** This record's place in a series and the record before it: none without --series-index and --series-count. */
+  SeriesLink seriesLink() {
+    if (seriesIndex == null && seriesCount == null) {
+      if (previousRecordSha256 != null) {
+        throw new IllegalArgumentException("--previous-record-sha256 needs --series-index and --series-count");
+      }
+      return SeriesLink.NONE;
+    }
+    if (seriesIndex == null || seriesCount == null) {
+      throw new IllegalArgumentException("--series-index and --series-count go together: give both (for example"
+          + " --series-index 1 --series-count 3) or neither");
+    }
+    return SeriesLink.of(seriesIndex, seriesCount, previousRecordSha256);
+  }
 
   /** The Object Lock retention: both options or neither. */
   java.util.Optional<ObjectLockRetention> retention() {

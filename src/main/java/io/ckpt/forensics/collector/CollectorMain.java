@@ -72,11 +72,13 @@ public final class CollectorMain {
     try {
       EvidenceCollector collector;
       CollectFacts facts;
+      SeriesLink link;
       EvidenceStore store;
       try {
         EvidenceName.require(options.name);
         EvidenceName.require(options.name + EvidenceCollector.RECORD_SUFFIX);
         facts = CollectFacts.parse(environment.get(CollectFacts.ENVIRONMENT_VARIABLE));
+        link = options.seriesLink();
         SigningKey key = SigningKey.load(options.signingKey);
         List<OpenPgpRecipient> recipients = recipients(options.recipients);
         store = store(options);
@@ -85,7 +87,7 @@ public final class CollectorMain {
         throw new CollectionFailure(FailureReason.BadConfiguration, e.getMessage(), e);
       }
       try {
-        return new Outcome(TerminationMessage.stored(collector.collect(options.archive, options.name, facts,
+        return new Outcome(TerminationMessage.stored(collector.collect(options.archive, options.name, facts, link,
             options.deleteAfterStore)), STORED);
       } finally {
         if (store instanceof AutoCloseable closeable) {

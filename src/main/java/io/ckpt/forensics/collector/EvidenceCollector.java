@@ -55,6 +55,12 @@ public final class EvidenceCollector {
   /** Collects {@code archive} under {@code name}, with the operator's facts for the record. */
   public Collected collect(Path archive, String name, CollectFacts facts, boolean deleteAfterStore)
       throws CollectionFailure {
+    return collect(archive, name, facts, SeriesLink.NONE, deleteAfterStore);
+  }
+
+  /** The same, for a record at {@code link}'s place in a series. */
+  public Collected collect(Path archive, String name, CollectFacts facts, SeriesLink link, boolean deleteAfterStore)
+      throws CollectionFailure {
     long size = requireRegularFile(archive);
     PipedCustodyUpload.Uploaded uploaded = null;
     CapturedOverviewTap tap = null;
@@ -84,7 +90,7 @@ public final class EvidenceCollector {
     }
     Instant collectedAt = clock.instant();
     CustodyRecord record = CustodyRecord.sign(
-        InTotoStatement.custody(name, facts.predicate(uploaded.copy(), collectedAt)), signingKey);
+        InTotoStatement.custody(name, facts.predicate(uploaded.copy(), collectedAt, link)), signingKey);
     byte[] recordFile = record.fileBytes();
     String recordName = name + RECORD_SUFFIX;
     StoredEvidence storedRecord;
@@ -108,7 +114,7 @@ public final class EvidenceCollector {
       }
     }
     return new Collected(uploaded.copy(), stored, storedRecord.location(),
-        signingKey.verificationKey().keyId(), collectedAt, removed, removalProblem, overview);
+        signingKey.verificationKey().keyId(), collectedAt, removed, removalProblem, overview, storedRecord.sha256());
   }
 
   /** The archive's size; refuses anything but a regular file (a link could point anywhere on the node). */

@@ -80,6 +80,9 @@ public final class TerminationMessage {
       line.put("recipientsNotListed", recipients.size() - listedRecipients);
     }
     line.put("recordLocation", c.recordLocation());
+    if (c.recordSha256() != null) {
+      line.put("recordSha256", c.recordSha256());
+    }
     line.put("signingKeyId", c.signingKeyId());
     line.put("collectedAt", c.collectedAt().toString());
     line.put("removedFromNode", c.removedFromNode());

@@ -201,8 +201,8 @@ final class CallTracker {
   }
 
   /**
-   * Drops what deleted objects left (deletions reach no reconcile: the operator puts no finalizer
-   * on evidence records): their waiting requests, unused permits, results and first reads; a
+   * Drops what deleted objects left (deletions reach no reconcile: the only finalizer the operator
+   * puts on an object is held while a collector runs, and is seen to outside reconciles): their waiting requests, unused permits, results and first reads; a
    * permit whose call still runs is kept until the call ends, since the node is still busy. Then
    * wakes every object with a result not yet written (the API server may have been away longer
    * than the framework's retries) or a permit not yet used. Called periodically.

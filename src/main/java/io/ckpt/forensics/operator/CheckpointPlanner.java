@@ -384,6 +384,7 @@ final class CheckpointPlanner {
     }
     CustodyPlanner.Steps custodySteps = custody.plan(fcp, status, in.collectors());
     changed |= custodySteps.changed();
+    changed |= SeriesRounds.advance(fcp, status, custody.pending(status), clock.instant());
     if (!firstWrite && !changed) {
       notices.addAll(custodySteps.notices());
       return new Plan(null, List.of(), recorded, unused, notices, null, false, custodySteps.start(),
@@ -478,6 +479,7 @@ final class CheckpointPlanner {
       }
       status.getContainers().add(entry);
     }
+    SeriesRounds.begin(fcp, status);
     return status;
   }
 

@@ -33,9 +33,11 @@ final class CheckpointProgress {
     } else {
       phase = CheckpointPhase.Pending;
     }
+    phase = SeriesRounds.phase(status, phase);
     status.setPhase(phase);
     status.setObservedGeneration(generation);
-    status.setMessage(message(status, phase, succeeded, failed));
+    String series = SeriesRounds.describe(status);
+    status.setMessage((series == null ? "" : series + "; ") + message(status, phase, succeeded, failed));
     if (phase.isTerminal() && status.getCompletionTime() == null) {
       status.setCompletionTime(Conditions.rfc3339(clock));
     }

@@ -68,13 +68,28 @@ final class CollectorPods {
 
   /** One pod per object, container and attempt: a name the operator finds again after a restart. */
   static String name(String fcpUid, String container, int attempt) {
+    return name(fcpUid, container, String.valueOf(attempt));
+  }
+
+  /** The same, for an attempt as {@link #attemptKey} names it. */
+  static String name(String fcpUid, String container, String attemptKey) {
     try {
       byte[] digest = MessageDigest.getInstance("SHA-256")
-          .digest((fcpUid + "/" + container + "/" + attempt).getBytes(StandardCharsets.UTF_8));
+          .digest((fcpUid + "/" + container + "/" + attemptKey).getBytes(StandardCharsets.UTF_8));
       return "fcp-collect-" + HexFormat.of().formatHex(digest, 0, 8);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("the JVM has no SHA-256", e);
     }
+  }
+
+  /**
+   * The attempt as names show it: its number, and in a series the round before it ({@code r2-1}),
+   * so that the rounds of one container never share a pod or a stored object.
+   */
+  static String attemptKey(io.ckpt.forensics.api.ForensicCheckpointStatus status, ContainerCheckpointStatus c) {
+    int attempt = c.getAttempts() == null ? 0 : c.getAttempts();
+    Integer round = SeriesRounds.round(status);
+    return round == null ? String.valueOf(attempt) : "r" + round + "-" + attempt;
   }
 
   /**
@@ -84,7 +99,7 @@ final class CollectorPods {
   static String objectName(ForensicCheckpoint fcp, ContainerCheckpointStatus c, CollectionConfig config) {
     var meta = fcp.getMetadata();
     return meta.getNamespace() + "/" + meta.getName() + "-" + meta.getUid().substring(0, 8) + "/" + c.getName()
-        + "-" + c.getAttempts() + ".tar" + (config.recipientsSecret() != null ? ".gpg" : "");
+        + "-" + attemptKey(fcp.getStatus(), c) + ".tar" + (config.recipientsSecret() != null ? ".gpg" : "");
   }
 
   static Pod build(ForensicCheckpoint fcp, ContainerCheckpointStatus c, CollectionConfig config) {
@@ -128,12 +143,22 @@ final class CollectorPods {
     if (config.deleteFromNode()) {
       args.add("--delete-after-store");
     }
+    var series = fcp.getStatus().getSeries();
+    if (series != null) {
+      // the record's place in its series, and the digest of the record before it, from status
+      args.addAll(List.of("--series-index", String.valueOf(series.getRound() - 1), "--series-count",
+          String.valueOf(series.getCount())));
+      String previous = SeriesRounds.previousRecord(fcp.getStatus(), c.getName());
+      if (previous != null) {
+        args.addAll(List.of("--previous-record-sha256", previous));
+      }
+    }
     volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().withSizeLimit(new Quantity("16Mi"))
         .endEmptyDir().build());
     mounts.add(mount("tmp", "/tmp", false));
     var meta = fcp.getMetadata();
     return new PodBuilder()
-        .withNewMetadata().withName(name(meta.getUid(), c.getName(), c.getAttempts()))
+        .withNewMetadata().withName(name(meta.getUid(), c.getName(), attemptKey(fcp.getStatus(), c)))
             .withNamespace(config.namespace())
             .withLabels(Map.of(LABEL_COMPONENT, COMPONENT, LABEL_FCP_UID, meta.getUid(),
                 "app.kubernetes.io/managed-by", "forensic-checkpoint-operator"))
@@ -257,6 +282,9 @@ final class CollectorPods {
     report.path("recipients").forEach(r -> recipients.add(UnsafeCharacters.escape(r.asText())));
     e.setRecipients(recipients.isEmpty() ? null : recipients);
     e.setRecordLocation(text(report, "recordLocation"));
+    String recordSha256 = report.path("recordSha256").asText("");
+    // only a digest: anything else would be passed to the next round's collector as its argument
+    e.setRecordSha256(recordSha256.matches("[0-9a-f]{64}") ? recordSha256 : null);
     e.setSigningKeyId(text(report, "signingKeyId"));
     e.setCollectedAt(text(report, "collectedAt"));
     e.setRemovedFromNode(report.path("removedFromNode").asBoolean(false));

@@ -62,7 +62,7 @@ final class CustodyPlanner {
       Collector pod = collectors.get(c.getName());
       EvidenceStatus evidence = c.getEvidence();
       if (evidence == null) {
-        String name = CollectorPods.name(fcp.getMetadata().getUid(), c.getName(), attempts(c));
+        String name = CollectorPods.name(fcp.getMetadata().getUid(), c.getName(), CollectorPods.attemptKey(status, c));
         c.setEvidence(CollectorPods.collecting(config.namespace() + "/" + name));
         start.add(c.getName());
         notices.add(new CheckpointPlanner.Notice.EvidenceCollecting(c.getName()));
@@ -85,9 +85,5 @@ final class CustodyPlanner {
       }
     }
     return new Steps(changed, start, delete, notices);
-  }
-
-  private static int attempts(ContainerCheckpointStatus c) {
-    return c.getAttempts() == null ? 0 : c.getAttempts();
   }
 }

@@ -75,6 +75,7 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
   private final CheckpointPlanner planner;
   private final CheckpointNotifier notifier;
   private final CallTracker tracker;
+  private final CollectionFinalizer finalizer;
   private final Clock clock;
   /** Objects whose TTL was refused and said so: told once per process, not at every resync. */
   private final Set<String> ttlRefusalsTold = ConcurrentHashMap.newKeySet();
@@ -97,6 +98,7 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
     this.ticker = ticker;
     this.clock = clock;
     this.recorder = new StatusRecorder(client, clock);
+    this.finalizer = new CollectionFinalizer(client);
     this.planner = new CheckpointPlanner(clock, status -> client.getKubernetesSerialization().clone(status),
         () -> UUID.randomUUID().toString(), new CustodyPlanner(config.collection()));
     this.notifier = new CheckpointNotifier(new CheckpointEvents(client, clock, instance, eventWriter), metrics, clock,
@@ -118,7 +120,19 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
     collectorPods = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, ForensicCheckpoint.class)
         .withName("collector-pods").withNamespaces(Set.of(collection.namespace()))
         .withLabelSelector(CollectorPods.LABEL_COMPONENT + "=" + CollectorPods.COMPONENT)
-        .withSecondaryToPrimaryMapper(CollectorPods::owner).build(), context);
+        .withSecondaryToPrimaryMapper(CollectorPods::owner).build(), context) {
+      @Override
+      public void onAdd(Pod pod) {
+        super.onAdd(pod); // at start, too: a collector that finished while no operator ran
+        collectorChanged(pod);
+      }
+
+      @Override
+      public void onUpdate(Pod old, Pod pod) {
+        super.onUpdate(old, pod);
+        collectorChanged(pod);
+      }
+    };
     return List.of(wakeUps, collectorPods);
   }
 
@@ -174,7 +188,13 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
     Map<String, CustodyPlanner.Collector> collectors = collectors(fcp);
     if (planner.isDone(fcp, collectors)) {
       forget(id, uid);
-      return expire(fcp);
+      // a finalizer left by an operator stopped between the last report and its removal
+      ForensicCheckpoint released = finalizer.release(fcp);
+      return released == null ? null : expire(released);
+    }
+    Duration untilRound = SeriesRounds.untilDue(fcp.getStatus(), clock.instant());
+    if (untilRound != null && !untilRound.isZero()) {
+      return untilRound; // between two rounds of a series: nothing to do before the next is due
     }
     PodSnapshot firstSight = tracker.firstSight(id, uid);
     CheckpointPlanner.PodRead pod = reads.last;
@@ -257,15 +277,30 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
     for (String name : plan.calls()) {
       launch(written, name);
     }
+    if (!plan.collectorsToStart().isEmpty()) {
+      written = holdForCollection(written);
+      if (written == null) {
+        return null; // deleted meanwhile: its archives stay on the node, as status said before
+      }
+    }
     for (String name : plan.collectorsToStart()) {
-      startCollector(written, name);
+      written = startCollector(written, name);
     }
     plan.collectorsToDelete().forEach(this::deleteCollector);
+    if (CollectionFinalizer.holds(written) && !CollectionFinalizer.collecting(written.getStatus())) {
+      written = finalizer.release(written);
+      if (written == null) {
+        return null;
+      }
+      recorder.seen(written);
+    }
     if (plan.done()) {
       forget(id, uid);
       return expire(written);
     }
-    return null;
+    // a status write does not wake this object again (its generation is unchanged): a round of a
+    // series that this write made the current one is looked at when due (at once if it is late)
+    return SeriesRounds.untilDue(written.getStatus(), clock.instant());
   }
 
   /**
@@ -322,28 +357,48 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
   }
 
   /**
+   * Adds the collection finalizer before collector pods are created (see {@link CollectionFinalizer});
+   * returns the object as it is now, or null if it was deleted.
+   */
+  private ForensicCheckpoint holdForCollection(ForensicCheckpoint marked) {
+    ForensicCheckpoint held = finalizer.hold(marked);
+    if (held == null || held == marked) {
+      return held;
+    }
+    recorder.seen(held);
+    // the rest of this pass works on what was decided (the status just written) with the finalizer;
+    // a copy, since marked may be the informer's cached object
+    ForensicCheckpoint copy = client.getKubernetesSerialization().clone(marked);
+    copy.getMetadata().setFinalizers(held.getMetadata().getFinalizers());
+    copy.getMetadata().setResourceVersion(held.getMetadata().getResourceVersion());
+    return copy;
+  }
+
+  /**
    * Creates the collector pod of a container marked Collecting; one that exists already (created
    * before a restart) is left to finish. A pod that cannot be created is recorded as a failed
-   * collection: the archive stays on the node, and status says why.
+   * collection: the archive stays on the node, and status says why. Returns the object as it is now.
    */
-  private void startCollector(ForensicCheckpoint marked, String name) {
+  private ForensicCheckpoint startCollector(ForensicCheckpoint marked, String name) {
     ContainerCheckpointStatus entry = marked.getStatus().container(name).orElseThrow();
     Pod pod = CollectorPods.build(marked, entry, config.collection());
     try {
       client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(pod).create();
       notifier.collectorStarted(marked, name, pod);
+      return marked;
     } catch (KubernetesClientException e) {
       if (e.getCode() == 409) {
-        return; // created before: its report comes through the informer
+        return marked; // created before: its report comes through the informer
       }
       String ref = pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
       String why = "collector pod " + ref + " could not be created (HTTP " + e.getCode() + ": "
           + (e.getStatus() == null ? e.getClass().getSimpleName() : e.getStatus().getMessage()) + "); the operator"
           + " needs create on pods in " + config.collection().namespace() + ", and the namespace must admit hostPath"
           + " (Pod Security level privileged); the archive stays on node " + marked.getStatus().getNodeName();
-      recorder.update(marked, status -> status.container(name).ifPresent(c -> c.setEvidence(
+      ForensicCheckpoint updated = recorder.update(marked, status -> status.container(name).ifPresent(c -> c.setEvidence(
           CollectorPods.failed(ref, "CollectorNotStarted", why))));
       notifier.collectorNotStarted(marked, name, why);
+      return updated;
     }
   }
 
@@ -397,16 +452,66 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
       Set<String> present = cache.list().map(r -> r.getMetadata().getUid()).collect(Collectors.toSet());
       recorder.forget(uid -> !present.contains(uid));
       ttlRefusalsTold.removeIf(uid -> !present.contains(uid));
+      cache.list().filter(ForensicCheckpoint::isMarkedForDeletion).map(ResourceID::fromResource)
+          .forEach(this::finishDeletedCollection);
       sweepOrphanCollectors(present);
     }
     tracker.sweep();
   }
 
   /**
+   * An object being deleted is not reconciled: a collector of one that finished is seen to here, on
+   * the timer thread rather than the informer's.
+   */
+  private void collectorChanged(Pod pod) {
+    if (CollectorPods.report(pod).isPresent()) {
+      CollectorPods.owner(pod).forEach(owner -> ticker.schedule(Duration.ZERO, () -> finishDeletedCollection(owner)));
+    }
+  }
+
+  /**
+   * An object deleted while it held the collection finalizer: once its collectors finished (or their
+   * deadline passed, see {@link CollectionFinalizer#mayRelease}), each report is logged, since no
+   * status will hold it, the pods are deleted and the finalizer removed, and the object goes. The
+   * stored evidence and records stay. The framework runs no reconcile for an object marked for
+   * deletion that holds none of its own finalizers, so this runs from the sweep and when a collector
+   * pod changes.
+   */
+  private void finishDeletedCollection(ResourceID id) {
+    var cache = primaryCache;
+    ForensicCheckpoint fcp = cache == null ? null : cache.get(id).orElse(null);
+    if (fcp == null || !fcp.isMarkedForDeletion() || !CollectionFinalizer.holds(fcp)) {
+      return;
+    }
+    var informer = collectorPods;
+    String uid = fcp.getMetadata().getUid();
+    List<Pod> pods = informer == null ? List.of() : informer.list()
+        .filter(p -> uid.equals(p.getMetadata().getLabels().get(CollectorPods.LABEL_FCP_UID))).toList();
+    if (!CollectionFinalizer.mayRelease(fcp, pods, config.collection().deadline(), clock.instant())) {
+      return; // a collector still runs: it is bounded by its active deadline
+    }
+    for (Pod pod : pods) {
+      CollectorPods.report(pod).ifPresentOrElse(report -> notifier.collectorOutlivedItsObject(pod, report),
+          () -> LOG.warn("collector gave no report by its deadline after its ForensicCheckpoint was deleted"
+              + " fcp={} pod={}/{}; its evidence, if any, is in the store", ref(fcp), pod.getMetadata().getNamespace(),
+              pod.getMetadata().getName()));
+      deleteCollector(pod.getMetadata().getName());
+    }
+    try {
+      finalizer.release(fcp);
+      LOG.info("collection finished after deletion, finalizer removed fcp={} uid={}", ref(fcp), uid);
+    } catch (KubernetesClientException e) {
+      LOG.warn("collection finalizer not removed fcp={} code={}; the sweep tries again", ref(fcp), e.getCode());
+    }
+  }
+
+  /**
    * Collector pods whose ForensicCheckpoint was deleted while they ran: they are left to finish
    * (their evidence is stored all the same, and deleting an object never deletes evidence), then
-   * their report is logged, since no status can hold it, and the pod is deleted. This takes the
-   * place of a finalizer, which would keep a namespace from being deleted while the operator is down.
+   * their report is logged, since no status can hold it, and the pod is deleted. Objects deleted
+   * while holding the collection finalizer are seen to by {@link #finishDeletedCollection}; these are
+   * the pods of objects that went without it (deleted before the finalizer was added, or the
+   * finalizer removed by hand).
    */
   private void sweepOrphanCollectors(Set<String> present) {
     var informer = collectorPods;

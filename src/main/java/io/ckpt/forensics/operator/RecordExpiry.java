@@ -46,9 +46,14 @@ final class RecordExpiry {
       return new Decision.Keep();
     }
     var status = fcp.getStatus();
-    String onNode = status.getContainers().stream().filter(c -> c.getPhase() == ContainerPhase.Succeeded)
+    // the earlier rounds of a series too: their archives may be on the node alone as well
+    Stream<String> earlierRounds = status.getSeries() == null ? Stream.empty() : status.getSeries().getRounds()
+        .stream().flatMap(r -> r.getContainers().stream().filter(c -> c.getPhase() == ContainerPhase.Succeeded
+            && c.getEvidence() != EvidencePhase.Stored).map(c -> c.getName() + " (round " + r.getRound() + ")"));
+    String onNode = Stream.concat(status.getContainers().stream().filter(c -> c.getPhase() == ContainerPhase.Succeeded)
         .filter(c -> c.getEvidence() == null || c.getEvidence().getPhase() != EvidencePhase.Stored)
-        .map(ContainerCheckpointStatus::getName).reduce((a, b) -> a + ", " + b).orElse(null);
+        .map(ContainerCheckpointStatus::getName), earlierRounds).distinct().reduce((a, b) -> a + ", " + b)
+        .orElse(null);
     if (onNode != null) {
       return new Decision.Refuse("spec.ttlSecondsAfterFinished is not honoured: the archives of " + onNode
           + " exist only on node " + status.getNodeName() + " and this object is their only record; it is kept"
@@ -62,7 +67,11 @@ final class RecordExpiry {
     return left.isNegative() || left.isZero() ? new Decision.Delete() : new Decision.Wait(left);
   }
 
-  private static Instant instant(String rfc3339) {
+  /** The time an RFC 3339 status field holds, or null if it is absent or unreadable. */
+  static Instant instant(String rfc3339) {
+    if (rfc3339 == null) {
+      return null;
+    }
     try {
       return Instant.parse(rfc3339);
     } catch (DateTimeParseException e) {

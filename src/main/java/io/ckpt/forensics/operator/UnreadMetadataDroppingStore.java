@@ -55,8 +55,8 @@ final class UnreadMetadataDroppingStore extends BasicItemStore<ForensicCheckpoin
     kept.setCreationTimestamp(all.getCreationTimestamp());
     // JOSDK's isMarkedForDeletion (event filter and dispatcher)
     kept.setDeletionTimestamp(all.getDeletionTimestamp());
-    // JOSDK reads them if a reconciler uses a finalizer (this one does not); a few short strings,
-    // kept so that adding a Cleaner later cannot silently break
+    // CollectionFinalizer: whether the object holds the finalizer of a running collection (JOSDK
+    // reads them too if a reconciler is a Cleaner; this one is not)
     kept.setFinalizers(all.getFinalizers());
     fcp.setMetadata(kept);
     return fcp;

@@ -471,6 +471,9 @@ class ChartRenderTest {
             .toArray(Grant[]::new));
     RoleBinding binding = named(render, "RoleBinding", FULLNAME + "-collector").as(RoleBinding.class);
     assertThat(binding.getSubjects()).singleElement().satisfies(s -> assertThat(s.getName()).isEqualTo(FULLNAME));
+    assertThat(operatorGrants(render)).as("patch: the finalizer held while a collector runs (spec is immutable)")
+        .contains(new Grant("cluster", "forensics.ckpt.io", "forensiccheckpoints", "patch"))
+        .doesNotContain(new Grant("cluster", "forensics.ckpt.io", "forensiccheckpoints", "update"));
     Map<String, String> env = env(deployment(render));
     assertThat(env).containsEntry("FCP_EVIDENCE_STORE", "s3").containsEntry("FCP_COLLECTOR_NAMESPACE",
         "forensic-evidence").containsEntry("FCP_EVIDENCE_SIGNING_SECRET", "fcp-signing")

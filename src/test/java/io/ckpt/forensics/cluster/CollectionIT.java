@@ -55,13 +55,18 @@ class CollectionIT {
   @BeforeAll
   static void aSigningKey() throws Exception {
     lab = CLUSTER.lab();
+    publicKey = signingKey(lab);
+  }
+
+  /** A new signing key in the chart's Secret; returns its public key's file. */
+  static Path signingKey(Lab lab) throws Exception {
     KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
     generator.initialize(new ECGenParameterSpec("secp256r1"));
     KeyPair pair = generator.generateKeyPair();
     lab.adminClient().secrets().inNamespace(EVIDENCE_NS).resource(new SecretBuilder().withNewMetadata()
         .withName(SIGNING_SECRET).endMetadata().addToStringData(CollectionConfig.SIGNING_KEY_FILE,
             pem("PRIVATE KEY", pair.getPrivate().getEncoded())).build()).create();
-    publicKey = Files.writeString(lab.runDir().resolve("custody.pub.pem"), pem("PUBLIC KEY",
+    return Files.writeString(lab.runDir().resolve("custody.pub.pem"), pem("PUBLIC KEY",
         pair.getPublic().getEncoded()));
   }
 
@@ -141,22 +146,66 @@ class CollectionIT {
     lab.createRunningPod("dev", "short", lab.nodes().get(0), "app");
     try (OperatorMain.Running operator = CLUSTER.chart().startOperator(config())) {
       CLUSTER.fcps().create("dev", "deleted", "short", "app");
-      ForensicCheckpoint collecting = CLUSTER.fcps().await("dev", "deleted", Duration.ofSeconds(60),
-          fcp -> fcp.getStatus() != null && !fcp.getStatus().getContainers().isEmpty()
-              && Checkpoints.container(fcp, "app").getEvidence() != null);
-      String uid = collecting.getMetadata().getUid();
+      String uid = awaitCollectorPod("deleted");
+      ForensicCheckpoint held = CLUSTER.fcps().get("dev", "deleted");
+      assertThat(held.getMetadata().getFinalizers()).as("held while its collector runs")
+          .contains("forensics.ckpt.io/collection");
       lab.adminClient().resources(ForensicCheckpoint.class).inNamespace("dev").withName("deleted").delete();
 
-      // the collector finishes and stores; its pod is then deleted, by the normal path or, once its
-      // object is gone, by the operator's periodic sweep (every 30 s)
-      Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
-          assertThat(lab.adminClient().pods().inNamespace(EVIDENCE_NS).withLabel("forensics.ckpt.io/fcp-uid", uid)
-              .list().getItems()).isEmpty());
-      Path stored = lab.runDir().resolve("claims").resolve(EVIDENCE_NS).resolve(CLAIM).resolve("dev")
-          .resolve("deleted-" + uid.substring(0, 8)).resolve("app-1.tar");
-      assertThat(stored).as("stored evidence outlives its ForensicCheckpoint").exists();
-      assertThat(stored.resolveSibling("app-1.tar.dsse.json")).exists();
+      // the collector finishes and stores; then its pod is deleted and the finalizer removed
+      Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+        assertThat(lab.adminClient().pods().inNamespace(EVIDENCE_NS).withLabel("forensics.ckpt.io/fcp-uid", uid)
+            .list().getItems()).isEmpty();
+        assertThat(CLUSTER.fcps().get("dev", "deleted")).as("the object goes").isNull();
+      });
+      assertStoredAfterDeletion("deleted", uid);
     }
+  }
+
+  @Test
+  void anObjectDeletedWhileNoOperatorRunsWaitsForItsCollectorAndThenGoes() throws Exception {
+    lab.createRunningPod("dev", "waits", lab.nodes().get(0), "app");
+    String uid;
+    try (OperatorMain.Running operator = CLUSTER.chart().startOperator(config())) {
+      CLUSTER.fcps().create("dev", "deleted-unattended", "waits", "app");
+      uid = awaitCollectorPod("deleted-unattended");
+    }
+    lab.adminClient().resources(ForensicCheckpoint.class).inNamespace("dev").withName("deleted-unattended").delete();
+    Awaitility.await("the collector ends without an operator").atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofSeconds(1)).until(() -> lab.adminClient().pods().inNamespace(EVIDENCE_NS)
+            .withLabel("forensics.ckpt.io/fcp-uid", uid).list().getItems().stream()
+            .allMatch(p -> p.getStatus() != null && "Succeeded".equals(p.getStatus().getPhase())));
+    ForensicCheckpoint waiting = CLUSTER.fcps().get("dev", "deleted-unattended");
+    assertThat(waiting).as("kept by the finalizer while no operator saw its collection end").isNotNull();
+    assertThat(waiting.getMetadata().getDeletionTimestamp()).isNotNull();
+
+    try (OperatorMain.Running operator = CLUSTER.chart().startOperator(config())) {
+      Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+        assertThat(CLUSTER.fcps().get("dev", "deleted-unattended")).as("the object goes").isNull();
+        assertThat(lab.adminClient().pods().inNamespace(EVIDENCE_NS).withLabel("forensics.ckpt.io/fcp-uid", uid)
+            .list().getItems()).isEmpty();
+      });
+    }
+    assertStoredAfterDeletion("deleted-unattended", uid);
+  }
+
+  /** Waits until the object's collector pod exists (its finalizer was added before); returns the object's UID. */
+  static String awaitCollectorPod(String name) {
+    ForensicCheckpoint collecting = CLUSTER.fcps().await("dev", name, Duration.ofSeconds(60),
+        fcp -> fcp.getStatus() != null && !fcp.getStatus().getContainers().isEmpty()
+            && Checkpoints.container(fcp, "app").getEvidence() != null);
+    String uid = collecting.getMetadata().getUid();
+    Awaitility.await("collector pod of " + name).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+        .until(() -> !lab.adminClient().pods().inNamespace(EVIDENCE_NS).withLabel("forensics.ckpt.io/fcp-uid", uid)
+            .list().getItems().isEmpty());
+    return uid;
+  }
+
+  static void assertStoredAfterDeletion(String name, String uid) {
+    Path stored = lab.runDir().resolve("claims").resolve(EVIDENCE_NS).resolve(CLAIM).resolve("dev")
+        .resolve(name + "-" + uid.substring(0, 8)).resolve("app-1.tar");
+    assertThat(stored).as("stored evidence outlives its ForensicCheckpoint").exists();
+    assertThat(stored.resolveSibling("app-1.tar.dsse.json")).exists();
   }
 
   static OperatorConfig config() {

@@ -96,7 +96,15 @@ class CrdValidationIT {
         Arguments.of("bad caseId", "spec:\n  podName: p\n  caseId: \"INC 42; rm -rf\"\n",
             "spec.caseId: Invalid value: \"INC 42; rm -rf\""),
         Arguments.of("long caseId", "spec:\n  podName: p\n  caseId: " + "C".repeat(129) + "\n",
-            "spec.caseId: Too long"));
+            "spec.caseId: Too long"),
+        Arguments.of("series of one", "spec:\n  podName: p\n  series: {count: 1, intervalSeconds: 60}\n",
+            "spec.series.count in body should be greater than or equal to 2"),
+        Arguments.of("series of 25", "spec:\n  podName: p\n  series: {count: 25, intervalSeconds: 60}\n",
+            "spec.series.count in body should be less than or equal to 24"),
+        Arguments.of("series interval 5 s", "spec:\n  podName: p\n  series: {count: 3, intervalSeconds: 5}\n",
+            "spec.series.intervalSeconds in body should be greater than or equal to 10"),
+        Arguments.of("series without interval", "spec:\n  podName: p\n  series: {count: 3}\n",
+            "spec.series.intervalSeconds: Required value"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -133,6 +141,24 @@ class CrdValidationIT {
     assertThat(change.exitCode()).isNotZero();
     assertThat(change.stderr()).contains("spec is immutable: create a new ForensicCheckpoint to take another"
         + " checkpoint");
+  }
+
+  @Test
+  void aSeriesCannotBeAddedOrStretchedAfterCreation() {
+    String series = "spec:\n  podName: p\n  series: {count: 3, intervalSeconds: 60}\n";
+    ExecResult create = lab.kubectlWithInput(manifest("timeline", series), "apply", "-f", "-");
+    assertThat(create.exitCode()).as(create.toString()).isZero();
+
+    ExecResult longer = lab.kubectlWithInput(manifest("timeline", series.replace("count: 3", "count: 5")),
+        "apply", "-f", "-");
+    ExecResult plain = lab.kubectlWithInput(manifest("one-shot", "spec:\n  podName: p\n"), "apply", "-f", "-");
+    assertThat(plain.exitCode()).as(plain.toString()).isZero();
+    ExecResult added = lab.kubectlWithInput(manifest("one-shot", series), "apply", "-f", "-");
+
+    assertThat(longer.exitCode()).isNotZero();
+    assertThat(longer.stderr()).contains("spec is immutable");
+    assertThat(added.exitCode()).isNotZero();
+    assertThat(added.stderr()).contains("spec is immutable");
   }
 
   @Test

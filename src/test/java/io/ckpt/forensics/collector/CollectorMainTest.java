@@ -135,6 +135,39 @@ class CollectorMainTest {
   }
 
   @Test
+  void aSeriesRecordNamesItsPlaceAndThePreviousRecordAndTheReportGivesItsOwnDigest() throws IOException {
+    String previous = "ab".repeat(32);
+    assertThat(collect("--series-index", "1", "--series-count", "3", "--previous-record-sha256", previous)).isZero();
+
+    byte[] recordFile = Files.readAllBytes(storeRoot.resolve(NAME + ".dsse.json"));
+    CustodyPredicate p = CustodyRecord.parse(recordFile).statement().predicate();
+    assertThat(p.series()).isEqualTo(new CustodyPredicate.SeriesPosition(1, 3));
+    assertThat(p.previous()).isEqualTo(new CustodyPredicate.RecordDigest(previous));
+    assertThat(terminationLine().path("recordSha256").asText()).as("what the next round's record names")
+        .isEqualTo(Measurement.of(recordFile).sha256());
+  }
+
+  @Test
+  void aRecordOutsideASeriesNamesNoPlaceInOne() throws IOException {
+    assertThat(collect()).isZero();
+
+    CustodyPredicate p = CustodyRecord.parse(Files.readAllBytes(storeRoot.resolve(NAME + ".dsse.json")))
+        .statement().predicate();
+    assertThat(p.series()).isNull();
+    assertThat(p.previous()).isNull();
+  }
+
+  @Test
+  void halfASeriesPositionOrABadDigestIsBadConfigurationBeforeAnythingIsStored() throws IOException {
+    assertFailed(collect("--series-index", "1"), FailureReason.BadConfiguration);
+    assertThat(Files.readString(terminationLog)).contains("--series-index and --series-count go together");
+    assertFailed(collect("--series-index", "1", "--series-count", "3", "--previous-record-sha256", "../x"),
+        FailureReason.BadConfiguration);
+    assertFailed(collect("--series-index", "3", "--series-count", "3"), FailureReason.BadConfiguration);
+    assertThat(storeRoot.resolve(NAME)).doesNotExist();
+  }
+
+  @Test
   void withoutFactsTheRecordSaysUnknownNeverAGuess() throws IOException {
     assertThat(CollectorMain.run(args(), Map.of(), Clock.fixed(NOW, ZoneOffset.UTC))).isZero();
 

@@ -606,6 +606,25 @@ class ForensicCheckpointReconcilerTest {
   }
 
   @Test
+  void withoutCustodyACheckpointCostsNoRequestForAFinalizer() {
+    createPod("web", "worker-1", "Running", Map.of("app", true));
+    createFcp("plain", "web", null, null);
+    requestsSoFar();
+
+    ForensicCheckpoint done = settle("plain");
+
+    assertThat(done.getStatus().getPhase()).isEqualTo(CheckpointPhase.Succeeded);
+    assertThat(done.getMetadata().getFinalizers()).isNullOrEmpty();
+    // reads of the object left out: settle() reads it before each reconcile
+    assertThat(requestsSoFar()).filteredOn(r -> !r.equals("GET /apis/forensics.ckpt.io/v1alpha1/namespaces/dev/"
+        + "forensiccheckpoints/plain")).as("pod reads and status writes; the object itself is never patched")
+        .containsExactly("GET /api/v1/namespaces/dev/pods/web",
+            "PUT /apis/forensics.ckpt.io/v1alpha1/namespaces/dev/forensiccheckpoints/plain/status",
+            "GET /api/v1/namespaces/dev/pods/web",
+            "PUT /apis/forensics.ckpt.io/v1alpha1/namespaces/dev/forensiccheckpoints/plain/status");
+  }
+
+  @Test
   void repeatedConflictsEndTheReconcileAfterThreeWritesAndFreeThePermit() {
     createPod("web", "worker-1", "Running", Map.of("app", true));
     createFcp("contested", "web", null, null);

@@ -44,6 +44,25 @@ class RecordExpiryTest {
   }
 
   @Test
+  void anEarlierRoundOfASeriesWhoseArchiveIsOnlyOnTheNodeKeepsTheObject() {
+    ForensicCheckpoint fcp = finished(0, EvidencePhase.Stored);
+    var series = new io.ckpt.forensics.api.SeriesStatus();
+    var round = new io.ckpt.forensics.api.SeriesRound();
+    round.setRound(1);
+    var app = new io.ckpt.forensics.api.SeriesRoundContainer("app");
+    app.setPhase(ContainerPhase.Succeeded);
+    app.setEvidence(EvidencePhase.Failed);
+    round.getContainers().add(app);
+    series.getRounds().add(round);
+    fcp.getStatus().setSeries(series);
+
+    assertThat(RecordExpiry.decide(fcp, DONE.plusSeconds(3600))).isInstanceOfSatisfying(Decision.Refuse.class,
+        r -> assertThat(r.why()).contains("app (round 1)"));
+    app.setEvidence(EvidencePhase.Stored);
+    assertThat(RecordExpiry.decide(fcp, DONE.plusSeconds(3600))).isEqualTo(new Decision.Delete());
+  }
+
+  @Test
   void aCheckpointThatLeftNoArchiveExpires() {
     ForensicCheckpoint fcp = finished(0, null);
     ContainerCheckpointStatus app = fcp.getStatus().getContainers().get(0);
