@@ -77,6 +77,15 @@ helm.sh/chart: {{ include "fcp.chart" . }}
 - apiGroups: ["forensics.ckpt.io"]
   resources: ["forensiccheckpoints/status"]
   verbs: ["get", "update", "patch"]
+{{- if and .Values.evidence.store .Values.evidence.fallbackBundles }}
+# fallback bundles (evidence.fallbackBundles): a failed checkpoint's pod logs and events
+- apiGroups: [""]
+  resources: ["pods/log"]
+  verbs: ["get"]
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["list"]
+{{- end }}
 {{- end }}
 
 {{/*
@@ -87,6 +96,14 @@ nodes/checkpoint of the checkpointer account (kubelet-checkpointer.yaml).
 */}}
 {{- define "fcp.nodeRules" -}}
 {{- if eq .Values.transport "direct" -}}
+- apiGroups: [""]
+  resources: ["nodes"]
+  verbs: ["get"]
+{{- else if and .Values.evidence.store .Values.evidence.fallbackBundles -}}
+- apiGroups: [""]
+  resources: ["nodes/proxy"]
+  verbs: ["create"]
+# fallback bundles (evidence.fallbackBundles): the node's info
 - apiGroups: [""]
   resources: ["nodes"]
   verbs: ["get"]

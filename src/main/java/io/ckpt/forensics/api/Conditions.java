@@ -27,6 +27,8 @@ public final class Conditions {
   public static final String REASON_COLLECTING = "Collecting";
   public static final String REASON_STORED = "Stored";
   public static final String REASON_NOT_STORED = "CollectionFailed";
+  /** Every container's evidence is stored, and for some it is a fallback bundle, since their checkpoint failed. */
+  public static final String REASON_FALLBACK_STORED = "FallbackBundleStored";
 
   private Conditions() {
   }

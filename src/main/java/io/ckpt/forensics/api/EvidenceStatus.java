@@ -14,6 +14,11 @@ public class EvidenceStatus {
   @JsonPropertyDescription("Collecting, Stored or Failed.")
   private EvidencePhase phase;
 
+  @JsonPropertyDescription("True when the container's checkpoint failed and what is (to be) stored is a fallback"
+      + " bundle instead of an archive: the pod, container statuses, recent events, the tail of each container's"
+      + " log and the node's info as the API server showed them (docs/evidence.md).")
+  private Boolean fallbackBundle;
+
   @JsonPropertyDescription("The collector pod, namespace/name.")
   private String collectorPod;
 
@@ -66,6 +71,14 @@ public class EvidenceStatus {
 
   public void setPhase(EvidencePhase phase) {
     this.phase = phase;
+  }
+
+  public Boolean getFallbackBundle() {
+    return fallbackBundle;
+  }
+
+  public void setFallbackBundle(Boolean fallbackBundle) {
+    this.fallbackBundle = fallbackBundle;
   }
 
   public String getCollectorPod() {

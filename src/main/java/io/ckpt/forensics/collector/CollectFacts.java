@@ -20,13 +20,14 @@ import java.util.List;
  */
 public record CollectFacts(Requester requestedBy, String reason, String caseId, ObjectReference forensicCheckpoint,
     String pod, String podUid, String container, String containerId, String image, String imageId, String node,
-    String kubeletArchivePath, Instant requestedAt, Instant checkpointedAt) {
+    String kubeletArchivePath, Instant requestedAt, Instant checkpointedAt,
+    CustodyPredicate.FallbackBundle checkpointFailure) {
 
   public static final String ENVIRONMENT_VARIABLE = "FCP_COLLECT_FACTS";
 
   /** No facts at all: every field of the record is null, the requester "unknown". */
   public static final CollectFacts NONE = new CollectFacts(Requester.UNKNOWN, null, null, null, null, null, null, null,
-      null, null, null, null, null, null);
+      null, null, null, null, null, null, null);
 
   /** Parses the JSON; null or blank gives {@link #NONE}. The message names the field that is wrong. */
   public static CollectFacts parse(String json) {
@@ -51,7 +52,7 @@ public record CollectFacts(Requester requestedBy, String reason, String caseId, 
     return new CollectFacts(requester(root.path("requestedBy")), text(root, "reason"), text(root, "caseId"), reference,
         text(root, "pod"), text(root, "podUID"), text(root, "container"), text(root, "containerID"),
         text(root, "image"), text(root, "imageID"), text(root, "node"), text(root, "kubeletArchivePath"),
-        time(root, "requestedAt"), time(root, "checkpointedAt"));
+        time(root, "requestedAt"), time(root, "checkpointedAt"), checkpointFailure(root.path("checkpointFailure")));
   }
 
   /** The custody predicate for a copy made with these facts, collected at {@code collectedAt}. */
@@ -64,7 +65,19 @@ public record CollectFacts(Requester requestedBy, String reason, String caseId, 
     return new CustodyPredicate(requestedBy, reason, caseId, forensicCheckpoint, pod, podUid, container, containerId,
         image, imageId, node, kubeletArchivePath, CustodyPredicate.Times.of(requestedAt, checkpointedAt, collectedAt),
         copy.plaintext(), CustodyPredicate.StoredForm.of(copy), CustodyPredicate.Tool.current(), link.position(),
-        link.previous());
+        link.previous(), checkpointFailure);
+  }
+
+  /** Why the checkpoint failed, for a fallback bundle's record (issue 12 §4); null for an archive. */
+  private static CustodyPredicate.FallbackBundle checkpointFailure(JsonNode node) {
+    if (node.isMissingNode() || node.isNull()) {
+      return null;
+    }
+    if (!node.isObject()) {
+      throw new IllegalArgumentException(ENVIRONMENT_VARIABLE + ": field \"checkpointFailure\" must be an object"
+          + " with reason and message");
+    }
+    return new CustodyPredicate.FallbackBundle(text(node, "reason"), text(node, "message"));
   }
 
   private static Requester requester(JsonNode node) {

@@ -19,8 +19,12 @@ final class CollectOptions {
   @Option(names = {"-h", "--help"}, usageHelp = true, description = "print these options and exit")
   boolean help;
 
-  @Option(names = "--archive", required = true, paramLabel = "PATH", description = "the archive, as mounted")
+  @Option(names = "--archive", paramLabel = "PATH", description = "the archive, as mounted")
   Path archive;
+
+  @Option(names = "--fallback-bundle", paramLabel = "PATH",
+      description = "instead of an archive: the fallback bundle of a failed checkpoint, as mounted (issue 12 §4)")
+  Path fallbackBundle;
 
   @Option(names = "--name", required = true, paramLabel = "NAME", description = "the object name in the store")
   String name;

@@ -75,6 +75,9 @@ public final class CollectorMain {
       SeriesLink link;
       EvidenceStore store;
       try {
+        if ((options.archive == null) == (options.fallbackBundle == null)) {
+          throw new IllegalArgumentException("give one of --archive and --fallback-bundle");
+        }
         EvidenceName.require(options.name);
         EvidenceName.require(options.name + EvidenceCollector.RECORD_SUFFIX);
         facts = CollectFacts.parse(environment.get(CollectFacts.ENVIRONMENT_VARIABLE));
@@ -87,8 +90,10 @@ public final class CollectorMain {
         throw new CollectionFailure(FailureReason.BadConfiguration, e.getMessage(), e);
       }
       try {
-        return new Outcome(TerminationMessage.stored(collector.collect(options.archive, options.name, facts, link,
-            options.deleteAfterStore)), STORED);
+        Collected collected = options.fallbackBundle != null
+            ? collector.collectFallbackBundle(options.fallbackBundle, options.name, facts)
+            : collector.collect(options.archive, options.name, facts, link, options.deleteAfterStore);
+        return new Outcome(TerminationMessage.stored(collected), STORED);
       } finally {
         if (store instanceof AutoCloseable closeable) {
           closeQuietly(closeable);

@@ -39,6 +39,8 @@ public final class EvidenceCollector {
   public static final String RECORD_SUFFIX = ".dsse.json";
   /** How long the summary may take after the copy read the archive's last byte. */
   private static final Duration SUMMARY_WAIT = Duration.ofSeconds(10);
+  /** A fallback bundle comes from a Secret, which holds at most 1 MiB. */
+  public static final long MAX_BUNDLE_BYTES = 1 << 20;
 
   private final EvidenceStore store;
   private final SigningKey signingKey;
@@ -81,26 +83,10 @@ public final class EvidenceCollector {
     }
     StoredEvidence stored = uploaded.stored();
     Optional<CapturedOverview> overview = tap.overview(SUMMARY_WAIT);
-    if (!stored.sha256().equals(uploaded.copy().stored().sha256())
-        || stored.sizeBytes() != uploaded.copy().stored().size()) {
-      throw new CollectionFailure(FailureReason.DigestMismatch, "the store read back " + stored.sizeBytes()
-          + " bytes with SHA-256 " + stored.sha256() + " at " + stored.location() + ", the copy wrote "
-          + uploaded.copy().stored().size() + " bytes with " + uploaded.copy().stored().sha256()
-          + "; the node's archive is kept", null);
-    }
+    requireReadBackMatches(uploaded, "; the node's archive is kept");
     Instant collectedAt = clock.instant();
-    CustodyRecord record = CustodyRecord.sign(
-        InTotoStatement.custody(name, facts.predicate(uploaded.copy(), collectedAt, link)), signingKey);
-    byte[] recordFile = record.fileBytes();
-    String recordName = name + RECORD_SUFFIX;
-    StoredEvidence storedRecord;
-    try {
-      storedRecord = store.store(recordName, EvidenceContent.of(new ByteArrayInputStream(recordFile),
-          recordFile.length, Measurement.of(recordFile).sha256()));
-    } catch (IOException e) {
-      throw storeFailure(e, store.locationOf(recordName), " (the evidence itself is stored at " + stored.location()
-          + " without its record; the node's archive is kept)");
-    }
+    StoredEvidence storedRecord = storeRecord(name, facts.predicate(uploaded.copy(), collectedAt, link), stored,
+        "; the node's archive is kept");
     boolean removed = false;
     Optional<String> removalProblem = Optional.empty();
     if (deleteAfterStore) {
@@ -115,6 +101,88 @@ public final class EvidenceCollector {
     }
     return new Collected(uploaded.copy(), stored, storedRecord.location(),
         signingKey.verificationKey().keyId(), collectedAt, removed, removalProblem, overview, storedRecord.sha256());
+  }
+
+  /**
+   * Takes a fallback bundle into custody (issue 12 §4): the JSON document the operator gathered
+   * from the API server when the container's checkpoint failed, mounted from a Secret. Stored (and
+   * encrypted, when recipients are given) and signed like an archive; the record says it is a fallback
+   * bundle and why the checkpoint failed ({@code facts.checkpointFailure()}, required).
+   */
+  public Collected collectFallbackBundle(Path bundle, String name, CollectFacts facts) throws CollectionFailure {
+    if (facts.checkpointFailure() == null) {
+      throw new CollectionFailure(FailureReason.BadConfiguration, "a fallback bundle needs checkpointFailure in "
+          + CollectFacts.ENVIRONMENT_VARIABLE + " (why the checkpoint failed); the operator writes it", null);
+    }
+    byte[] bytes = readBundle(bundle);
+    PipedCustodyUpload.Uploaded uploaded;
+    try {
+      uploaded = PipedCustodyUpload.upload(new ByteArrayInputStream(bytes), bytes.length, recipients, store, name);
+    } catch (PipedCustodyUpload.CopyFailedException e) {
+      throw new CollectionFailure(FailureReason.CollectorError, e.getMessage() + "; nothing was stored", e);
+    } catch (IOException e) {
+      throw storeFailure(e, store.locationOf(name), "");
+    }
+    requireReadBackMatches(uploaded, "");
+    Instant collectedAt = clock.instant();
+    StoredEvidence storedRecord = storeRecord(name, facts.predicate(uploaded.copy(), collectedAt), uploaded.stored(),
+        "");
+    return new Collected(uploaded.copy(), uploaded.stored(), storedRecord.location(),
+        signingKey.verificationKey().keyId(), collectedAt, false, Optional.empty());
+  }
+
+  /**
+   * The bundle's bytes. A Secret volume's files are links into its current data directory (the
+   * kubelet swaps that directory atomically), so one link is followed, but only to a regular file
+   * inside the same volume: nothing else on the node is read.
+   */
+  private static byte[] readBundle(Path bundle) throws CollectionFailure {
+    try {
+      Path volume = bundle.toAbsolutePath().getParent().toRealPath();
+      Path file = bundle.toRealPath();
+      if (!file.startsWith(volume) || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+        throw new CollectionFailure(FailureReason.ArchiveUnreadable, "fallback bundle " + bundle + " is not a"
+            + " regular file inside its volume " + volume + "; nothing was stored", null);
+      }
+      if (Files.size(file) > MAX_BUNDLE_BYTES) {
+        throw new CollectionFailure(FailureReason.ArchiveUnreadable, "fallback bundle " + bundle + " has "
+            + Files.size(file) + " bytes, more than a bundle may (" + MAX_BUNDLE_BYTES + "); nothing was stored", null);
+      }
+      return Files.readAllBytes(file);
+    } catch (NoSuchFileException e) {
+      throw new CollectionFailure(FailureReason.ArchiveUnreadable, "fallback bundle " + bundle + " does not exist"
+          + " (is its Secret mounted there?); nothing was stored", e);
+    } catch (IOException e) {
+      throw new CollectionFailure(FailureReason.ArchiveUnreadable, "cannot read fallback bundle " + bundle + " ("
+          + e.getClass().getSimpleName() + "); nothing was stored", e);
+    }
+  }
+
+  /** The store's read-back must be what the copy wrote. */
+  private static void requireReadBackMatches(PipedCustodyUpload.Uploaded uploaded, String afterwards)
+      throws CollectionFailure {
+    StoredEvidence stored = uploaded.stored();
+    if (!stored.sha256().equals(uploaded.copy().stored().sha256())
+        || stored.sizeBytes() != uploaded.copy().stored().size()) {
+      throw new CollectionFailure(FailureReason.DigestMismatch, "the store read back " + stored.sizeBytes()
+          + " bytes with SHA-256 " + stored.sha256() + " at " + stored.location() + ", the copy wrote "
+          + uploaded.copy().stored().size() + " bytes with " + uploaded.copy().stored().sha256() + afterwards, null);
+    }
+  }
+
+  /** Signs the record of {@code name} and stores it beside the evidence as {@code NAME.dsse.json}. */
+  private StoredEvidence storeRecord(String name, io.ckpt.forensics.evidence.CustodyPredicate predicate,
+      StoredEvidence stored, String afterwards) throws CollectionFailure {
+    CustodyRecord record = CustodyRecord.sign(InTotoStatement.custody(name, predicate), signingKey);
+    byte[] recordFile = record.fileBytes();
+    String recordName = name + RECORD_SUFFIX;
+    try {
+      return store.store(recordName, EvidenceContent.of(new ByteArrayInputStream(recordFile),
+          recordFile.length, Measurement.of(recordFile).sha256()));
+    } catch (IOException e) {
+      throw storeFailure(e, store.locationOf(recordName), " (the evidence itself is stored at " + stored.location()
+          + " without its record" + afterwards + ")");
+    }
   }
 
   /** The archive's size; refuses anything but a regular file (a link could point anywhere on the node). */

@@ -1,6 +1,7 @@
 package io.ckpt.forensics.evidence;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.annotation.JsonValue;
@@ -18,7 +19,7 @@ import java.util.Objects;
  */
 @JsonPropertyOrder({"requestedBy", "reason", "caseId", "forensicCheckpoint", "pod", "podUID", "container",
     "containerID", "image", "imageID", "node", "kubeletArchivePath", "times", "plaintext", "stored", "tool",
-    "series", "previous"})
+    "series", "previous", "fallbackBundle"})
 public record CustodyPredicate(
     Requester requestedBy,
     String reason,
@@ -37,10 +38,20 @@ public record CustodyPredicate(
     StoredForm stored,
     Tool tool,
     SeriesPosition series,
-    RecordDigest previous) {
+    RecordDigest previous,
+    @JsonInclude(JsonInclude.Include.NON_NULL) FallbackBundle fallbackBundle) {
 
   /** The predicate type URI; its meaning is docs/evidence.md. */
   public static final String TYPE = "https://forensics.ckpt.io/custody/v1";
+
+  /** A record of a checkpoint archive (not a fallback bundle). */
+  public CustodyPredicate(Requester requestedBy, String reason, String caseId, ObjectReference forensicCheckpoint,
+      String pod, String podUid, String container, String containerId, String image, String imageId, String node,
+      String kubeletArchivePath, Times times, Measurement plaintext, StoredForm stored, Tool tool,
+      SeriesPosition series, RecordDigest previous) {
+    this(requestedBy, reason, caseId, forensicCheckpoint, pod, podUid, container, containerId, image, imageId, node,
+        kubeletArchivePath, times, plaintext, stored, tool, series, previous, null);
+  }
 
   public CustodyPredicate {
     Objects.requireNonNull(requestedBy, "requestedBy (Requester.UNKNOWN when the API server did not say)");
@@ -152,4 +163,13 @@ public record CustodyPredicate(
       return new RecordDigest(Measurement.of(recordFile).sha256());
     }
   }
+
+  /**
+   * Set only when the stored object is not a checkpoint archive but a fallback bundle (issue 12 §4):
+   * the checkpoint failed for {@code checkpointFailureReason}, and the operator stored instead what
+   * the API server showed of the pod, its events, the tail of its logs and its node (a JSON document,
+   * docs/evidence.md "Fallback bundles"). Absent from archive records, so their bytes are unchanged.
+   */
+  @JsonPropertyOrder({"checkpointFailureReason", "checkpointFailureMessage"})
+  public record FallbackBundle(String checkpointFailureReason, String checkpointFailureMessage) {}
 }

@@ -107,8 +107,11 @@ public final class CustodyVerifier {
     checks.add(signature(label + "signature", envelope));
     try {
       CustodyRecord record = CustodyRecord.parse(file);
+      CustodyPredicate.FallbackBundle fallback = record.statement().predicate().fallbackBundle();
       checks.add(VerificationCheck.passed(label + "statement", "in-toto Statement v1, predicate "
-          + CustodyPredicate.TYPE + ", subject " + record.subjectName()));
+          + CustodyPredicate.TYPE + ", subject " + record.subjectName() + (fallback == null ? ""
+              : "; a FALLBACK BUNDLE, not a checkpoint: the checkpoint failed (" + fallback.checkpointFailureReason()
+                  + "), this holds what the API server showed of the pod, its events, logs and node")));
       return record;
     } catch (IOException e) {
       checks.add(VerificationCheck.failed(label + "statement", e.getMessage()));

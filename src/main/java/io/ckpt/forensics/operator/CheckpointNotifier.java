@@ -72,6 +72,10 @@ final class CheckpointNotifier {
         finished(fcp, checkpointed);
       } else if (notice instanceof CheckpointPlanner.Notice.Superseded s) {
         superseded(fcp, s);
+      } else if (notice instanceof CheckpointPlanner.Notice.EvidenceStored e
+          && fcp.getStatus().container(e.container()).map(c -> c.getEvidence() != null
+              && Boolean.TRUE.equals(c.getEvidence().getFallbackBundle())).orElse(false)) {
+        fallbackBundleStored(fcp, fcp.getStatus().container(e.container()).orElseThrow());
       } else if (notice instanceof CheckpointPlanner.Notice.EvidenceStored e) {
         fcp.getStatus().container(e.container()).map(ContainerCheckpointStatus::getEvidence).ifPresent(ev -> {
           events.normal(fcp, "EvidenceStored", "container " + e.container() + ": archive stored at " + ev.getLocation()
@@ -174,6 +178,28 @@ final class CheckpointNotifier {
         + " off node " + pod.getSpec().getNodeName());
     LOG.info("collector pod created fcp={} container={} pod={} node={}", ref(fcp), container, ref,
         pod.getSpec().getNodeName());
+  }
+
+  /** A container's checkpoint failed and its fallback bundle is stored: the Event says both. */
+  private void fallbackBundleStored(ForensicCheckpoint fcp, ContainerCheckpointStatus c) {
+    EvidenceStatus ev = c.getEvidence();
+    String failure = c.getFailure() == null ? "failed" : "failed (" + c.getFailure().getReason() + ")";
+    events.normal(fcp, "FallbackBundleStored", "container " + c.getName() + ": checkpoint " + failure + ", fallback"
+        + " bundle stored instead (pod, container statuses, events, log tails, node info as the API server showed"
+        + " them) at " + ev.getLocation() + " (sha256 " + ev.getSha256() + ", " + ev.getSizeBytes() + " bytes"
+        + (Boolean.TRUE.equals(ev.getEncrypted()) ? ", encrypted" : "") + "), custody record at "
+        + ev.getRecordLocation());
+    LOG.info("fallback bundle stored fcp={} container={} location={} sha256={} record={}", ref(fcp), c.getName(),
+        ev.getLocation(), ev.getSha256(), ev.getRecordLocation());
+  }
+
+  /** A fallback bundle was gathered and its collector pod created. */
+  void bundleCollectorStarted(ForensicCheckpoint fcp, String container, Pod pod, int bundleBytes) {
+    String ref = pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
+    events.normal(fcp, "FallbackBundleCollecting", "container " + container + ": checkpoint failed; a fallback bundle"
+        + " of " + bundleBytes + " bytes was gathered from the API server, collector pod " + ref + " stores it");
+    LOG.info("fallback bundle collector created fcp={} container={} pod={} bytes={}", ref(fcp), container, ref,
+        bundleBytes);
   }
 
   /** A collector pod could not be created; status says why. */

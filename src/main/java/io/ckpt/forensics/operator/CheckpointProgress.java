@@ -60,30 +60,48 @@ final class CheckpointProgress {
   }
 
   /**
-   * The EvidenceStored condition, once any archive is being taken into custody: True when every
-   * checkpointed container's archive is stored; the checkpoint's own phase does not change with it,
-   * so a checkpoint that succeeded says so even when custody did not.
+   * The EvidenceStored condition, once any archive or fallback bundle is being taken into custody:
+   * True when every checkpointed container's archive, and every fallback bundle of a container whose
+   * checkpoint failed, is stored; reason FallbackBundleStored when some of it is a fallback bundle.
+   * The checkpoint's own phase does not change with it, so a checkpoint that succeeded says so even
+   * when custody did not, and one that failed stays failed when its fallback bundle is stored.
    */
   private static void custody(ForensicCheckpointStatus status, Long generation, Clock clock) {
-    List<ContainerCheckpointStatus> succeeded = status.getContainers().stream()
+    List<ContainerCheckpointStatus> archives = status.getContainers().stream()
         .filter(c -> c.getPhase() == ContainerPhase.Succeeded).toList();
-    if (succeeded.stream().noneMatch(c -> c.getEvidence() != null)) {
+    List<ContainerCheckpointStatus> bundles = status.getContainers().stream()
+        .filter(c -> c.getPhase() == ContainerPhase.Failed && c.getEvidence() != null
+            && Boolean.TRUE.equals(c.getEvidence().getFallbackBundle())).toList();
+    if (bundles.isEmpty() && archives.stream().noneMatch(c -> c.getEvidence() != null)) {
       return;
     }
-    long stored = succeeded.stream().filter(c -> c.getEvidence() != null
+    List<ContainerCheckpointStatus> all = new java.util.ArrayList<>(archives);
+    all.addAll(bundles);
+    long stored = all.stream().filter(c -> c.getEvidence() != null
         && c.getEvidence().getPhase() == EvidencePhase.Stored).count();
-    String failed = succeeded.stream().filter(c -> c.getEvidence() != null
+    String failed = all.stream().filter(c -> c.getEvidence() != null
             && c.getEvidence().getPhase() == EvidencePhase.Failed)
         .map(c -> c.getName() + ": " + c.getEvidence().getFailure().getReason()).collect(Collectors.joining(", "));
-    String summary = stored + "/" + succeeded.size() + " archives stored" + (failed.isEmpty() ? "" : ", not stored ("
-        + failed + "); those archives stay on node " + status.getNodeName());
-    boolean collecting = succeeded.stream().anyMatch(c -> c.getEvidence() == null
+    String bundlesSaid = bundles.isEmpty() ? "" : stored(bundles, "fallback bundles") + " (checkpoint failed: "
+        + bundles.stream().map(c -> c.getName() + ": " + (c.getFailure() == null ? "?" : c.getFailure().getReason()))
+            .collect(Collectors.joining(", ")) + ")";
+    String summary = (archives.isEmpty() && !bundles.isEmpty() ? bundlesSaid : stored(archives, "archives")
+        + (bundles.isEmpty() ? "" : ", " + bundlesSaid))
+        + (failed.isEmpty() ? "" : ", not stored (" + failed + ")" + (archives.stream().anyMatch(c -> c.getEvidence()
+        != null && c.getEvidence().getPhase() == EvidencePhase.Failed) ? "; those archives stay on node "
+        + status.getNodeName() : ""));
+    boolean collecting = all.stream().anyMatch(c -> c.getEvidence() == null
         || c.getEvidence().getPhase() == EvidencePhase.Collecting);
-    String reason = collecting ? Conditions.REASON_COLLECTING : failed.isEmpty() ? Conditions.REASON_STORED
-        : Conditions.REASON_NOT_STORED;
-    Conditions.set(status.getConditions(), Conditions.EVIDENCE_STORED, stored == succeeded.size(), reason,
+    String reason = collecting ? Conditions.REASON_COLLECTING : !failed.isEmpty() ? Conditions.REASON_NOT_STORED
+        : bundles.isEmpty() ? Conditions.REASON_STORED : Conditions.REASON_FALLBACK_STORED;
+    Conditions.set(status.getConditions(), Conditions.EVIDENCE_STORED, stored == all.size(), reason,
         summary, generation, clock);
     status.setMessage(status.getMessage() + "; " + summary);
+  }
+
+  private static String stored(List<ContainerCheckpointStatus> containers, String what) {
+    return containers.stream().filter(c -> c.getEvidence() != null && c.getEvidence().getPhase()
+        == EvidencePhase.Stored).count() + "/" + containers.size() + " " + what + " stored";
   }
 
   private static String message(ForensicCheckpointStatus status, CheckpointPhase phase, long succeeded,

@@ -18,9 +18,18 @@ import java.util.Map;
  * @param deadline the collector pod's activeDeadlineSeconds
  * @param claim the PersistentVolumeClaim of the file store (in {@code namespace})
  * @param s3 the S3 store's settings, passed to the collector as arguments
+ * @param fallbackBundles when a container's checkpoint fails while its pod exists, store a signed fallback
+ *     bundle of what the API server shows instead (issue 12 §4, {@link FallbackBundles})
  */
 public record CollectionConfig(String store, String namespace, String image, String signingKeySecret,
-    String recipientsSecret, boolean deleteFromNode, Duration deadline, String claim, S3 s3) {
+    String recipientsSecret, boolean deleteFromNode, Duration deadline, String claim, S3 s3,
+    boolean fallbackBundles) {
+
+  /** Without fallback bundles. */
+  public CollectionConfig(String store, String namespace, String image, String signingKeySecret,
+      String recipientsSecret, boolean deleteFromNode, Duration deadline, String claim, S3 s3) {
+    this(store, namespace, image, signingKeySecret, recipientsSecret, deleteFromNode, deadline, claim, s3, false);
+  }
 
   /**
    * The S3 store: {@code credentialsSecret} is a Secret in the collector namespace with the keys
@@ -45,6 +54,7 @@ public record CollectionConfig(String store, String namespace, String image, Str
   public static final String S3_CREDENTIALS_SECRET = "FCP_EVIDENCE_S3_CREDENTIALS_SECRET";
   public static final String S3_RETENTION_MODE = "FCP_EVIDENCE_S3_RETENTION_MODE";
   public static final String S3_RETENTION = "FCP_EVIDENCE_S3_RETENTION";
+  public static final String FALLBACK_BUNDLES = "FCP_EVIDENCE_FALLBACK_BUNDLES";
 
   /** The file name the signing key has in its Secret (and so in the collector's mount). */
   public static final String SIGNING_KEY_FILE = "signing-key.pem";
@@ -87,7 +97,8 @@ public record CollectionConfig(String store, String namespace, String image, Str
               + " and secret-access-key"),
           retentionMode(env), retention(env));
     }
-    return new CollectionConfig(store, namespace, image, signing, recipients, delete, deadline, claim, s3);
+    return new CollectionConfig(store, namespace, image, signing, recipients, delete, deadline, claim, s3,
+        OperatorConfig.bool(env, FALLBACK_BUNDLES, true));
   }
 
   private static String retentionMode(Map<String, String> env) {

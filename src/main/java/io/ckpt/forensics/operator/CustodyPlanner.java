@@ -15,7 +15,8 @@ import java.util.Map;
  * marked {@code evidence.phase: Collecting} in a status write before its collector pod is created
  * (so a restarted operator finds the pod by its name instead of starting another), a finished
  * collector's report is written before its pod is deleted (so the report is never lost), and a pod
- * left behind by a crash between the two is deleted. Pure: no API calls.
+ * left behind by a crash between the two is deleted. A container whose checkpoint failed in a way
+ * its workload can cause gets a fallback bundle the same way ({@link FallbackBundles}). Pure: no API calls.
  */
 final class CustodyPlanner {
 
@@ -39,7 +40,7 @@ final class CustodyPlanner {
 
   /** True if some container still needs a custody step: the object is not done yet. */
   boolean pending(ForensicCheckpointStatus status) {
-    return enabled() && status.getContainers().stream().anyMatch(c -> c.getPhase() == ContainerPhase.Succeeded
+    return enabled() && status.getContainers().stream().anyMatch(c -> inCustody(c)
         && (c.getEvidence() == null || c.getEvidence().getPhase() == EvidencePhase.Collecting));
   }
 
@@ -56,14 +57,21 @@ final class CustodyPlanner {
       return new Steps(false, start, delete, notices);
     }
     for (ContainerCheckpointStatus c : status.getContainers()) {
-      if (c.getPhase() != ContainerPhase.Succeeded) {
+      if (!inCustody(c)) {
         continue;
       }
       Collector pod = collectors.get(c.getName());
       EvidenceStatus evidence = c.getEvidence();
       if (evidence == null) {
-        String name = CollectorPods.name(fcp.getMetadata().getUid(), c.getName(), CollectorPods.attemptKey(status, c));
-        c.setEvidence(CollectorPods.collecting(config.namespace() + "/" + name));
+        if (c.getPhase() == ContainerPhase.Failed) { // its checkpoint failed: a fallback bundle instead (§4)
+          String name = FallbackBundles.name(fcp.getMetadata().getUid(), c.getName(),
+              CollectorPods.attemptKey(status, c));
+          c.setEvidence(FallbackBundles.collecting(config.namespace() + "/" + name));
+        } else {
+          String name = CollectorPods.name(fcp.getMetadata().getUid(), c.getName(),
+              CollectorPods.attemptKey(status, c));
+          c.setEvidence(CollectorPods.collecting(config.namespace() + "/" + name));
+        }
         start.add(c.getName());
         notices.add(new CheckpointPlanner.Notice.EvidenceCollecting(c.getName()));
         changed = true;
@@ -73,6 +81,7 @@ final class CustodyPlanner {
         } else if (pod.report() != null) {
           EvidenceStatus report = pod.report();
           report.setCollectorPod(evidence.getCollectorPod());
+          report.setFallbackBundle(evidence.getFallbackBundle()); // the operator's mark, not the pod's word
           c.setEvidence(report);
           delete.add(pod.podName());
           notices.add(report.getPhase() == EvidencePhase.Stored
@@ -85,5 +94,10 @@ final class CustodyPlanner {
       }
     }
     return new Steps(changed, start, delete, notices);
+  }
+
+  /** A checkpointed container's archive, or a failed one's fallback bundle, is taken into custody. */
+  private boolean inCustody(ContainerCheckpointStatus c) {
+    return c.getPhase() == ContainerPhase.Succeeded || FallbackBundles.eligible(c, config);
   }
 }

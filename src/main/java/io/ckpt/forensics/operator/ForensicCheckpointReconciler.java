@@ -76,6 +76,7 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
   private final CheckpointNotifier notifier;
   private final CallTracker tracker;
   private final CollectionFinalizer finalizer;
+  private final FallbackBundleCustody bundleCustody;
   private final Clock clock;
   /** Objects whose TTL was refused and said so: told once per process, not at every resync. */
   private final Set<String> ttlRefusalsTold = ConcurrentHashMap.newKeySet();
@@ -103,6 +104,7 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
         () -> UUID.randomUUID().toString(), new CustodyPlanner(config.collection()));
     this.notifier = new CheckpointNotifier(new CheckpointEvents(client, clock, instance, eventWriter), metrics, clock,
         transport.warning());
+    this.bundleCustody = new FallbackBundleCustody(client, config.collection(), clock, recorder, notifier);
     this.tracker = new CallTracker(new CheckpointScheduler.Limits(config.maxConcurrent(),
         config.maxConcurrentPerNode(), config.maxConcurrentPerNamespace()), SAME_CONTAINER_GAP, ticker,
         this::isLive, wakeUps::propagateEvent, notifier);
@@ -381,6 +383,9 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
    */
   private ForensicCheckpoint startCollector(ForensicCheckpoint marked, String name) {
     ContainerCheckpointStatus entry = marked.getStatus().container(name).orElseThrow();
+    if (entry.getPhase() == io.ckpt.forensics.api.ContainerPhase.Failed) {
+      return bundleCustody.start(marked, entry);
+    }
     Pod pod = CollectorPods.build(marked, entry, config.collection());
     try {
       client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(pod).create();
@@ -408,6 +413,9 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
       client.pods().inNamespace(config.collection().namespace()).withName(podName).delete();
     } catch (KubernetesClientException e) {
       LOG.warn("collector pod not deleted pod={}/{} code={}", config.collection().namespace(), podName, e.getCode());
+    }
+    if (FallbackBundles.isBundlePod(podName)) {
+      bundleCustody.deleteSecret(podName);
     }
   }
 

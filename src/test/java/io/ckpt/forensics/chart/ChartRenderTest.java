@@ -467,8 +467,9 @@ class ChartRenderTest {
     Manifest role = named(render, "Role", FULLNAME + "-collector");
     assertThat(role.namespace()).isEqualTo("forensic-evidence");
     assertThat(grants(role.as(Role.class).getRules(), "forensic-evidence")).containsExactlyInAnyOrder(
-        Stream.of("create", "delete", "get", "list", "watch").map(v -> new Grant("forensic-evidence", "", "pods", v))
-            .toArray(Grant[]::new));
+        Stream.concat(Stream.of("create", "delete", "get", "list", "watch")
+            .map(v -> new Grant("forensic-evidence", "", "pods", v)), Stream.of("create", "delete")
+            .map(v -> new Grant("forensic-evidence", "", "secrets", v))).toArray(Grant[]::new));
     RoleBinding binding = named(render, "RoleBinding", FULLNAME + "-collector").as(RoleBinding.class);
     assertThat(binding.getSubjects()).singleElement().satisfies(s -> assertThat(s.getName()).isEqualTo(FULLNAME));
     assertThat(operatorGrants(render)).as("patch: the finalizer held while a collector runs (spec is immutable)")
@@ -481,6 +482,20 @@ class ChartRenderTest {
         .containsEntry("FCP_EVIDENCE_DELETE_FROM_NODE", "true").doesNotContainKey("FCP_EVIDENCE_PVC");
     assertThat(env.get("FCP_COLLECTOR_IMAGE")).as("the operator's own image")
         .isEqualTo(deployment(render).getSpec().getTemplate().getSpec().getContainers().get(0).getImage());
+
+    assertThat(env).containsEntry("FCP_EVIDENCE_FALLBACK_BUNDLES", "true");
+    assertThat(grants(named(render, "ClusterRole", FULLNAME).as(ClusterRole.class).getRules(), "cluster"))
+        .as("fallback bundles: log tails, events, the node's info").contains(new Grant("cluster", "", "pods/log",
+            "get"), new Grant("cluster", "", "events", "list"), new Grant("cluster", "", "nodes", "get"));
+
+    List<Manifest> noBundles = render("evidence: {store: s3, signingKeySecret: fcp-signing, fallbackBundles: false,"
+        + " s3: {endpoint: 'http://minio.storage:9000', bucket: evidence, credentialsSecret: fcp-s3}}");
+    assertThat(grants(named(noBundles, "Role", FULLNAME + "-collector").as(Role.class).getRules(), "forensic-evidence"))
+        .noneMatch(g -> g.resource().equals("secrets"));
+    assertThat(grants(named(noBundles, "ClusterRole", FULLNAME).as(ClusterRole.class).getRules(), "cluster"))
+        .noneMatch(g -> g.resource().equals("pods/log") || g.resource().equals("nodes") || g.verb().equals("list")
+            && g.resource().equals("events"));
+    assertThat(env(deployment(noBundles))).containsEntry("FCP_EVIDENCE_FALLBACK_BUNDLES", "false");
 
     assertThat(kinds(render(null), "Namespace")).as("off by default").isEmpty();
     assertThat(env(deployment(render(null)))).doesNotContainKey("FCP_EVIDENCE_STORE");

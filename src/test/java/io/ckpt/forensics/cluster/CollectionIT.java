@@ -55,11 +55,11 @@ class CollectionIT {
   @BeforeAll
   static void aSigningKey() throws Exception {
     lab = CLUSTER.lab();
-    publicKey = signingKey(lab);
+    publicKey = signingKeySecret(lab);
   }
 
-  /** A new signing key in the chart's Secret; returns its public key's file. */
-  static Path signingKey(Lab lab) throws Exception {
+  /** A new record signing key in the collector namespace's Secret; returns its public key's file. */
+  static Path signingKeySecret(Lab lab) throws Exception {
     KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
     generator.initialize(new ECGenParameterSpec("secp256r1"));
     KeyPair pair = generator.generateKeyPair();

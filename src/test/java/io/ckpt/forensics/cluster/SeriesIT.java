@@ -53,7 +53,7 @@ class SeriesIT {
   @BeforeAll
   static void aSigningKey() throws Exception {
     lab = CLUSTER.lab();
-    publicKey = CollectionIT.signingKey(lab);
+    publicKey = CollectionIT.signingKeySecret(lab);
   }
 
   @Test

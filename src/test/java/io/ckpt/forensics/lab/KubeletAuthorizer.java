@@ -8,7 +8,7 @@ import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuild
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 
-/** The kubelet's authorization [K5, K7]: a SubjectAccessReview for {@code nodes/checkpoint} on this node. */
+/** The kubelet's authorization [K5, K7]: a SubjectAccessReview for {@code nodes/checkpoint} (or another subresource) on this node. */
 final class KubeletAuthorizer {
 
   /** The SubjectAccessReview's answer. */
@@ -37,6 +37,25 @@ final class KubeletAuthorizer {
   }
 
   Decision authorize(KubeletUser user, String verb) {
+    return authorize(user, verb, "checkpoint");
+  }
+
+  /**
+   * The kubelet's answer when {@code user} may not use {@code subresource} of this node: 500 when the
+   * SubjectAccessReview failed, 403 when it said no, null when allowed.
+   */
+  KubeletHttpServer.Response refusal(KubeletUser user, String verb, String subresource) {
+    return switch (authorize(user, verb, subresource)) {
+      case FAILED -> KubeletHttpServer.Response.text(500, "Authorization error (user=" + user.name() + ", verb="
+          + verb + ", resource=nodes, subresource=" + subresource + ")");
+      case DENIED -> KubeletHttpServer.Response.text(403, "Forbidden (user=" + user.name() + ", verb=" + verb
+          + ", resource=nodes, subresource(s)=[" + subresource + "])\n");
+      case ALLOWED -> null;
+    };
+  }
+
+  /** The same for another subresource of the node (the kubelet's proxy for paths it has no own one for). */
+  Decision authorize(KubeletUser user, String verb, String subresource) {
     SubjectAccessReview review = new SubjectAccessReviewBuilder()
         .withNewSpec()
         .withUser(user.name())
@@ -48,7 +67,7 @@ final class KubeletAuthorizer {
         .withGroup("")
         .withVersion("v1")
         .withResource("nodes")
-        .withSubresource("checkpoint")
+        .withSubresource(subresource)
         .withName(nodeName)
         .endResourceAttributes()
         .endSpec()

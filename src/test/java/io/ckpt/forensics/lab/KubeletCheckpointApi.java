@@ -91,19 +91,9 @@ final class KubeletCheckpointApi {
     outcome.groups.addAll(user.groups());
     // authorization [K5, K7]: nodes/checkpoint, verb from the method
     String verb = KubeletAuthorizer.verb(request.method());
-    switch (authorizer.authorize(user, verb)) {
-      case FAILED -> {
-        return KubeletHttpServer.Response.text(500, "Authorization error (user=" + user.name() + ", verb=" + verb
-            + ", resource=nodes, subresource=checkpoint)");
-      }
-      case DENIED -> {
-        return KubeletHttpServer.Response.text(403, "Forbidden (user=" + user.name() + ", verb=" + verb
-            + ", resource=nodes, subresource(s)=[checkpoint])\n");
-      }
-      case ALLOWED -> {
-        // on to routing
-      }
-      default -> throw new IllegalStateException();
+    KubeletHttpServer.Response refused = authorizer.refusal(user, verb, "checkpoint");
+    if (refused != null) {
+      return refused;
     }
     // go-restful routing [K18-K21]
     String rest = path.substring("/checkpoint".length());

@@ -45,7 +45,8 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
  * }
  * </pre>
  *
- * There is no controller-manager and no scheduler: pods are created with spec.nodeName, the lab
+ * There is no controller-manager and no scheduler: pods are created with spec.nodeName (only pods
+ * of the operator's image that come without one are bound, by {@link LabScheduler}), the lab
  * creates the {@code default} ServiceAccount and {@code kube-root-ca.crt} in every namespace,
  * namespaces are never finalized after deletion and ownerReferences are not garbage-collected.
  * Files: {@code <labDir>/<timestamp>-<name>/} (logs, pki/, admin.kubeconfig, nodes/NAME/checkpoints/).
@@ -67,6 +68,7 @@ public final class Lab implements AutoCloseable {
   private final Map<String, Long> timings = Collections.synchronizedMap(new LinkedHashMap<>());
   private final List<SimulatedNode> nodes = new CopyOnWriteArrayList<>();
   private LabBinaries binaries;
+  private LabScheduler scheduler;
   private LabRunDirectory run;
   private LabPki pki;
   private ControlPlane controlPlane;
@@ -173,6 +175,8 @@ public final class Lab implements AutoCloseable {
 
     t = System.nanoTime();
     startNodes();
+    scheduler = new LabScheduler(adminClient, () -> nodes, this::log);
+    scheduler.start();
     timings.put("nodes", millisSince(t));
     timings.put("total", millisSince(t0));
     log("lab up in " + timings.get("total") + " ms " + timings + ": " + apiServerUrl() + ", nodes " + nodes);
@@ -247,6 +251,9 @@ public final class Lab implements AutoCloseable {
     }
     closed = true;
     long t = System.nanoTime();
+    if (scheduler != null) {
+      scheduler.close();
+    }
     for (SimulatedNode node : nodes) {
       try {
         node.close();

@@ -56,6 +56,7 @@ public final class SimulatedNode implements AutoCloseable {
   private final SimulatedPods pods;
   private final PodRunner runner;
   private final KubeletHttpServer server;
+  private final KubeletContainerLogs containerLogs;
   private volatile boolean reachable = true;
   private volatile KubernetesClient client;
 
@@ -73,13 +74,21 @@ public final class SimulatedNode implements AutoCloseable {
     this.runner = new PodRunner(name, dataDir.resolve("pods"), new VolumeMapping(name, dataDir, archives.rootDir(),
         lab.runDir().resolve("claims"), this::readSecret), lab.options().podProcessesPerNode(), lab::log);
     this.pods = new SimulatedPods(name, index, address(), runner, lab::log);
-    KubeletCheckpointApi api = new KubeletCheckpointApi(name, faults,
-        new KubeletAuthenticator(name, clusterCa, this::client, lab::log),
-        new KubeletAuthorizer(name, this::client, lab::log), pods, archives, ledger, lab::log);
+    KubeletAuthenticator authenticator = new KubeletAuthenticator(name, clusterCa, this::client, lab::log);
+    KubeletAuthorizer authorizer = new KubeletAuthorizer(name, this::client, lab::log);
+    KubeletCheckpointApi api = new KubeletCheckpointApi(name, faults, authenticator, authorizer, pods, archives,
+        ledger, lab::log);
+    this.containerLogs = new KubeletContainerLogs(name, authenticator, authorizer, pods, lab::log);
     SSLContext serving = KubeletServingTls.context(servingIdentity, clusterCa);
     SSLContext rogue = KubeletServingTls.context(rogueServingIdentity, clusterCa);
     this.server = new KubeletHttpServer(name, address, LabNetwork.KUBELET_PORT,
-        () -> faults.rogueCertificate() ? rogue : serving, faults::stallHandshake, api::handle);
+        () -> faults.rogueCertificate() ? rogue : serving, faults::stallHandshake,
+        request -> route(request, api));
+  }
+
+  /** /containerLogs (pods/log through the API server) and /checkpoint; everything else is the checkpoint API's 404. */
+  private KubeletHttpServer.Response route(KubeletHttpServer.Request request, KubeletCheckpointApi api) {
+    return KubeletContainerLogs.handles(request.path()) ? containerLogs.handle(request) : api.handle(request);
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -310,6 +319,11 @@ public final class SimulatedNode implements AutoCloseable {
   }
 
   // ---------------------------------------------------------------- pods (test controls)
+
+  /** Adds to a container's log as the kubelet serves it for pods/log (empty until written). */
+  public void appendContainerLog(String namespace, String pod, String container, byte[] bytes) {
+    containerLogs.append(namespace, pod, container, bytes);
+  }
 
   /** The container ID as reported in status, {@code containerd://<64 hex>}; empty when not started. */
   public Optional<String> containerId(String namespace, String pod, String container) {

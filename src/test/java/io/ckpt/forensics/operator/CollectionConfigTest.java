@@ -29,6 +29,12 @@ class CollectionConfigTest {
     assertThat(c.s3().retentionMode()).isEqualTo("COMPLIANCE");
     assertThat(c.s3().retention()).isEqualTo(Duration.ofDays(90));
     assertThat(c.recipientsSecret()).isNull();
+    assertThat(c.fallbackBundles()).as("fallback bundles on by default (issue 12 §4)").isTrue();
+    Map<String, String> off = new HashMap<>(s3());
+    off.put(CollectionConfig.FALLBACK_BUNDLES, "false");
+    assertThat(OperatorConfig.fromEnvironment(off).collection().fallbackBundles()).isFalse();
+    off.put(CollectionConfig.FALLBACK_BUNDLES, "yes");
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(off)).hasMessageContaining("FCP_EVIDENCE_FALLBACK_BUNDLES");
   }
 
   @Test
