@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ckpt.forensics.bench.TimedProcess.Sample;
 import io.ckpt.forensics.evidence.EvidenceFixtures;
+import io.ckpt.forensics.lab.S3TestServer;
 import io.ckpt.forensics.operator.OperatorMain;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -17,8 +18,11 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * The collector benchmark of issue 12 §7 (a command, not a test; {@code operator/bench-collect}
@@ -27,6 +31,13 @@ import java.util.stream.Stream;
  * interleaved after one warm-up round (which also fills the page cache). Reports median wall time,
  * throughput relative to sha256sum, and the collector's peak RSS. Writes
  * {@code target/bench/collect-results.md} and prints it.
+ *
+ * <p>When the evidence tests' S3 server is installed ({@code FCP_S3_SERVER}, from
+ * {@code operator/provision-s3}) it adds the S3 store: the collector into a fresh moto server on
+ * loopback (Object Lock, multipart), next to the AWS SDK's own single {@code PutObject} of the same
+ * file into the same kind of server, which is the store's ceiling here: moto, a Python server that
+ * keeps objects in memory, is far slower than the disk, so only the ratio to that upload and the
+ * collector's memory say something about the collector.
  *
  * <p>System properties: {@code project.root} ("."), {@code bench.runs} (3), {@code bench.archiveMiB}
  * (1024), {@code bench.collectorJvm} (the collector JVM's options, {@link #DEFAULT_JVM}).
@@ -82,11 +93,50 @@ public final class CollectorBench {
         encrypted.samples().add(e);
       }
     }
-    String table = table(sha, List.of(plain, encrypted));
+    List<Way> ways = new ArrayList<>(List.of(plain, encrypted));
+    Optional<String> noS3 = S3TestServer.unavailableReason();
+    if (noS3.isEmpty()) {
+      ways.addAll(s3Ways(archive, signingKey, expected));
+    } else {
+      System.err.println("collector bench: no S3 rows: " + noS3.get());
+    }
+    String table = table(sha, ways);
     Path md = benchDir.resolveSibling("collect-results.md");
     Files.writeString(md, table);
     System.out.print(table);
     System.err.println("collector bench: written to " + md);
+  }
+
+  /**
+   * The S3 rows: per round, a fresh moto server (it holds objects in memory, and locked ones cannot
+   * be deleted) takes the SDK's PutObject of the archive, then the collector's upload.
+   */
+  private List<Way> s3Ways(Path archive, Path signingKey, String expectedSha256) throws Exception {
+    Way put = new Way("S3 PutObject by the AWS SDK (moto on loopback; the store's ceiling)", new ArrayList<>());
+    Way collector = new Way("collect, S3 store (moto on loopback, Object Lock, multipart)", new ArrayList<>());
+    Path credentials = Files.createDirectories(benchDir.resolve("s3-credentials"));
+    Files.writeString(credentials.resolve("access-key-id"), "admin\n");
+    Files.writeString(credentials.resolve("secret-access-key"), "admin\n");
+    for (int i = 0; i <= runs; i++) {
+      System.err.printf("collector bench: S3 round %d of %d%s%n", i, runs, i == 0 ? " (warm-up)" : "");
+      try (S3TestServer server = S3TestServer.start(benchDir.resolve("out/moto-" + i));
+          S3Client admin = server.adminClient()) {
+        admin.createBucket(b -> b.bucket("evidence").objectLockEnabledForBucket(true));
+        long start = System.nanoTime();
+        admin.putObject(b -> b.bucket("evidence").key("ceiling.tar"), RequestBody.fromFile(archive));
+        Sample ceiling = new Sample((System.nanoTime() - start) / 1e6, 0, 0, 0, null);
+        admin.deleteObject(b -> b.bucket("evidence").key("ceiling.tar"));
+        Sample s = collect(archive, signingKey, null, "s3-" + i, expectedSha256, List.of("--store", "s3",
+            "--s3-endpoint", server.endpoint().toString(), "--s3-region", "us-east-1", "--s3-bucket", "evidence",
+            "--s3-path-style", "--s3-credentials", credentials.toString(), "--s3-lock-mode", "GOVERNANCE",
+            "--s3-retain", "PT1H"));
+        if (i > 0) {
+          put.samples().add(ceiling);
+          collector.samples().add(s);
+        }
+      }
+    }
+    return List.of(put, collector);
   }
 
   /** One collector process into a fresh store directory, removed afterwards; its plaintext digest must be sha256sum's. */
@@ -95,12 +145,22 @@ public final class CollectorBench {
     Path store = benchDir.resolve("store-" + label);
     deleteTree(store);
     Files.createDirectories(store);
+    Sample sample = collect(archive, signingKey, recipients, label, expectedSha256,
+        List.of("--store", "file", "--store-root", store.toString()));
+    deleteTree(store);
+    return sample;
+  }
+
+  /** One collector process with the given store options; its plaintext digest must be sha256sum's. */
+  private Sample collect(Path archive, Path signingKey, Path recipients, String label, String expectedSha256,
+      List<String> storeOptions) throws Exception {
     Path terminationLog = benchDir.resolve("out/" + label + ".termination-log");
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     command.addAll(collectorJvm);
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), OperatorMain.class.getName(), "collect",
-        "--archive", archive.toString(), "--name", "bench/archive.tar", "--store", "file", "--store-root",
-        store.toString(), "--signing-key", signingKey.toString(), "--termination-log", terminationLog.toString()));
+        "--archive", archive.toString(), "--name", "bench/archive.tar"));
+    command.addAll(storeOptions);
+    command.addAll(List.of("--signing-key", signingKey.toString(), "--termination-log", terminationLog.toString()));
     if (recipients != null) {
       command.addAll(List.of("--recipients", recipients.toString()));
     }
@@ -111,7 +171,6 @@ public final class CollectorBench {
       throw new IllegalStateException(label + ": the collector's plaintext SHA-256 " + line.path("sha256").asText()
           + " is not sha256sum's " + expectedSha256);
     }
-    deleteTree(store);
     return sample;
   }
 
@@ -152,7 +211,8 @@ public final class CollectorBench {
     sb.append(String.format(Locale.ROOT, "Archive: %.0f MiB of pseudo-random bytes, in the page cache (warm-up round"
         + " first); %d interleaved runs each, medians; %d CPUs; collector JVM `%s`; peak RSS from %s.%n"
         + "The collector reads the archive once, writes it (or its OpenPGP message) to the store with fsync, and the"
-        + " store reads the stored file back and hashes it again.%n%n", mib, runs,
+        + " store reads the stored file back and hashes it again; into S3 it uploads 16 MiB parts with their"
+        + " checksums, sets the lock and reads the object back.%n%n", mib, runs,
         Runtime.getRuntime().availableProcessors(), String.join(" ", collectorJvm),
         TimedProcess.usesTimeBinary() ? "`/usr/bin/time -v`" : "polling VmHWM"));
     sb.append("| what | wall (s) | MiB/s | throughput vs sha256sum | peak RSS (MiB, median / max) |\n");
@@ -162,8 +222,10 @@ public final class CollectorBench {
     for (Way w : all) {
       double wall = median(w.samples().stream().mapToDouble(Sample::wallMs).toArray());
       double[] rss = w.samples().stream().mapToDouble(s -> s.peakRssKiB() / 1024.0).toArray();
-      sb.append(String.format(Locale.ROOT, "| %s | %.2f | %.0f | %.2fx | %.0f / %.0f |%n", w.name(), wall / 1000,
-          mib / (wall / 1000), base / wall, median(rss), Arrays.stream(rss).max().orElse(0)));
+      String rssText = Arrays.stream(rss).allMatch(r -> r == 0) ? "(in the bench JVM)"
+          : String.format(Locale.ROOT, "%.0f / %.0f", median(rss), Arrays.stream(rss).max().orElse(0));
+      sb.append(String.format(Locale.ROOT, "| %s | %.2f | %.0f | %.2fx | %s |%n", w.name(), wall / 1000,
+          mib / (wall / 1000), base / wall, rssText));
     }
     return sb.toString();
   }

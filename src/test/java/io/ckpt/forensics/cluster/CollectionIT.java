@@ -47,8 +47,7 @@ class CollectionIT {
   static final String CLAIM = "evidence";
 
   @RegisterExtension
-  static final ChartedLab CLUSTER = new ChartedLab(LabOptions.defaults().name("collection-it").nodes(1),
-      Map.of("evidence.store", "file", "evidence.pvc", CLAIM, "evidence.signingKeySecret", SIGNING_SECRET));
+  static final ChartedLab CLUSTER = withFileCustody(LabOptions.defaults().name("collection-it").nodes(1));
   static Lab lab;
   static Path publicKey;
 
@@ -56,6 +55,12 @@ class CollectionIT {
   static void aSigningKey() throws Exception {
     lab = CLUSTER.lab();
     publicKey = signingKeySecret(lab);
+  }
+
+  /** A lab whose chart keeps evidence in a file store (the claim {@link #CLAIM}) signed with {@link #SIGNING_SECRET}. */
+  static ChartedLab withFileCustody(LabOptions options) {
+    return new ChartedLab(options, Map.of("evidence.store", "file", "evidence.pvc", CLAIM, "evidence.signingKeySecret",
+        SIGNING_SECRET));
   }
 
   /** A new record signing key in the collector namespace's Secret; returns its public key's file. */

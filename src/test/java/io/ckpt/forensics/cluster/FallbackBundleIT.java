@@ -27,7 +27,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,9 +45,7 @@ class FallbackBundleIT {
   static final String EVIDENCE_NS = CollectionIT.EVIDENCE_NS;
 
   @RegisterExtension
-  static final ChartedLab CLUSTER = new ChartedLab(LabOptions.defaults().name("fallback-it").nodes(2),
-      Map.of("evidence.store", "file", "evidence.pvc", CollectionIT.CLAIM, "evidence.signingKeySecret",
-          CollectionIT.SIGNING_SECRET));
+  static final ChartedLab CLUSTER = CollectionIT.withFileCustody(LabOptions.defaults().name("fallback-it").nodes(2));
   static Lab lab;
   static Path publicKey;
 

@@ -30,7 +30,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,9 +43,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class SeriesIT {
 
   @RegisterExtension
-  static final ChartedLab CLUSTER = new ChartedLab(LabOptions.defaults().name("series-it").nodes(1),
-      Map.of("evidence.store", "file", "evidence.pvc", CollectionIT.CLAIM, "evidence.signingKeySecret",
-          CollectionIT.SIGNING_SECRET));
+  static final ChartedLab CLUSTER = CollectionIT.withFileCustody(LabOptions.defaults().name("series-it").nodes(1));
   static Lab lab;
   static Path publicKey;
 
