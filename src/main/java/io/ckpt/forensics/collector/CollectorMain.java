@@ -139,10 +139,20 @@ public final class CollectorMain {
         require(o.s3Bucket, "--s3-bucket", "--store s3");
         require(o.s3Credentials, "--s3-credentials", "--store s3");
         S3StoreSettings settings = new S3StoreSettings(Optional.ofNullable(o.s3Endpoint), o.s3Region, o.s3Bucket, "",
-            o.s3PathStyle, o.retention(), S3StoreSettings.DEFAULT_PART_SIZE);
+            o.s3PathStyle, o.retention(), o.archive == null ? S3StoreSettings.DEFAULT_PART_SIZE
+                : S3StoreSettings.partSizeFor(archiveSize(o.archive)));
         yield new S3EvidenceStore(settings, new S3CredentialFiles(o.s3Credentials), Clock.systemUTC());
       }
     };
+  }
+
+  /** The archive's size, to size the upload's parts; 0 when unreadable (reading it says why). */
+  private static long archiveSize(Path archive) {
+    try {
+      return Files.size(archive);
+    } catch (IOException e) {
+      return 0;
+    }
   }
 
   private static void require(Object value, String option, String when) {

@@ -38,7 +38,7 @@ import java.util.Set;
  * needs no API rights and gets no service-account token. It runs as root because the kubelet writes
  * archives 0600 root in a 0700 directory, with every capability dropped and no privilege escalation.
  */
-final class CollectorPods {
+public final class CollectorPods {
 
   static final String CONTAINER = "collector";
   static final String COMPONENT = "evidence-collector";
@@ -58,7 +58,7 @@ final class CollectorPods {
    * The JVM's bounds inside the pod's memory limit: the collector streams, whatever the archive's size;
    * with these an encrypted collection peaked at 119-124 MiB (operator/bench-collect).
    */
-  static final String JVM_OPTIONS = "-Xmx48m -XX:+UseSerialGC -XX:ReservedCodeCacheSize=24m -Xss512k"
+  public static final String JVM_OPTIONS = "-Xmx48m -XX:+UseSerialGC -XX:ReservedCodeCacheSize=24m -Xss512k"
       + " -XX:MaxDirectMemorySize=32m -XX:+ExitOnOutOfMemoryError";
 
   private static final ObjectMapper JSON = new ObjectMapper();

@@ -11,6 +11,7 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,7 +22,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
+import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -35,12 +40,14 @@ import software.amazon.awssdk.services.s3.S3Client;
  * <p>When the evidence tests' S3 server is installed ({@code FCP_S3_SERVER}, from
  * {@code operator/provision-s3}) it adds the S3 store: the collector into a fresh moto server on
  * loopback (Object Lock, multipart), next to the AWS SDK's own single {@code PutObject} of the same
- * file into the same kind of server, which is the store's ceiling here: moto, a Python server that
+ * file into the same kind of server (one round each per run, no warm-up), which is the store's ceiling here: moto, a Python server that
  * keeps objects in memory, is far slower than the disk, so only the ratio to that upload and the
  * collector's memory say something about the collector.
  *
  * <p>System properties: {@code project.root} ("."), {@code bench.runs} (3), {@code bench.archiveMiB}
- * (1024), {@code bench.collectorJvm} (the collector JVM's options, {@link #DEFAULT_JVM}).
+ * (1024), {@code bench.collectorJvm} (the collector JVM's options, {@link #DEFAULT_JVM}),
+ * {@code bench.collectorClasspath} (the collector's class path; the bench's own by default, which
+ * holds the test jars too and so adds to the collector's RSS).
  */
 public final class CollectorBench {
 
@@ -117,10 +124,15 @@ public final class CollectorBench {
     Path credentials = Files.createDirectories(benchDir.resolve("s3-credentials"));
     Files.writeString(credentials.resolve("access-key-id"), "admin\n");
     Files.writeString(credentials.resolve("secret-access-key"), "admin\n");
-    for (int i = 0; i <= runs; i++) {
-      System.err.printf("collector bench: S3 round %d of %d%s%n", i, runs, i == 0 ? " (warm-up)" : "");
+    // No warm-up round: the file rounds have filled the page cache, and moto takes minutes per GiB.
+    for (int i = 1; i <= runs; i++) {
+      System.err.printf("collector bench: S3 round %d of %d%n", i, runs);
       try (S3TestServer server = S3TestServer.start(benchDir.resolve("out/moto-" + i));
-          S3Client admin = server.adminClient()) {
+          S3Client admin = S3Client.builder().httpClient(Apache5HttpClient.builder()
+              .socketTimeout(Duration.ofMinutes(10)).build()).region(Region.US_EAST_1)
+              .endpointOverride(server.endpoint()).forcePathStyle(true)
+              .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("admin", "admin")))
+              .build()) {
         admin.createBucket(b -> b.bucket("evidence").objectLockEnabledForBucket(true));
         long start = System.nanoTime();
         admin.putObject(b -> b.bucket("evidence").key("ceiling.tar"), RequestBody.fromFile(archive));
@@ -129,11 +141,9 @@ public final class CollectorBench {
         Sample s = collect(archive, signingKey, null, "s3-" + i, expectedSha256, List.of("--store", "s3",
             "--s3-endpoint", server.endpoint().toString(), "--s3-region", "us-east-1", "--s3-bucket", "evidence",
             "--s3-path-style", "--s3-credentials", credentials.toString(), "--s3-lock-mode", "GOVERNANCE",
-            "--s3-retain", "PT1H"));
-        if (i > 0) {
-          put.samples().add(ceiling);
-          collector.samples().add(s);
-        }
+            "--s3-retain", "P1D"));
+        put.samples().add(ceiling);
+        collector.samples().add(s);
       }
     }
     return List.of(put, collector);
@@ -157,7 +167,8 @@ public final class CollectorBench {
     Path terminationLog = benchDir.resolve("out/" + label + ".termination-log");
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     command.addAll(collectorJvm);
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), OperatorMain.class.getName(), "collect",
+    command.addAll(List.of("-cp", System.getProperty("bench.collectorClasspath", System.getProperty("java.class.path")),
+        OperatorMain.class.getName(), "collect",
         "--archive", archive.toString(), "--name", "bench/archive.tar"));
     command.addAll(storeOptions);
     command.addAll(List.of("--signing-key", signingKey.toString(), "--termination-log", terminationLog.toString()));
@@ -211,10 +222,12 @@ public final class CollectorBench {
     sb.append(String.format(Locale.ROOT, "Archive: %.0f MiB of pseudo-random bytes, in the page cache (warm-up round"
         + " first); %d interleaved runs each, medians; %d CPUs; collector JVM `%s`; peak RSS from %s.%n"
         + "The collector reads the archive once, writes it (or its OpenPGP message) to the store with fsync, and the"
-        + " store reads the stored file back and hashes it again; into S3 it uploads 16 MiB parts with their"
-        + " checksums, sets the lock and reads the object back.%n%n", mib, runs,
+        + " store reads the stored file back and hashes it again; into S3 it uploads 8 MiB parts with their"
+        + " checksums, sets the lock and reads the object back. The collector's class path: %s.%n%n", mib, runs,
         Runtime.getRuntime().availableProcessors(), String.join(" ", collectorJvm),
-        TimedProcess.usesTimeBinary() ? "`/usr/bin/time -v`" : "polling VmHWM"));
+        TimedProcess.usesTimeBinary() ? "`/usr/bin/time -v`" : "polling VmHWM",
+        System.getProperty("bench.collectorClasspath") == null ? "the bench's own (test jars included)"
+            : "main classes and runtime dependencies, as in the image"));
     sb.append("| what | wall (s) | MiB/s | throughput vs sha256sum | peak RSS (MiB, median / max) |\n");
     sb.append("|---|---:|---:|---:|---:|\n");
     List<Way> all = new ArrayList<>(List.of(baseline));

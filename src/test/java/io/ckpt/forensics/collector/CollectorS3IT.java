@@ -11,14 +11,19 @@ import io.ckpt.forensics.evidence.VerificationCheck;
 import io.ckpt.forensics.evidence.VerificationKey;
 import io.ckpt.forensics.lab.RequiresS3Server;
 import io.ckpt.forensics.lab.S3TestServer;
+import io.ckpt.forensics.operator.CollectorPods;
+import io.ckpt.forensics.operator.OperatorMain;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -64,7 +69,7 @@ class CollectorS3IT {
   void anArchiveIsStoredLockedWithItsRecordAndASecondCollectionIsRefused() throws IOException {
     String name = "dev/nettools-inc42-1a2b3c4d/nettools.tar";
     Path archive = dir.resolve("checkpoint.tar");
-    // more than one 16 MiB part: the multipart path
+    // more than one 8 MiB part: the multipart path
     byte[] bytes = EvidenceFixtures.archive(17 << 20, 3);
     Files.write(archive, bytes);
     Path signingKey = EvidenceFixtures.newSigningKey(dir, "EC");
@@ -104,5 +109,40 @@ class CollectorS3IT {
     assertThat(refused.path("reason").asText()).isEqualTo("StoreRefused");
     assertThat(archive).exists();
     assertThat(text + refused).doesNotContain(ACCESS_KEY_ID).doesNotContain(SECRET);
+  }
+
+  /**
+   * The collector as its pod runs it (the pod's JVM options, 48 MiB of heap) uploads an archive of
+   * many parts. With 16 MiB parts it ran out of heap at the first one.
+   */
+  @Test
+  void thePodsJvmUploadsManyPartsWithinItsHeap() throws Exception {
+    String name = "dev/big-1a2b3c4d/app.tar";
+    Path archive = dir.resolve("checkpoint.tar");
+    byte[] bytes = EvidenceFixtures.archive(80 << 20, 5);
+    Files.write(archive, bytes);
+    String sha256 = Measurement.of(bytes).sha256();
+    bytes = null;
+    Path terminationLog = dir.resolve("termination-log");
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    command.addAll(Arrays.asList(CollectorPods.JVM_OPTIONS.split(" ")));
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), OperatorMain.class.getName(), "collect",
+        "--archive", archive.toString(), "--name", name, "--store", "s3", "--s3-endpoint",
+        server.endpoint().toString(), "--s3-region", "us-east-1", "--s3-bucket", BUCKET, "--s3-path-style",
+        "--s3-credentials", credentials.toString(), "--s3-lock-mode", "COMPLIANCE", "--s3-retain", "P1D",
+        "--signing-key", EvidenceFixtures.newSigningKey(dir, "Ed25519").toString(), "--termination-log",
+        terminationLog.toString()));
+    Process process = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(dir.resolve("output").toFile()).start();
+    assertThat(process.waitFor(5, TimeUnit.MINUTES)).as("the collector finished").isTrue();
+
+    String output = Files.readString(dir.resolve("output"));
+    assertThat(process.exitValue()).as("collector output: %s", output).isZero();
+    JsonNode line = new ObjectMapper().readTree(Files.readString(terminationLog));
+    assertThat(line.path("result").asText()).isEqualTo("Stored");
+    assertThat(line.path("sha256").asText()).isEqualTo(sha256);
+    assertThat(line.path("storedBytes").asLong()).isEqualTo(80L << 20);
+    assertThat(admin.headObject(b -> b.bucket(BUCKET).key(name)).eTag()).as("a multipart upload's ETag")
+        .matches("\"?[0-9a-f]{32}-10\"?");
   }
 }

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Optional;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -113,7 +113,7 @@ public final class S3TestServer implements AutoCloseable {
    * holding them could do, and how tests make buckets. The caller closes it.
    */
   public S3Client adminClient() {
-    return S3Client.builder().httpClient(UrlConnectionHttpClient.create()).region(Region.US_EAST_1)
+    return S3Client.builder().httpClient(Apache5HttpClient.create()).region(Region.US_EAST_1)
         .endpointOverride(endpoint()).forcePathStyle(true)
         .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("admin", "admin")))
         .build();

@@ -23,7 +23,7 @@ import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
@@ -59,8 +59,6 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 public final class S3EvidenceStore implements EvidenceStore, AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(S3EvidenceStore.class);
-  /** S3's limit on the parts of one multipart upload. */
-  private static final int MAX_PARTS = 10_000;
   private static final String OCTET_STREAM = "application/octet-stream";
 
   private final S3StoreSettings settings;
@@ -70,10 +68,12 @@ public final class S3EvidenceStore implements EvidenceStore, AutoCloseable {
   public S3EvidenceStore(S3StoreSettings settings, AwsCredentialsProvider credentials, Clock clock) {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.clock = Objects.requireNonNull(clock, "clock");
-    SignerLogGuard.apply();
+    CredentialLogGuard.apply();
     var builder = S3Client.builder()
-        // the JDK's HttpURLConnection: one synchronous upload at a time needs no connection pool
-        .httpClient(UrlConnectionHttpClient.builder()
+        // streams each part from our buffer (the JDK HttpURLConnection client would copy it into
+        // a growing heap buffer first); one upload at a time needs one connection
+        .httpClient(Apache5HttpClient.builder()
+            .maxConnections(1)
             .connectionTimeout(Duration.ofSeconds(10))
             .socketTimeout(Duration.ofMinutes(2))
             .build())
@@ -108,7 +108,7 @@ public final class S3EvidenceStore implements EvidenceStore, AutoCloseable {
   public StoredEvidence store(String name, EvidenceContent content) throws IOException {
     String key = key(name);
     String location = locationOf(name);
-    SignerLogGuard.apply();
+    CredentialLogGuard.apply();
     requireAbsent(key, location);
     Optional<Instant> retainUntil = settings.retention()
         .map(r -> clock.instant().plus(r.period()).truncatedTo(ChronoUnit.SECONDS));
@@ -176,9 +176,9 @@ public final class S3EvidenceStore implements EvidenceStore, AutoCloseable {
       MessageDigest checksumOfChecksums = Sha256Tally.newDigest();
       int length = firstLength;
       for (int number = 1; ; number++) {
-        if (number > MAX_PARTS) {
-          throw new EvidenceStoreException(location + " needs more than " + MAX_PARTS + " parts of "
-              + (settings.partSizeBytes() >> 20) + " MiB, S3's limit: raise the part size");
+        if (number > S3StoreSettings.MAX_PARTS) {
+          throw new EvidenceStoreException(location + " needs more than " + S3StoreSettings.MAX_PARTS + " parts of "
+              + (settings.partSizeBytes() >> 20) + " MiB, S3's limit: larger than its expected size allowed for");
         }
         byte[] partSha256 = sha256(part, length);
         checksumOfChecksums.update(partSha256);

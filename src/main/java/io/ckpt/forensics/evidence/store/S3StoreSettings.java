@@ -15,8 +15,14 @@ import java.util.regex.Pattern;
 public record S3StoreSettings(Optional<URI> endpoint, String region, String bucket, String keyPrefix,
     boolean pathStyleAccess, Optional<ObjectLockRetention> retention, int partSizeBytes) {
 
-  /** 16 MiB: about 156 GiB at S3's 10,000 parts, 16 MiB of heap per upload. */
-  public static final int DEFAULT_PART_SIZE = 16 << 20;
+  /**
+   * 8 MiB: 78 GiB at S3's 10,000 parts. The part is the one large buffer of an upload, allocated
+   * whole in the collector's 48 MiB heap beside the SDK's own data; 16 MiB ran out of it
+   * (CollectorS3IT).
+   */
+  public static final int DEFAULT_PART_SIZE = 8 << 20;
+  /** S3's limit on the parts of one multipart upload. */
+  public static final int MAX_PARTS = 10_000;
   /** S3's smallest part (every part but the last). */
   public static final int MIN_PART_SIZE = 5 << 20;
   /** Kept small on purpose: the collector's memory limit. */
@@ -53,6 +59,17 @@ public record S3StoreSettings(Optional<URI> endpoint, String region, String buck
       throw new IllegalArgumentException("partSizeBytes must be between " + (MIN_PART_SIZE >> 20) + " MiB and "
           + (MAX_PART_SIZE >> 20) + " MiB; got " + partSizeBytes);
     }
+  }
+
+  /**
+   * The part size for an upload of about {@code expectedBytes} (an archive's size; encryption adds
+   * a little): the default, or the smallest whole MiB that keeps the upload within S3's part count
+   * with room to spare, at most {@link #MAX_PART_SIZE}.
+   */
+  public static int partSizeFor(long expectedBytes) {
+    long withRoom = expectedBytes + expectedBytes / 64 + (1 << 20);
+    long needed = ((withRoom / MAX_PARTS) + (1 << 20)) & ~((1L << 20) - 1);
+    return (int) Math.min(MAX_PART_SIZE, Math.max(DEFAULT_PART_SIZE, needed));
   }
 
   private static void requireEndpoint(URI endpoint) {

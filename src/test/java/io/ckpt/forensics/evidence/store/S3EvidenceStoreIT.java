@@ -327,7 +327,8 @@ class S3EvidenceStoreIT {
   @Test
   void credentialsNeverAppearInMessagesOrLogs() throws Exception {
     List<String> texts = new ArrayList<>();
-    Logger[] loggers = {Logger.getLogger("software.amazon.awssdk"), Logger.getLogger("io.ckpt.forensics")};
+    Logger[] loggers = {Logger.getLogger("software.amazon.awssdk"), Logger.getLogger("org.apache.hc"),
+        Logger.getLogger("io.ckpt.forensics")};
     Level[] levels = new Level[loggers.length];
     SimpleFormatter formatter = new SimpleFormatter();
     Handler capture = new Handler() {
@@ -381,6 +382,7 @@ class S3EvidenceStoreIT {
     String all = String.join("\n", texts);
     assertThat(all).as("the capture saw the store's own log line").contains("evidence stored destination=s3");
     assertThat(all).as("the capture saw the SDK's debug logging").contains("software.amazon.awssdk");
+    assertThat(all).as("the capture saw HttpClient's debug logging").contains("org.apache.hc.client5");
     assertThat(texts).hasSizeGreaterThan(6);
     assertThat(all).doesNotContain(SECRET).doesNotContain(SESSION_TOKEN).doesNotContain(ACCESS_KEY_ID);
   }

@@ -46,4 +46,22 @@ class S3StoreSettingsTest {
     assertThatThrownBy(() -> settings(Optional.of(URI.create("ftp://minio.example")), "evidence", "",
         S3StoreSettings.DEFAULT_PART_SIZE)).hasMessageStartingWith("endpoint must be");
   }
+
+  @Test
+  void partsStaySmallUntilS3sPartCountForcesThemUp() {
+    int mib = 1 << 20;
+    assertThat(S3StoreSettings.partSizeFor(0)).isEqualTo(S3StoreSettings.DEFAULT_PART_SIZE);
+    assertThat(S3StoreSettings.partSizeFor(1L << 30)).isEqualTo(8 * mib);
+    assertThat(S3StoreSettings.partSizeFor(75L << 30)).isEqualTo(8 * mib);
+    for (long gib : new long[] {79, 100, 300, 600}) {
+      long size = gib << 30;
+      int part = S3StoreSettings.partSizeFor(size);
+      assertThat(part % mib).isZero();
+      assertThat((long) part * S3StoreSettings.MAX_PARTS).as("%d GiB fits, encryption's growth included", gib)
+          .isGreaterThan(size + size / 64);
+      assertThat(part - mib).as("the smallest whole MiB that fits, for %d GiB", gib)
+          .isLessThan((int) ((size + size / 64) / S3StoreSettings.MAX_PARTS));
+    }
+    assertThat(S3StoreSettings.partSizeFor(1L << 40)).isEqualTo(S3StoreSettings.MAX_PART_SIZE);
+  }
 }
