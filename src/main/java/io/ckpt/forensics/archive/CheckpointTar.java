@@ -278,7 +278,7 @@ public final class CheckpointTar implements Closeable {
   }
 
   /** The decompressed stream, failing once it expands past the limits (a decompression bomb). */
-  private static MeteredInputStream bombGuarded(InputStream decoded, MeteredInputStream raw, Compression compression,
+  static MeteredInputStream bombGuarded(InputStream decoded, MeteredInputStream raw, Compression compression,
       ReadLimits limits) {
     return new MeteredInputStream(decoded, 0, total -> {
       if (total > limits.maxExpandedBytes()) {
