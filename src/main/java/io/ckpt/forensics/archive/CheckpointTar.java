@@ -422,6 +422,14 @@ public final class CheckpointTar implements Closeable {
         pos += n;
         return n;
       }
+
+      @Override
+      public long skip(long n) {
+        // reads are by offset: skipped bytes of a file are never read, a stream passes them on the next read
+        long s = Math.max(0, Math.min(n, m.size() - pos));
+        pos += s;
+        return s;
+      }
     };
   }
 

@@ -3,8 +3,6 @@ package io.ckpt.forensics.cli;
 import io.ckpt.forensics.archive.ChangedFile;
 import io.ckpt.forensics.archive.FileChanges;
 import io.ckpt.forensics.archive.FileChangesReader;
-import java.io.FileOutputStream;
-import java.io.FileDescriptor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -108,7 +106,12 @@ final class ExtractCommand implements Callable<Integer> {
     sha = sha256();
     OutputStream out;
     if (output.equals("-")) {
-      out = new FileOutputStream(FileDescriptor.out);
+      out = new java.io.FilterOutputStream(System.out) {
+        @Override
+        public void close() throws IOException {
+          flush(); // standard output stays open for the report's caller
+        }
+      };
     } else {
       try {
         out = MemparseCommand.createNew(Path.of(output));

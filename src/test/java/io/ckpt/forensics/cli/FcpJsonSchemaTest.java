@@ -148,6 +148,18 @@ class FcpJsonSchemaTest {
   }
 
   @Test
+  void filesAndSummaryOfFileChangesValidate() {
+    String a = io.ckpt.forensics.archive.FileChangeFixtures.write().toString();
+    JsonNode files = valid(FcpRun.of("files", "--format", "json", a), 0);
+    assertThat(files.path("counts").path("written").asLong()).isEqualTo(14);
+    assertThat(files.path("entries")).anySatisfy(e -> assertThat(e.path("path").asText()).isEqualTo("/dev/shm/.cache"));
+    valid(FcpRun.of("files", "--no-sha256", "--change", "deleted", "--format", "json", a), 0);
+    JsonNode summary = valid(FcpRun.of("summary", "--format", "json", a), 0);
+    assertThat(summary.path("file_changes").path("tmpfs").asLong()).isEqualTo(4);
+    assertThat(summary.path("file_changes").path("top").size()).isEqualTo(5);
+  }
+
+  @Test
   void summaryHoldsWhatTheTextShows() {
     JsonNode doc = valid(FcpRun.of("summary", "--format", "json", FixtureArchives.write(Flavour.CRIO_OPERATOR).toString()),
         0);
