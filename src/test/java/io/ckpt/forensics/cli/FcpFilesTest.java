@@ -125,6 +125,36 @@ class FcpFilesTest {
   }
 
   @Test
+  void diffWrittenShowsFilesThatAppearedVanishedOrChanged() throws Exception {
+    Path before = FileChangeFixtures.write();
+    java.util.Map<String, byte[]> later = FileChangeFixtures.members();
+    java.io.ByteArrayOutputStream inner = new java.io.ByteArrayOutputStream();
+    try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(inner)) {
+      for (String[] f : List.of(new String[] {"tmp/evilscript.sh", "#!/bin/sh\nrm -rf /\n"},
+          new String[] {"tmp/new.sh", "echo\n"})) {
+        var e = new org.apache.commons.compress.archivers.tar.TarArchiveEntry(f[0]);
+        e.setSize(f[1].length());
+        e.setMode(0100755);
+        tar.putArchiveEntry(e);
+        tar.write(f[1].getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        tar.closeArchiveEntry();
+      }
+    }
+    later.put("rootfs-diff.tar", inner.toByteArray());
+    Path after = dir.resolve("later.tar");
+    try (var out = Files.newOutputStream(after)) {
+      FixtureArchives.write(later, out);
+    }
+    FcpRun r = FcpRun.of("diff", "--written", before.toString(), after.toString());
+    assertThat(r.exitCode()).as(r.err()).isEqualTo(1);
+    assertThat(r.out()).contains("Files written, deleted or in tmpfs", "+ written /tmp/new.sh file 5 B",
+        "- written /usr/local/bin/kworker file 16 B", "~ written /tmp/evilscript.sh file 19 B")
+        .doesNotContain("/dev/shm/.cache", "/etc/motd");
+    assertThat(FcpRun.of("diff", "--written", before.toString(), before.toString()).out())
+        .contains("No differences in processes or files written, deleted or in tmpfs.");
+  }
+
+  @Test
   void summaryCountsTheChangesAndNamesWhatIsWorthALook() {
     FcpRun r = FcpRun.of("summary", FileChangeFixtures.write().toString());
     assertThat(r.exitCode()).as(r.err()).isZero();
