@@ -77,6 +77,28 @@ class FcpFilesTest {
   }
 
   @Test
+  void controlAndBidiCharactersInNamesAreEscaped() throws Exception {
+    java.util.Map<String, byte[]> m = FileChangeFixtures.members();
+    java.io.ByteArrayOutputStream inner = new java.io.ByteArrayOutputStream();
+    try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(inner)) {
+      tar.setAddPaxHeadersForNonAsciiNames(true);
+      var e = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("tmp/\u001b[2Jx\u202egnp.sh");
+      e.setSize(0);
+      tar.putArchiveEntry(e);
+      tar.closeArchiveEntry();
+    }
+    m.put("rootfs-diff.tar", inner.toByteArray());
+    Path a = dir.resolve("control.tar");
+    try (var out = Files.newOutputStream(a)) {
+      FixtureArchives.write(m, out);
+    }
+    FcpRun text = FcpRun.of("files", a.toString());
+    assertThat(text.out()).contains("/tmp/\\x1b[2Jx\\u202egnp.sh").doesNotContain("\u001b").doesNotContain("\u202e");
+    FcpRun json = FcpRun.of("files", "--format", "json", a.toString());
+    assertThat(json.out()).contains("/tmp/\\u001B[2Jx\\u202Egnp.sh");
+  }
+
+  @Test
   void anArchiveWithoutChangesSaysSo() {
     FcpRun r = FcpRun.of("files", FixtureArchives.write(Flavour.CRIO_OPERATOR).toString());
     assertThat(r.exitCode()).isZero();
