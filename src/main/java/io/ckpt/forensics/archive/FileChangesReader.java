@@ -62,6 +62,9 @@ public final class FileChangesReader implements CheckpointTar.StreamedVisitor {
   /** tmpfs entries whose mount was not known when their image went by (checked at the end). */
   private final List<ChangedFile> unplaced = new ArrayList<>();
   private final List<String> problems = new ArrayList<>();
+  /** One read buffer and digest for every file: a rootfs diff may hold millions of small files. */
+  private final byte[] buf = new byte[1 << 16];
+  private final MessageDigest sha = sha256();
   private long writtenCount;
   private long tmpfsCount;
   private long keptChars;
@@ -198,9 +201,9 @@ public final class FileChangesReader implements CheckpointTar.StreamedVisitor {
       byte[] magic = data.readNBytes(4);
       return withDigest(f, "", isElf(magic, magic.length));
     }
-    MessageDigest sha = sha256();
+    MessageDigest sha = this.sha;
+    sha.reset();
     DigestInputStream in = new DigestInputStream(data, sha);
-    byte[] buf = new byte[1 << 16];
     int n = in.readNBytes(buf, 0, buf.length);
     boolean elf = isElf(buf, n);
     while (n > 0) {
