@@ -66,26 +66,36 @@ public final class FileChangeSigns {
   }
 
   /**
-   * The entries a person should see first, at most {@code max}: those a sign names, then other
-   * executables, then the rest, each as "CHANGE PATH".
+   * The entries a person should see first, at most {@code max}, each as "CHANGE PATH": a name that escapes
+   * the root, then executables in scratch places (tmpfs ones first: they leave no trace on disk), files in
+   * persistence locations, hidden tmpfs names, other executables, the rest; in listing order within each.
    */
   public static List<String> topEntries(FileChanges changes, int max) {
-    List<String> first = new ArrayList<>();
-    List<String> executables = new ArrayList<>();
-    List<String> rest = new ArrayList<>();
+    List<ChangedFile> ranked = new ArrayList<>();
     for (ChangedFile f : changes.entries()) {
-      if (f.type().equals("directory")) {
-        continue;
+      if (!f.type().equals("directory")) {
+        ranked.add(f);
       }
-      String line = f.change().label() + " " + f.path() + (f.executable() ? " (executable)" : "");
-      boolean signed = f.unsafeName() || (f.executable() && inScratch(f.path()))
-          || (f.change() == Change.WRITTEN && isPersistence(f.path()))
-          || (f.change() == Change.TMPFS && isHidden(f.baseName()));
-      (signed ? first : f.executable() ? executables : rest).add(line);
     }
-    first.addAll(executables);
-    first.addAll(rest);
-    return first.size() <= max ? first : List.copyOf(first.subList(0, max));
+    ranked.sort(java.util.Comparator.comparingInt(FileChangeSigns::rank)); // stable: listing order within a rank
+    return ranked.stream().limit(max)
+        .map(f -> f.change().label() + " " + f.path() + (f.executable() ? " (executable)" : "")).toList();
+  }
+
+  private static int rank(ChangedFile f) {
+    if (f.unsafeName()) {
+      return 0;
+    }
+    if (f.executable() && inScratch(f.path())) {
+      return f.change() == Change.TMPFS ? 1 : 2;
+    }
+    if (f.change() == Change.WRITTEN && isPersistence(f.path())) {
+      return 3;
+    }
+    if (f.change() == Change.TMPFS && isHidden(f.baseName())) {
+      return 4;
+    }
+    return f.executable() ? 5 : 6;
   }
 
   static boolean inScratch(String path) {

@@ -63,7 +63,9 @@ public final class FilesBench {
     StringBuilder sb = new StringBuilder();
     sb.append("## fcp files vs tar tvf\n\n");
     sb.append(String.format(Locale.ROOT, "rootfs-diff.tar %s MiB (%d entries: %d files of 1 MiB, %d of 64 B), inside"
-        + " checkpoint.tar %s MiB. %d runs each, median wall time; page cache warm; %d CPUs; Java %s; %s.%n%n",
+        + " checkpoint.tar %s MiB. %d runs each, median wall time; page cache warm; %d CPUs (load average %s at the"
+        + " start); Java %s; %s. fcp files also hashes the whole archive (its SHA-256) on a second thread unless"
+        + " --no-sha256.%n%n",
         Files.size(rootfs) >> 20, entries, entries - SMALL_FILES - 1, SMALL_FILES, Files.size(checkpoint) >> 20, runs,
         Runtime.getRuntime().availableProcessors(), load(), System.getProperty("java.version"),
         TimedProcess.usesTimeBinary() ? "peak RSS from /usr/bin/time -v" : "peak RSS from polled VmHWM"));
@@ -80,6 +82,10 @@ public final class FilesBench {
         wall[i] = s.wallMs();
         rss = Math.max(rss, s.peakRssKiB());
         exit = s.exit();
+        if (exit != 0) {
+          throw new IllegalStateException(c.name + " exited " + exit + ": " + Files.readString(
+              out.resolveSibling(out.getFileName() + ".err")));
+        }
         try (var l = Files.lines(out, StandardCharsets.UTF_8)) {
           lines = l.count();
         }
