@@ -199,6 +199,8 @@ class SeededMutationTest {
             file.toString()},
         new String[] {"inspect", "--all", "-"},
         new String[] {"summary", "-"},
+        new String[] {"files", file.toString()},
+        new String[] {"files", "--format", "json", "-"},
         new String[] {"memparse", "--pid", "2956", "--search-regex", "PATH=[^\\x00]*", "--time-limit", "5", "-"});
     for (String[] args : commands) {
       StringWriter out = new StringWriter();
