@@ -94,16 +94,24 @@ final class ArchiveInput implements AutoCloseable {
    */
   static ArchiveInput open(Path archive, DecryptionKeys keys, InputStream stdin, boolean hash,
       CheckpointTar.StreamedVisitor visitor) throws IOException, UserError {
-    return open(archive, keys, stdin, hash, visitor, false);
+    return open(archive, keys, stdin, hash, visitor, false, false);
   }
 
   /**
-   * As {@link #open(Path, DecryptionKeys, InputStream, boolean, CheckpointTar.StreamedVisitor)}; with
-   * {@code keepProcessText} a stream also keeps the command lines and environments (summary shows them
-   * while its visitor lists the file changes).
+   * As {@link #open(Path, DecryptionKeys, InputStream, boolean, CheckpointTar.StreamedVisitor)} for a
+   * visitor that reads what it is shown whole (fcp files, extract, summary and diff list the archives inside
+   * the checkpoint): a gzip or zstd file is then read as a stream too, so it is decompressed once rather than
+   * once to index it and again to read its rootfs-diff.tar. With {@code keepProcessText} a stream also keeps
+   * the command lines and environments (summary and diff show them).
    */
   static ArchiveInput open(Path archive, DecryptionKeys keys, InputStream stdin, boolean hash,
       CheckpointTar.StreamedVisitor visitor, boolean keepProcessText) throws IOException, UserError {
+    return open(archive, keys, stdin, hash, visitor, keepProcessText, true);
+  }
+
+  private static ArchiveInput open(Path archive, DecryptionKeys keys, InputStream stdin, boolean hash,
+      CheckpointTar.StreamedVisitor visitor, boolean keepProcessText, boolean compressedAsStream)
+      throws IOException, UserError {
     if (archive.equals(STDIN)) {
       return streamed(archive, stdin, keys, visitor, keepProcessText);
     }
@@ -120,7 +128,7 @@ final class ArchiveInput implements AutoCloseable {
     if (Files.size(archive) == 0) {
       throw empty(archive);
     }
-    if (!encrypted(archive)) {
+    if (!encrypted(archive) && !(compressedAsStream && compressed(archive))) {
       CompletableFuture<Digest> digest = hash ? sha256InBackground(archive) : null;
       return new ArchiveInput(CheckpointTar.open(archive), digest);
     }
@@ -158,6 +166,15 @@ final class ArchiveInput implements AutoCloseable {
   @Override
   public void close() throws IOException {
     tar.close();
+  }
+
+  private static boolean compressed(Path file) throws IOException {
+    byte[] head = new byte[4];
+    int n;
+    try (InputStream in = Files.newInputStream(file)) {
+      n = in.readNBytes(head, 0, head.length);
+    }
+    return io.ckpt.forensics.archive.Compression.detect(head, n) != io.ckpt.forensics.archive.Compression.NONE;
   }
 
   private static boolean encrypted(Path file) throws IOException {

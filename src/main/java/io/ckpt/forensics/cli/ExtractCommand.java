@@ -67,7 +67,7 @@ final class ExtractCommand implements Callable<Integer> {
     FileChangesReader reader = new FileChangesReader(f -> f.path().equals(want), false)
         .withContent(p -> p.equals(want) && source == null, this::write);
     FileChanges found;
-    try (ArchiveInput in = ArchiveInput.open(archive, decryptionKeys, FcpMain.stdin(spec), false, reader)) {
+    try (ArchiveInput in = ArchiveInput.open(archive, decryptionKeys, FcpMain.stdin(spec), false, reader, false)) {
       found = reader.finish(in.tar());
     } catch (Exception e) {
       discardPartial();

@@ -55,7 +55,7 @@ final class FilesCommand implements Callable<Integer> {
     FileChanges changes;
     ArchiveInput.Digest digest;
     long archiveBytes;
-    try (ArchiveInput in = ArchiveInput.open(archive, decryptionKeys, FcpMain.stdin(spec), !noSha256, reader)) {
+    try (ArchiveInput in = ArchiveInput.open(archive, decryptionKeys, FcpMain.stdin(spec), !noSha256, reader, false)) {
       changes = reader.finish(in.tar());
       digest = in.digest();
       archiveBytes = in.tar().fileSize();

@@ -123,6 +123,24 @@ class FcpFilesTest {
   }
 
   @Test
+  void extractToStandardOutputWritesOnlyTheBytesThereAndReportsOnStderr() throws Exception {
+    String a = FileChangeFixtures.write().toString();
+    java.io.PrintStream real = System.out;
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    FcpRun r;
+    System.setOut(new java.io.PrintStream(bytes, true));
+    try {
+      r = FcpRun.of("extract", a, "/tmp/evilscript.sh", "-o", "-");
+    } finally {
+      System.setOut(real);
+    }
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(bytes.toByteArray()).isEqualTo(FileChangeFixtures.SCRIPT);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err()).contains("to standard output", "SHA-256 " + sha256(FileChangeFixtures.SCRIPT));
+  }
+
+  @Test
   void extractRefusesLinksDevicesDotDotAndPlantedLinks() throws Exception {
     String a = FileChangeFixtures.write().toString();
     for (String[] c : List.of(new String[] {"/tmp/shadow", "symbolic link to /etc/shadow"},
