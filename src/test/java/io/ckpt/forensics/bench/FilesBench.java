@@ -45,6 +45,9 @@ public final class FilesBench {
     String cp = System.getProperty("java.class.path");
     List<String> fcp = List.of(java, "-cp", cp, "io.ckpt.forensics.cli.FcpMain", "files");
     List<String> fcpSmallHeap = List.of(java, "-Xmx64m", "-cp", cp, "io.ckpt.forensics.cli.FcpMain", "files");
+    List<String> fcpLauncherOptions = new ArrayList<>(List.of(java));
+    fcpLauncherOptions.addAll(launcherJvmOptions(root));
+    fcpLauncherOptions.addAll(List.of("-cp", cp, "io.ckpt.forensics.cli.FcpMain", "files"));
     String q = "'" + checkpoint + "'";
     List<Case> cases = List.of(
         new Case("tar tvf rootfs-diff.tar", List.of("tar", "tvf", rootfs.toString())),
@@ -55,6 +58,9 @@ public final class FilesBench {
         new Case("fcp files (SHA-256 of every file)", concat(fcp, checkpoint.toString())),
         new Case("fcp files --no-sha256", concat(fcp, "--no-sha256", checkpoint.toString())),
         new Case("fcp files, -Xmx64m", concat(fcpSmallHeap, checkpoint.toString())),
+        new Case("fcp files, bin/fcp's JVM options", concat(fcpLauncherOptions, checkpoint.toString())),
+        new Case("fcp files --no-sha256, bin/fcp's JVM options", concat(fcpLauncherOptions, "--no-sha256",
+            checkpoint.toString())),
         new Case("fcp files - < checkpoint.tar (one pass, stream)",
             List.of("bash", "-c", String.join(" ", fcp.stream().map(a -> "'" + a + "'").toList()) + " - < " + q)));
     for (Case c : cases) { // warm the page cache and the JIT-independent parts once, untimed
@@ -100,6 +106,17 @@ public final class FilesBench {
     }
     System.out.print(sb);
     Files.writeString(root.resolve("target/bench/files-results.md"), sb.toString());
+  }
+
+  /** The distribution launcher's JVM options (src/dist/bin/fcp's jvm_opts), without its class-data archive. */
+  private static List<String> launcherJvmOptions(Path root) throws IOException {
+    for (String l : Files.readAllLines(root.resolve("src/dist/bin/fcp"))) {
+      if (l.startsWith("jvm_opts=")) {
+        return Arrays.stream(l.substring("jvm_opts=".length()).replace("\"", "").split(" ")).filter(o -> !o.isBlank())
+            .toList();
+      }
+    }
+    return List.of();
   }
 
   private static String load() {
