@@ -79,8 +79,8 @@ final class ExtractCommand implements Callable<Integer> {
     }
     PrintWriter report = output.equals("-") ? spec.commandLine().getErr() : spec.commandLine().getOut();
     if (source == null) {
-      for (ChangedFile f : found.entries()) {
-        throw new UserError(refusal(f));
+      if (!found.entries().isEmpty()) {
+        throw new UserError(refusal(found.entries().get(0))); // the path is there, but not as a file to copy
       }
       UntrustedText.println(spec.commandLine().getErr(), "fcp: " + want + " is not in the archive's rootfs-diff.tar"
           + " or tmpfs images (fcp files lists what is)");
