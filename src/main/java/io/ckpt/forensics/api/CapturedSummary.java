@@ -20,6 +20,50 @@ public class CapturedSummary {
   @JsonPropertyDescription("Signs worth a look (fcp summary's list), each one line.")
   private List<String> signs;
 
+  @JsonPropertyDescription("Entries of the container's rootfs-diff.tar: files and directories it wrote.")
+  private Long filesWritten;
+
+  @JsonPropertyDescription("Paths in deleted.files: image files the container deleted.")
+  private Long filesDeleted;
+
+  @JsonPropertyDescription("Entries of the tmpfs images: files kept in memory-backed mounts such as /dev/shm.")
+  private Long filesInTmpfs;
+
+  @JsonPropertyDescription("The file changes to see first (fcp summary's list): 'CHANGE PATH', at most five.")
+  private List<String> topFiles;
+
+  public Long getFilesWritten() {
+    return filesWritten;
+  }
+
+  public void setFilesWritten(Long filesWritten) {
+    this.filesWritten = filesWritten;
+  }
+
+  public Long getFilesDeleted() {
+    return filesDeleted;
+  }
+
+  public void setFilesDeleted(Long filesDeleted) {
+    this.filesDeleted = filesDeleted;
+  }
+
+  public Long getFilesInTmpfs() {
+    return filesInTmpfs;
+  }
+
+  public void setFilesInTmpfs(Long filesInTmpfs) {
+    this.filesInTmpfs = filesInTmpfs;
+  }
+
+  public List<String> getTopFiles() {
+    return topFiles;
+  }
+
+  public void setTopFiles(List<String> topFiles) {
+    this.topFiles = topFiles;
+  }
+
   public Integer getProcesses() {
     return processes;
   }

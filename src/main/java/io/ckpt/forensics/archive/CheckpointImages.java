@@ -144,7 +144,7 @@ public final class CheckpointImages {
           && name.indexOf('/', prefix.length()) < 0) {
         for (mnt_entry e : CriuImageDecoder.entries(name, tar.readAll(m), CriuMagic.MNTS, mnt_entry.parser())) {
           mounts.add(new RecordedMount(e.getMntId(), e.getParentMntId(), e.getMountpoint(), e.getRoot(),
-              e.getSource(), e.hasFsname() ? e.getFsname() : "", e.getOptions()));
+              e.getSource(), e.hasFsname() ? e.getFsname() : "", e.getOptions(), e.getRootDev() & 0xffffffffL));
         }
       }
     }

@@ -278,7 +278,7 @@ public final class CheckpointTar implements Closeable {
   }
 
   /** The decompressed stream, failing once it expands past the limits (a decompression bomb). */
-  private static MeteredInputStream bombGuarded(InputStream decoded, MeteredInputStream raw, Compression compression,
+  static MeteredInputStream bombGuarded(InputStream decoded, MeteredInputStream raw, Compression compression,
       ReadLimits limits) {
     return new MeteredInputStream(decoded, 0, total -> {
       if (total > limits.maxExpandedBytes()) {
@@ -421,6 +421,14 @@ public final class CheckpointTar implements Closeable {
         readFully(m, pos, b, off, n);
         pos += n;
         return n;
+      }
+
+      @Override
+      public long skip(long n) {
+        // reads are by offset: skipped bytes of a file are never read, a stream passes them on the next read
+        long s = Math.max(0, Math.min(n, m.size() - pos));
+        pos += s;
+        return s;
       }
     };
   }

@@ -11,7 +11,9 @@ package io.ckpt.forensics.archive;
  * @param source the device or source name
  * @param fsname the filesystem type's name, empty when CRIU did not record one
  * @param options the mount options
+ * @param rootDev the mounted filesystem's device number as CRIU stores it (the number in a
+ *     {@code tmpfs-dev-<N>.tar.gz.img} that holds this tmpfs's contents)
  */
 public record RecordedMount(int id, int parentId, String mountpoint, String root, String source, String fsname,
-    String options) {
+    String options, long rootDev) {
 }

@@ -16,18 +16,63 @@ final class TarScanner {
   static final int BLOCK = 512;
   private static final int MAX_LONG_NAME = 64 * 1024;
   private static final int MAX_PAX = 1 << 20;
+  private static final java.util.Set<String> PAX_KEYS = java.util.Set.of("path", "size", "mtime", "linkpath", "uid",
+      "gid", "uname", "gname");
 
   private final MeteredInputStream in;
   /** -1 when the stream length is not known in advance (compressed archives). */
   private final long knownLength;
+  /**
+   * For the archives inside a checkpoint (rootfs-diff.tar, tmpfs images), which fcp lists: a name
+   * that is absolute or has a ".." component is kept and reported ({@link TarEntryHeader#unsafeName()}),
+   * not refused, since it is evidence of what the attacker wrote.
+   */
+  private final boolean reportUnsafeNames;
+  private TarEntryHeader header0;
   private final byte[] header = new byte[BLOCK];
   private long dataEnd = -1;
   private long paddedEnd = -1;
   private boolean finished;
 
   TarScanner(MeteredInputStream in, long knownLength) {
+    this(in, knownLength, false);
+  }
+
+  TarScanner(MeteredInputStream in, long knownLength, boolean reportUnsafeNames) {
     this.in = in;
     this.knownLength = knownLength;
+    this.reportUnsafeNames = reportUnsafeNames;
+  }
+
+  /** The full header of the member {@link #next()} returned last (owner, link target, device, sparse). */
+  TarEntryHeader header() {
+    return header0;
+  }
+
+  /** The rest of the current member's data as a stream (its end is the member's end). */
+  InputStream currentData() {
+    return new InputStream() {
+      @Override
+      public int read() throws IOException {
+        if (in.count() >= dataEnd) {
+          return -1;
+        }
+        return in.read();
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        long left = dataEnd - in.count();
+        if (left <= 0) {
+          return -1;
+        }
+        int n = in.read(b, off, (int) Math.min(len, left));
+        if (n < 0) {
+          throw new ArchiveFormatException("", in.count(), "truncated member: archive ends inside it");
+        }
+        return n;
+      }
+    };
   }
 
   long position() {
@@ -41,6 +86,8 @@ final class TarScanner {
     }
     skipRestOfMember();
     String longName = null;
+    String longLink = null;
+    java.util.Map<String, String> pax = java.util.Map.of();
     String paxPath = null;
     long paxSize = -1;
     while (true) {
@@ -61,6 +108,9 @@ final class TarScanner {
       verifyChecksum(headerOffset);
       long size = number(header, 124, 12, headerOffset, "size");
       char type = (char) (header[156] & 0xff);
+      if (type == 'S' && header[482] != 0) {
+        skipSparseExtensions(headerOffset);
+      }
       long dataOffset = in.count();
       checkSize(size, dataOffset, headerName(), headerOffset);
       if (knownLength >= 0 && size > knownLength - dataOffset) {
@@ -75,17 +125,16 @@ final class TarScanner {
           continue;
         }
         case 'K' -> {
-          readData(size, MAX_LONG_NAME, "GNU long link name", headerOffset);
+          longLink = cString(readData(size, MAX_LONG_NAME, "GNU long link name", headerOffset), 0, (int) size);
           continue;
         }
         case 'x' -> {
-          byte[] pax = readData(size, MAX_PAX, "PAX header", headerOffset);
-          String[] parsed = parsePax(pax, headerOffset);
-          if (parsed[0] != null) {
-            paxPath = parsed[0];
+          pax = parsePax(readData(size, MAX_PAX, "PAX header", headerOffset), headerOffset);
+          if (pax.get("path") != null) {
+            paxPath = pax.get("path");
           }
-          if (parsed[1] != null) {
-            paxSize = parseLong(parsed[1], headerOffset, "PAX size");
+          if (pax.get("size") != null) {
+            paxSize = parseLong(pax.get("size"), headerOffset, "PAX size");
           }
           continue;
         }
@@ -121,9 +170,50 @@ final class TarScanner {
           size = 0;
         }
       }
-      String name = normalise(rawName, headerOffset);
+      boolean unsafeName = false;
+      String name;
+      if (reportUnsafeNames) {
+        if (pax.get("GNU.sparse.name") != null) {
+          rawName = pax.get("GNU.sparse.name"); // PAX sparse 0.x/1.0 keep the real name here
+        }
+        name = innerName(rawName);
+        unsafeName = rawName.startsWith("/") || rawName.indexOf('\0') >= 0
+            || java.util.Arrays.asList(rawName.split("/", -1)).contains("..");
+      } else {
+        name = normalise(rawName, headerOffset);
+      }
       int mode = (int) number(header, 100, 8, headerOffset, "mode");
       long mtime = number(header, 136, 12, headerOffset, "mtime");
+      if (pax.get("mtime") != null) {
+        mtime = paxSeconds(pax.get("mtime"), mtime);
+      }
+      if (!reportUnsafeNames) {
+        // the checkpoint tar itself: owner, link and device fields are not read (nor can they fail)
+        return new TarMember(name, kind, size, dataOffset, mode, mtime);
+      }
+      String link = pax.get("linkpath") != null ? pax.get("linkpath") : longLink != null ? longLink
+          : cString(header, 157, 100);
+      boolean ustar = header[257] == 'u' && header[258] == 's' && header[259] == 't';
+      long uid = pax.get("uid") != null ? parseLong(pax.get("uid"), headerOffset, "PAX uid")
+          : number(header, 108, 8, headerOffset, "uid");
+      long gid = pax.get("gid") != null ? parseLong(pax.get("gid"), headerOffset, "PAX gid")
+          : number(header, 116, 8, headerOffset, "gid");
+      String user = pax.get("uname") != null ? pax.get("uname") : ustar ? cString(header, 265, 32) : "";
+      String group = pax.get("gname") != null ? pax.get("gname") : ustar ? cString(header, 297, 32) : "";
+      int devMajor = type == '3' || type == '4' ? (int) number(header, 329, 8, headerOffset, "devmajor") : 0;
+      int devMinor = type == '3' || type == '4' ? (int) number(header, 337, 8, headerOffset, "devminor") : 0;
+      boolean sparse = type == 'S' || pax.containsKey("GNU.sparse.map") || pax.containsKey("GNU.sparse.major")
+          || pax.containsKey("GNU.sparse.realsize") || pax.containsKey("GNU.sparse.size");
+      long realSize = size;
+      if (type == 'S') {
+        realSize = number(header, 483, 12, headerOffset, "GNU sparse real size");
+      } else if (pax.get("GNU.sparse.realsize") != null) {
+        realSize = parseLong(pax.get("GNU.sparse.realsize"), headerOffset, "PAX sparse real size");
+      } else if (pax.get("GNU.sparse.size") != null) {
+        realSize = parseLong(pax.get("GNU.sparse.size"), headerOffset, "PAX sparse size");
+      }
+      header0 = new TarEntryHeader(type, rawName, unsafeName, link, uid, gid, user, group, devMajor, devMinor, sparse,
+          realSize);
       return new TarMember(name, kind, size, dataOffset, mode, mtime);
     }
   }
@@ -255,6 +345,41 @@ final class TarScanner {
     return name;
   }
 
+  /**
+   * Reads past the extension blocks of an old GNU sparse header (each holds more of the sparse map and
+   * says whether another follows): they come before the data and its size does not count them.
+   */
+  private void skipSparseExtensions(long headerOffset) throws IOException {
+    byte[] ext = new byte[BLOCK];
+    do {
+      if (readUpTo(ext, BLOCK) < BLOCK) {
+        throw new ArchiveFormatException("", headerOffset, "truncated GNU sparse extension header");
+      }
+    } while (ext[504] != 0);
+  }
+
+  /** A listed archive's name without leading "./" or trailing "/"; nothing refused. */
+  private static String innerName(String raw) {
+    String name = raw;
+    while (name.startsWith("./")) {
+      name = name.substring(2);
+    }
+    while (name.length() > 1 && name.endsWith("/")) {
+      name = name.substring(0, name.length() - 1);
+    }
+    return name.equals(".") ? "" : name;
+  }
+
+  /** A PAX time ("1706380245.123456789"): whole seconds, the header's value when unreadable. */
+  private static long paxSeconds(String value, long fallback) {
+    String whole = value.contains(".") ? value.substring(0, value.indexOf('.')) : value;
+    try {
+      return Long.parseLong(whole.trim());
+    } catch (NumberFormatException e) {
+      return fallback;
+    }
+  }
+
   static String normalise(String raw, long headerOffset) throws ArchiveFormatException {
     String name = raw;
     if (name.indexOf('\0') >= 0) {
@@ -326,9 +451,9 @@ final class TarScanner {
     return digits ? v : 0;
   }
 
-  private static String[] parsePax(byte[] pax, long headerOffset) throws ArchiveFormatException {
-    String path = null;
-    String size = null;
+  /** The PAX records fcp reads (path, size, times, owner, link, GNU sparse); the rest are skipped. */
+  private static java.util.Map<String, String> parsePax(byte[] pax, long headerOffset) throws ArchiveFormatException {
+    java.util.Map<String, String> out = new java.util.HashMap<>();
     int pos = 0;
     while (pos < pax.length) {
       int space = pos;
@@ -347,15 +472,13 @@ final class TarScanner {
       int eq = rec.indexOf('=');
       if (eq > 0) {
         String key = rec.substring(0, eq);
-        if (key.equals("path")) {
-          path = rec.substring(eq + 1);
-        } else if (key.equals("size")) {
-          size = rec.substring(eq + 1);
+        if (PAX_KEYS.contains(key) || key.startsWith("GNU.sparse.") && out.size() < 32) {
+          out.put(key, rec.substring(eq + 1));
         }
       }
       pos += (int) recLen;
     }
-    return new String[] {path, size};
+    return out;
   }
 
   private static long parseLong(String s, long headerOffset, String what) throws ArchiveFormatException {

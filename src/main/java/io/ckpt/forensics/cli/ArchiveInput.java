@@ -94,8 +94,26 @@ final class ArchiveInput implements AutoCloseable {
    */
   static ArchiveInput open(Path archive, DecryptionKeys keys, InputStream stdin, boolean hash,
       CheckpointTar.StreamedVisitor visitor) throws IOException, UserError {
+    return open(archive, keys, stdin, hash, visitor, false, false);
+  }
+
+  /**
+   * As {@link #open(Path, DecryptionKeys, InputStream, boolean, CheckpointTar.StreamedVisitor)} for a
+   * visitor that reads what it is shown whole (fcp files, extract, summary and diff list the archives inside
+   * the checkpoint): a gzip or zstd file is then read as a stream too, so it is decompressed once rather than
+   * once to index it and again to read its rootfs-diff.tar. With {@code keepProcessText} a stream also keeps
+   * the command lines and environments (summary and diff show them).
+   */
+  static ArchiveInput open(Path archive, DecryptionKeys keys, InputStream stdin, boolean hash,
+      CheckpointTar.StreamedVisitor visitor, boolean keepProcessText) throws IOException, UserError {
+    return open(archive, keys, stdin, hash, visitor, keepProcessText, true);
+  }
+
+  private static ArchiveInput open(Path archive, DecryptionKeys keys, InputStream stdin, boolean hash,
+      CheckpointTar.StreamedVisitor visitor, boolean keepProcessText, boolean compressedAsStream)
+      throws IOException, UserError {
     if (archive.equals(STDIN)) {
-      return streamed(archive, stdin, keys, visitor);
+      return streamed(archive, stdin, keys, visitor, keepProcessText);
     }
     if (!Files.exists(archive)) {
       throw new NoSuchFileException(archive.toString());
@@ -104,18 +122,18 @@ final class ArchiveInput implements AutoCloseable {
       // a pipe (fcp summary <(gpg -d x.gpg), /dev/stdin) can be read once, as standard input; through a
       // FileInputStream, whose available() works on a pipe (a channel's asks for a position: "Illegal seek")
       try (InputStream in = new java.io.FileInputStream(archive.toFile())) {
-        return streamed(archive, in, keys, visitor);
+        return streamed(archive, in, keys, visitor, keepProcessText);
       }
     }
     if (Files.size(archive) == 0) {
       throw empty(archive);
     }
-    if (!encrypted(archive)) {
+    if (!encrypted(archive) && !(compressedAsStream && compressed(archive))) {
       CompletableFuture<Digest> digest = hash ? sha256InBackground(archive) : null;
       return new ArchiveInput(CheckpointTar.open(archive), digest);
     }
     try (InputStream in = Files.newInputStream(archive)) {
-      return streamed(archive, in, keys, visitor);
+      return streamed(archive, in, keys, visitor, keepProcessText);
     }
   }
 
@@ -150,6 +168,15 @@ final class ArchiveInput implements AutoCloseable {
     tar.close();
   }
 
+  private static boolean compressed(Path file) throws IOException {
+    byte[] head = new byte[4];
+    int n;
+    try (InputStream in = Files.newInputStream(file)) {
+      n = in.readNBytes(head, 0, head.length);
+    }
+    return io.ckpt.forensics.archive.Compression.detect(head, n) != io.ckpt.forensics.archive.Compression.NONE;
+  }
+
   private static boolean encrypted(Path file) throws IOException {
     byte[] head = new byte[OpenPgpDecryption.HEAD_BYTES];
     int n;
@@ -160,7 +187,7 @@ final class ArchiveInput implements AutoCloseable {
   }
 
   private static ArchiveInput streamed(Path name, InputStream raw, DecryptionKeys keys,
-      CheckpointTar.StreamedVisitor visitor) throws IOException, UserError {
+      CheckpointTar.StreamedVisitor visitor, boolean keepProcessText) throws IOException, UserError {
     MeasuringInputStream stored = new MeasuringInputStream(raw);
     // the mark lives above the hashing stream, so the peeked bytes are hashed once
     BufferedInputStream peek = new BufferedInputStream(stored, BUFFER);
@@ -184,8 +211,8 @@ final class ArchiveInput implements AutoCloseable {
     }
     ReadLimits limits = ReadLimits.DEFAULT;
     // streamed reads the plaintext to its end, which checks an encrypted message's integrity code
-    CheckpointTar tar = CheckpointTar.streamed(archive, name, limits, visitor == null ? new ProcessTextKeep(limits) : null,
-        visitor);
+    CheckpointTar tar = CheckpointTar.streamed(archive, name, limits,
+        visitor == null || keepProcessText ? new ProcessTextKeep(limits) : null, visitor);
     peek.transferTo(OutputStream.nullOutputStream()); // anything after the message counts in the stored digest
     String storedSha256 = stored.drainAndMeasure().sha256();
     Digest digest = new Digest(encrypted ? plaintext.drainAndMeasure().sha256() : storedSha256, storedSha256, encrypted);

@@ -3,6 +3,7 @@ package io.ckpt.forensics.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ckpt.forensics.analysis.CheckpointReport;
+import io.ckpt.forensics.archive.FileChangesReader;
 import io.ckpt.forensics.archive.OpenFile;
 import io.ckpt.forensics.archive.OpenSocket;
 import java.io.PrintWriter;
@@ -20,11 +21,12 @@ import picocli.CommandLine.Spec;
 /**
  * {@code fcp diff}: what appeared (+), vanished (-) or changed (~) between two checkpoints of one
  * container, with checkpointctl's selectors: processes always, open files with {@code --files},
- * sockets with {@code --sockets}, command lines with {@code --ps-tree-cmd}.
+ * sockets with {@code --sockets}, command lines with {@code --ps-tree-cmd}; and what the container
+ * wrote, deleted or kept in tmpfs ({@code fcp files}) with {@code --written}.
  */
 @Command(name = "diff", mixinStandardHelpOptions = true,
-    description = "Processes (and with --files / --sockets, open files and sockets) that appeared (+), vanished (-)"
-        + " or changed (~) from A to B.")
+    description = "Processes (and with --files / --sockets / --written, open files, sockets and the files the"
+        + " container wrote, deleted or kept in tmpfs) that appeared (+), vanished (-) or changed (~) from A to B.")
 final class DiffCommand implements Callable<Integer> {
 
   /** The "schema" value of the JSON output (docs/fcp-output.schema.json). */
@@ -45,6 +47,9 @@ final class DiffCommand implements Callable<Integer> {
   boolean files;
   @Option(names = "--sockets", description = "also compare sockets")
   boolean sockets;
+  @Option(names = "--written", description = "also compare the files written, deleted and kept in tmpfs (fcp files),"
+      + " by path, type, size, mode, owner, link target and SHA-256")
+  boolean written;
   @Option(names = "--format", defaultValue = "tree", description = "tree or json (default: ${DEFAULT-VALUE})")
   InspectCommand.Format format;
 
@@ -56,23 +61,45 @@ final class DiffCommand implements Callable<Integer> {
     CheckpointReport ra;
     CheckpointReport rb;
     ArchiveInput.atMostOneStdin(java.util.List.of(a, b));
-    try (ArchiveInput ta = ArchiveInput.open(a, decryptionKeys, FcpMain.stdin(spec), false);
-        ArchiveInput tb = ArchiveInput.open(b, decryptionKeys, FcpMain.stdin(spec), false)) {
+    FileChangesReader readA = written ? new FileChangesReader(f -> true, true) : null;
+    FileChangesReader readB = written ? new FileChangesReader(f -> true, true) : null;
+    WrittenFilesDiff writtenChanges = null;
+    try (ArchiveInput ta = ArchiveInput.open(a, decryptionKeys, FcpMain.stdin(spec), false, readA, true);
+        ArchiveInput tb = ArchiveInput.open(b, decryptionKeys, FcpMain.stdin(spec), false, readB, true)) {
       ra = CheckpointReport.read(ta.tar());
       rb = CheckpointReport.read(tb.tar());
+      if (written) {
+        writtenChanges = WrittenFilesDiff.of(readA.finish(ta.tar()), readB.finish(tb.tar()));
+      }
     }
     PrintWriter out = spec.commandLine().getOut();
     CheckpointDiff.ProcessChanges processes = CheckpointDiff.processes(ra, rb, psTreeCmd);
     CheckpointDiff.Changes<CheckpointDiff.HeldFile> fileChanges = files ? CheckpointDiff.files(ra, rb) : null;
     CheckpointDiff.Changes<CheckpointDiff.HeldSocket> socketChanges = sockets ? CheckpointDiff.sockets(ra, rb) : null;
     if (format == InspectCommand.Format.json) {
-      JsonOutput.print(out, json(ra, rb, processes, fileChanges, socketChanges));
+      ObjectNode o = json(ra, rb, processes, fileChanges, socketChanges);
+      if (writtenChanges != null) {
+        ObjectNode w = o.putObject("written_changes");
+        ArrayNode added = w.putArray("added");
+        writtenChanges.changes().added().forEach(f -> FilesCommand.entry(added.addObject(), f));
+        ArrayNode removed = w.putArray("removed");
+        writtenChanges.changes().removed().forEach(f -> FilesCommand.entry(removed.addObject(), f));
+        ArrayNode modified = w.putArray("modified");
+        for (WrittenFilesDiff.Modified m : writtenChanges.modified()) {
+          ObjectNode pair = modified.addObject();
+          FilesCommand.entry(pair.putObject("before"), m.before());
+          FilesCommand.entry(pair.putObject("after"), m.after());
+        }
+        o.put("changes", o.path("changes").asInt() + writtenChanges.count());
+      }
+      JsonOutput.print(out, o);
     } else {
-      tree(out, ra, rb, processes, fileChanges, socketChanges);
+      tree(out, ra, rb, processes, fileChanges, socketChanges, writtenChanges);
     }
     out.flush();
     // as diff(1): 1 when the inputs differ
-    return count(processes, fileChanges, socketChanges) == 0 ? ExitCode.OK : ExitCode.FOUND;
+    int differences = count(processes, fileChanges, socketChanges) + (writtenChanges == null ? 0 : writtenChanges.count());
+    return differences == 0 ? ExitCode.OK : ExitCode.FOUND;
   }
 
   /** The number of entries that appeared, vanished or changed in what was compared (memory size aside). */
@@ -84,7 +111,7 @@ final class DiffCommand implements Callable<Integer> {
 
   private void tree(PrintWriter out, CheckpointReport ra, CheckpointReport rb, CheckpointDiff.ProcessChanges processes,
       CheckpointDiff.Changes<CheckpointDiff.HeldFile> fileChanges,
-      CheckpointDiff.Changes<CheckpointDiff.HeldSocket> socketChanges) {
+      CheckpointDiff.Changes<CheckpointDiff.HeldSocket> socketChanges, WrittenFilesDiff writtenChanges) {
     List<String> lines = new ArrayList<>();
     processes.changes().removed().forEach(p -> lines.add("- " + p.task().pid() + " " + shown(p)));
     processes.changes().added().forEach(p -> lines.add("+ " + p.task().pid() + " " + shown(p)));
@@ -102,7 +129,16 @@ final class DiffCommand implements Callable<Integer> {
           + s.socket().source() + ":" + s.socket().sourcePort() + " -> " + s.socket().destination() + ":"
           + s.socket().destinationPort()));
     }
-    if (count(processes, fileChanges, socketChanges) == 0) {
+    int writtenCount = 0;
+    if (writtenChanges != null) {
+      compared.add("files written, deleted or in tmpfs");
+      List<String> w = signed(writtenChanges.changes(), DiffCommand::writtenText);
+      writtenChanges.modified().forEach(m -> w.add("~ " + writtenText(m.after()) + " (was " + m.before().type() + " "
+          + m.before().size() + " B" + (m.before().sha256().isEmpty() ? "" : " " + m.before().sha256()) + ")"));
+      section(out, "Files written, deleted or in tmpfs", w);
+      writtenCount = writtenChanges.count();
+    }
+    if (count(processes, fileChanges, socketChanges) + writtenCount == 0) {
       String last = compared.remove(compared.size() - 1);
       out.println("No differences in " + (compared.isEmpty() ? "" : String.join(", ", compared) + " or ") + last + ".");
     }
@@ -112,6 +148,11 @@ final class DiffCommand implements Callable<Integer> {
       out.printf("Memory pages  %s -> %s (%s%s)%n", HumanUnits.bytes(memoryBefore), HumanUnits.bytes(memoryAfter),
           memoryAfter > memoryBefore ? "+" : "-", HumanUnits.bytes(Math.abs(memoryAfter - memoryBefore)));
     }
+  }
+
+  private static String writtenText(io.ckpt.forensics.archive.ChangedFile f) {
+    return f.change().label() + " " + f.path() + (f.type().isEmpty() ? "" : " " + f.type() + " " + f.size() + " B")
+        + (f.sha256().isEmpty() ? "" : " " + f.sha256());
   }
 
   /** The command line with --ps-tree-cmd (when memory held one), else the command, as inspect's tree names a process. */

@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
     description = "Inspect forensic container checkpoint archives without extracting them, and verify stored evidence.",
     footer = ExitCode.FOOTER,
     subcommands = {ListCommand.class, InspectCommand.class, MemparseCommand.class, SummaryCommand.class,
-        DiffCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class})
+        FilesCommand.class, ExtractCommand.class, DiffCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class})
 public final class FcpMain {
 
   static final ObjectMapper JSON = new ObjectMapper();

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ckpt.forensics.analysis.CheckpointReport;
 import io.ckpt.forensics.analysis.CapturedOverview;
 import io.ckpt.forensics.archive.ContainerMetadata;
+import io.ckpt.forensics.archive.FileChanges;
+import io.ckpt.forensics.archive.FileChangesReader;
 import io.ckpt.forensics.archive.OpenFile;
 import io.ckpt.forensics.archive.OpenSocket;
 import java.io.PrintWriter;
@@ -50,13 +52,18 @@ final class SummaryCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     CheckpointReport r;
     ArchiveInput.Digest digest;
-    try (ArchiveInput in = ArchiveInput.open(archive, decryptionKeys, FcpMain.stdin(spec), !noSha256)) {
+    FileChanges changes;
+    // the file changes are listed in the same read (ELF magic only: fcp files hashes them)
+    FileChangesReader reader = new FileChangesReader(f -> true, false);
+    try (ArchiveInput in = ArchiveInput.open(archive, decryptionKeys, FcpMain.stdin(spec), !noSha256, reader, true)) {
+      changes = reader.finish(in.tar());
       r = CheckpointReport.read(in.tar());
       digest = in.digest();
     }
+    CapturedOverview overview = CapturedOverview.of(r, changes);
     PrintWriter out = spec.commandLine().getOut();
     if (format == OutputFormat.json) {
-      JsonOutput.print(out, json(r, digest));
+      JsonOutput.print(out, json(r, digest, overview, changes));
       return 0;
     }
     ContainerMetadata c = r.container();
@@ -108,7 +115,18 @@ final class SummaryCommand implements Callable<Integer> {
     if (r.sizes().rootFsDiff() > 0) {
       UntrustedText.printf(out, "Rootfs diff   %s%n", HumanUnits.bytes(r.sizes().rootFsDiff()));
     }
-    section(out, "Worth a look", CapturedOverview.of(r).signs());
+    if (changes.written() + changes.deleted() + changes.tmpfs() > 0 || !changes.problems().isEmpty()) {
+      UntrustedText.printf(out, "Files         %s (fcp files lists them)%n", FilesCommand.counts(changes));
+      for (String top : overview.topFiles()) {
+        UntrustedText.printf(out, "  %s%n", top);
+      }
+      for (String p : changes.problems()) {
+        UntrustedText.printf(out, "  unreadable: %s%n", p);
+      }
+    } else {
+      UntrustedText.printf(out, "Files         none written, deleted or in tmpfs%n");
+    }
+    section(out, "Worth a look", overview.signs());
     if (!r.problems().isEmpty()) {
       section(out, "Tree problems", r.problems());
     }
@@ -117,13 +135,13 @@ final class SummaryCommand implements Callable<Integer> {
   }
 
   /** Everything the text shows, without its cut to the first {@value #TOP} lines of a section. */
-  private ObjectNode json(CheckpointReport r, ArchiveInput.Digest digest) {
+  private ObjectNode json(CheckpointReport r, ArchiveInput.Digest digest, CapturedOverview overview,
+      FileChanges changes) {
     ObjectNode o = JsonOutput.document(JSON_SCHEMA);
     o.put("archive", archive.toString());
     o.put("archive_bytes", r.archiveBytes());
     digest.addTo(o);
     JsonOutput.container(o.putObject("container"), r.container());
-    CapturedOverview overview = CapturedOverview.of(r);
     o.put("architecture", overview.architecture().orElse(""));
     o.put("page_size", r.processes().isEmpty() ? 0 : r.processes().get(0).pageSize());
     ArrayNode processes = o.putArray("processes");
@@ -152,6 +170,12 @@ final class SummaryCommand implements Callable<Integer> {
     o.put("memory_bytes", memory);
     o.put("memory_pages_bytes", r.sizes().memoryPages());
     o.put("rootfs_diff_bytes", r.sizes().rootFsDiff());
+    ObjectNode changed = o.putObject("file_changes");
+    changed.put("written", changes.written()).put("deleted", changes.deleted()).put("tmpfs", changes.tmpfs());
+    ArrayNode top = changed.putArray("top");
+    overview.topFiles().forEach(top::add);
+    ArrayNode fileProblems = changed.putArray("problems");
+    changes.problems().forEach(fileProblems::add);
     ArrayNode signs = o.putArray("worth_a_look");
     overview.signs().forEach(signs::add);
     if (!r.problems().isEmpty()) {

@@ -95,6 +95,11 @@ public final class TerminationMessage {
       o.architecture().ifPresent(a -> summary.put("architecture", shortSign(a)));
       ArrayNode listedSigns = summary.putArray("signs");
       signs.get().forEach(listedSigns::add);
+      summary.put("filesWritten", o.filesWritten());
+      summary.put("filesDeleted", o.filesDeleted());
+      summary.put("filesInTmpfs", o.filesInTmpfs());
+      ArrayNode topFiles = summary.putArray("topFiles");
+      o.topFiles().forEach(f -> topFiles.add(shortSign(f)));
     }
     return text(line);
   }

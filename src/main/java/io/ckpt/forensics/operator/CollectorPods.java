@@ -297,6 +297,12 @@ public final class CollectorPods {
       List<String> signs = new ArrayList<>();
       summary.path("signs").forEach(s -> signs.add(UnsafeCharacters.escape(s.asText())));
       captured.setSigns(signs.isEmpty() ? null : signs);
+      captured.setFilesWritten(summary.has("filesWritten") ? summary.get("filesWritten").asLong() : null);
+      captured.setFilesDeleted(summary.has("filesDeleted") ? summary.get("filesDeleted").asLong() : null);
+      captured.setFilesInTmpfs(summary.has("filesInTmpfs") ? summary.get("filesInTmpfs").asLong() : null);
+      List<String> topFiles = new ArrayList<>();
+      summary.path("topFiles").forEach(f -> topFiles.add(UnsafeCharacters.escape(f.asText())));
+      captured.setTopFiles(topFiles.isEmpty() ? null : topFiles);
       e.setCaptured(captured);
     }
     return e;

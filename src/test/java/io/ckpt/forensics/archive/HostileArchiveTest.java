@@ -227,4 +227,81 @@ class HostileArchiveTest {
     System.arraycopy(chk, 0, h, 148, 8);
     return h;
   }
+
+  private static FileChanges fileChanges(Map<String, byte[]> members, ReadLimits limits) throws IOException {
+    Path p = file("file-changes-" + System.nanoTime() + ".tar", tar(members));
+    try (CheckpointTar tar = CheckpointTar.open(p, limits)) {
+      return new FileChangesReader(f -> true, true).finish(tar);
+    }
+  }
+
+  @Test
+  void aTmpfsImageThatIsAGzipBombIsNamedAndTheRestListed() throws Exception {
+    Map<String, byte[]> m = FileChangeFixtures.members();
+    ByteArrayOutputStream bomb = new ByteArrayOutputStream();
+    try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(new GZIPOutputStream(bomb))) {
+      var e = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("zeros");
+      e.setSize(8 << 20);
+      tar.putArchiveEntry(e);
+      tar.write(new byte[8 << 20]); // compresses a thousandfold: its bytes are hashed as they expand
+      tar.closeArchiveEntry();
+    }
+    m.put("checkpoint/tmpfs-dev-" + FileChangeFixtures.SHM_DEVICE + ".tar.gz.img", bomb.toByteArray());
+    FileChanges c = fileChanges(m, new ReadLimits(16 << 20, 100_000, 1 << 20, 1000));
+    assertThat(c.problems()).singleElement().asString().contains("tmpfs-dev-649.tar.gz.img")
+        .contains("decompression bomb");
+    assertThat(c.written()).isEqualTo(14);
+  }
+
+  @Test
+  void aTmpfsImageThatIsNotGzipOrATarIsNamed() throws Exception {
+    Map<String, byte[]> m = FileChangeFixtures.members();
+    m.put("checkpoint/tmpfs-dev-" + FileChangeFixtures.SHM_DEVICE + ".tar.gz.img", "not gzip".getBytes());
+    m.put("checkpoint/tmpfs-dev-7.tar.gz.img", gzip(new byte[] {'x', 'y'}));
+    FileChanges c = fileChanges(m, ReadLimits.DEFAULT);
+    assertThat(c.problems()).anySatisfy(p -> assertThat(p).contains("tmpfs-dev-649.tar.gz.img", "not a gzip stream"))
+        .anySatisfy(p -> assertThat(p).contains("tmpfs-dev-7.tar.gz.img", "truncated tar header"));
+    assertThat(c.tmpfs()).isZero();
+  }
+
+  @Test
+  void anInnerPaxHeaderPastTheBoundIsRefusedWithoutReadingIt() throws Exception {
+    Map<String, byte[]> m = FileChangeFixtures.members();
+    byte[] pax = new byte[(2 << 20) + 1024];
+    byte[] h = new byte[512];
+    System.arraycopy("PaxHeaders/x".getBytes(), 0, h, 0, 12);
+    System.arraycopy(String.format("%011o", 2L << 20).getBytes(), 0, h, 124, 11);
+    System.arraycopy("0000644".getBytes(), 0, h, 100, 7);
+    h[156] = 'x';
+    Arrays.fill(h, 148, 156, (byte) ' ');
+    long sum = 0;
+    for (byte b : h) {
+      sum += b & 0xff;
+    }
+    System.arraycopy(String.format("%06o", sum).getBytes(), 0, h, 148, 6);
+    h[154] = 0;
+    System.arraycopy(h, 0, pax, 0, 512);
+    m.put("rootfs-diff.tar", pax);
+    FileChanges c = fileChanges(m, ReadLimits.DEFAULT);
+    assertThat(c.problems()).singleElement().asString().contains("rootfs-diff.tar", "PAX header of 2097152 bytes");
+    assertThat(c.tmpfs()).isEqualTo(4);
+  }
+
+  @Test
+  void aTmpfsImageWhoseDeviceNoMountHasIsListedUnderItsImageName() throws Exception {
+    Map<String, byte[]> m = FileChangeFixtures.members();
+    m.put("checkpoint/tmpfs-dev-77.tar.gz.img", m.remove("checkpoint/tmpfs-dev-649.tar.gz.img"));
+    FileChanges c = fileChanges(m, ReadLimits.DEFAULT);
+    assertThat(c.entries()).extracting(ChangedFile::path).contains("[tmpfs-dev-77]/.cache");
+    assertThat(c.problems()).singleElement().asString().contains("no mount in the mountpoints image has its device"
+        + " number 77");
+  }
+
+  private static byte[] gzip(byte[] data) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+      gz.write(data);
+    }
+    return out.toByteArray();
+  }
 }

@@ -98,6 +98,54 @@ class SeededMutationTest {
     assertThat(rejected).isPositive().isLessThan(CASES);
   }
 
+  /**
+   * The archives inside the checkpoint (rootfs-diff.tar, a gzip'd tmpfs image, deleted.files) mutated with a
+   * fixed seed, the checkpoint tar left sound: fcp files, extract and summary list what they can and name the
+   * broken inner archive (exit 0 or 3), never crash, never print a raw control character.
+   */
+  @Test
+  void fileChangeMutantsListOrNameTheBrokenInnerArchive() throws Exception {
+    Map<String, byte[]> members = FileChangeFixtures.members();
+    Path dir = FixtureArchives.scratch("file-change-mutants");
+    Random random = new Random(0xf17e5);
+    List<String> inner = List.of("rootfs-diff.tar", "checkpoint/tmpfs-dev-" + FileChangeFixtures.SHM_DEVICE
+        + ".tar.gz.img", "deleted.files");
+    int problems = 0;
+    for (int i = 0; i < 60; i++) {
+      String victim = inner.get(i % inner.size());
+      Map<String, byte[]> mutant = new java.util.LinkedHashMap<>(members);
+      mutant.put(victim, mutate(members.get(victim), random));
+      Path file = dir.resolve("mutant-" + i + ".tar");
+      Files.write(file, tar(mutant));
+      String extracted = dir.resolve("extracted-" + i + "-" + System.nanoTime()).toString();
+      String what = "file-change mutant " + i + " (seed 0xf17e5, " + victim + ")";
+      problems += assertTimeoutPreemptively(WATCHDOG, () -> {
+        int bad = 0;
+        for (String[] args : List.of(new String[] {"files", file.toString()},
+            new String[] {"files", "--format", "json", file.toString()}, new String[] {"files", "-"},
+            new String[] {"summary", "--format", "json", "-"},
+            new String[] {"extract", file.toString(), "/tmp/evilscript.sh", "-o", extracted})) {
+          StringWriter out = new StringWriter();
+          StringWriter err = new StringWriter();
+          int code;
+          try (InputStream stdin = Files.newInputStream(file)) {
+            code = FcpMain.run(args, stdin, new PrintWriter(out), new PrintWriter(err));
+          }
+          String context = what + ": fcp " + String.join(" ", args) + " exited " + code + ", stderr: " + err;
+          assertThat(code).as(context).isIn(0, 1, 3);
+          assertThat(err.toString()).as(context)
+              .doesNotContainPattern("(?m)^fcp: [\\w.$]+\\.[A-Z]\\w*(Exception|Error)\\b").doesNotContain("\tat ");
+          assertPrintable(context, out.toString());
+          assertPrintable(context, err.toString());
+          bad += code == 3 ? 1 : 0;
+        }
+        return bad > 0 ? 1 : 0;
+      }, () -> what + " ran longer than " + WATCHDOG);
+    }
+    System.out.printf("file-change mutation: 60 mutants, %d with an unreadable inner archive%n", problems);
+    assertThat(problems).isPositive().isLessThan(60);
+  }
+
   /** The collector's one streaming pass (its summary): an overview or an IOException, nothing else. */
   private static void readStreamed(String what, Path file) {
     ReadLimits collectorLike = new ReadLimits(1 << 20, 20_000, 64L << 30, 1000, 1000, 1);
@@ -151,6 +199,8 @@ class SeededMutationTest {
             file.toString()},
         new String[] {"inspect", "--all", "-"},
         new String[] {"summary", "-"},
+        new String[] {"files", file.toString()},
+        new String[] {"files", "--format", "json", "-"},
         new String[] {"memparse", "--pid", "2956", "--search-regex", "PATH=[^\\x00]*", "--time-limit", "5", "-"});
     for (String[] args : commands) {
       StringWriter out = new StringWriter();

@@ -43,7 +43,8 @@ class FcpInputTest {
 
   @BeforeAll
   static void archives() throws IOException {
-    plain = FixtureArchives.write(Flavour.CRIO_OPERATOR);
+    // with a rootfs-diff.tar, deleted.files and a tmpfs image, so that files and extract are compared too
+    plain = io.ckpt.forensics.archive.FileChangeFixtures.write();
     plainBytes = Files.readAllBytes(plain);
     ByteArrayOutputStream stored = new ByteArrayOutputStream();
     CustodyCopy.copy(new ByteArrayInputStream(plainBytes), stored,
@@ -58,6 +59,9 @@ class FcpInputTest {
       List.of("inspect", "--all", "ARCHIVE"),
       List.of("inspect", "--all", "--show-secrets", "--format", "json", "ARCHIVE"),
       List.of("summary", "ARCHIVE"),
+      List.of("summary", "--format", "json", "ARCHIVE"),
+      List.of("files", "ARCHIVE"),
+      List.of("files", "--format", "json", "--path", "/dev/shm/**", "ARCHIVE"),
       List.of("memparse", "ARCHIVE"),
       List.of("memparse", "--pid", "2956", "ARCHIVE"),
       List.of("memparse", "--pid", "2956", "--from", "7ffca47bc0", "--to", "7ffca47be0", "ARCHIVE"),

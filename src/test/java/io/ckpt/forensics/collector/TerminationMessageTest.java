@@ -129,6 +129,34 @@ class TerminationMessageTest {
   }
 
   @Test
+  void fileChangeCountsAndTopEntriesReachTheSummaryShortenedAndEscaped() throws IOException {
+    CapturedOverview overview = new CapturedOverview(1, 0, Optional.of("X86_64"), List.of(), 3, 1, 2,
+        List.of("tmpfs /dev/shm/.x\u001b[2J (executable)", "written /tmp/" + "y".repeat(500)));
+
+    JsonNode summary = parse(TerminationMessage.stored(collected(List.of(), overview))).path("summary");
+
+    assertThat(summary.path("filesWritten").asLong()).isEqualTo(3);
+    assertThat(summary.path("filesDeleted").asLong()).isEqualTo(1);
+    assertThat(summary.path("filesInTmpfs").asLong()).isEqualTo(2);
+    assertThat(summary.path("topFiles").get(0).asText()).isEqualTo("tmpfs /dev/shm/.x\\x1b[2J (executable)");
+    assertThat(summary.path("topFiles").get(1).asText()).hasSizeLessThanOrEqualTo(200).endsWith("...");
+  }
+
+  @Test
+  void theCollectorsStreamedOverviewCountsTheFileChanges() throws IOException {
+    java.io.ByteArrayOutputStream tar = new java.io.ByteArrayOutputStream();
+    io.ckpt.forensics.archive.FixtureArchives.write(io.ckpt.forensics.archive.FileChangeFixtures.members(), tar);
+    CapturedOverview o = CapturedOverview.read(new java.io.ByteArrayInputStream(tar.toByteArray()),
+        java.nio.file.Path.of("checkpoint.tar"), io.ckpt.forensics.archive.ReadLimits.DEFAULT);
+
+    assertThat(o.filesWritten()).isEqualTo(14);
+    assertThat(o.filesDeleted()).isEqualTo(2);
+    assertThat(o.filesInTmpfs()).isEqualTo(4);
+    assertThat(o.topFiles()).hasSize(5).contains("written /tmp/evilscript.sh (executable)");
+    assertThat(o.signs()).contains("executable kept in tmpfs /dev/shm in a scratch directory: /dev/shm/.cache (ELF)");
+  }
+
+  @Test
   void withoutAnOverviewThereIsNoSummary() throws IOException {
     assertThat(parse(TerminationMessage.stored(collected(List.of(), null))).has("summary")).isFalse();
   }

@@ -125,7 +125,8 @@ class CollectorPodsTest {
         + "\"sha256\":\"" + "a".repeat(64) + "\",\"sizeBytes\":10,\"storedSha256\":\"" + "b".repeat(64) + "\","
         + "\"storedBytes\":12,\"encrypted\":true,\"recipients\":[\"F1\"],\"recordLocation\":\"s3://b/k.dsse.json\","
         + "\"signingKeyId\":\"kid\",\"collectedAt\":\"2026-11-23T10:01:00Z\",\"removedFromNode\":true,"
-        + "\"summary\":{\"processes\":3,\"listeningSockets\":1,\"architecture\":\"x86_64\",\"signs\":[\"nc listens\"]}}"))
+        + "\"summary\":{\"processes\":3,\"listeningSockets\":1,\"architecture\":\"x86_64\",\"signs\":[\"nc listens\"],"
+        + "\"filesWritten\":3,\"filesDeleted\":1,\"filesInTmpfs\":2,\"topFiles\":[\"tmpfs /dev/shm/.x\\u001b\"]}}"))
         .orElseThrow();
 
     assertThat(e.getPhase()).isEqualTo(EvidencePhase.Stored);
@@ -138,6 +139,10 @@ class CollectorPodsTest {
     assertThat(e.getRemovedFromNode()).isTrue();
     assertThat(e.getCaptured().getProcesses()).isEqualTo(3);
     assertThat(e.getCaptured().getSigns()).containsExactly("nc listens");
+    assertThat(e.getCaptured().getFilesWritten()).isEqualTo(3);
+    assertThat(e.getCaptured().getFilesDeleted()).isEqualTo(1);
+    assertThat(e.getCaptured().getFilesInTmpfs()).isEqualTo(2);
+    assertThat(e.getCaptured().getTopFiles()).containsExactly("tmpfs /dev/shm/.x\\x1b");
   }
 
   @Test
