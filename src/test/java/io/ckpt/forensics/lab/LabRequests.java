@@ -15,7 +15,7 @@ import io.fabric8.kubernetes.client.http.HttpResponse;
 
 /**
  * Raw HTTP requests a test makes to see exactly what comes back: through a Fabric8 client's own HTTP
- * client (the node proxy), or straight to a simulated kubelet with TLS verified against the kubelet CA.
+ * client (the node proxy), or straight to a kubelet with TLS verified against the kubelet CA.
  */
 final class LabRequests {
 
@@ -50,7 +50,7 @@ final class LabRequests {
   }
 
   /** Any request straight to a kubelet (TLS verified against the kubelet CA). */
-  HttpResult toKubelet(SimulatedNode node, String method, String path, String bearerToken, Duration timeout) {
+  HttpResult toKubelet(LabNode node, String method, String path, String bearerToken, Duration timeout) {
     java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
         .sslContext(Pki.clientContext(kubeletCa.cert(), null))
         .version(java.net.http.HttpClient.Version.HTTP_1_1)
