@@ -17,7 +17,8 @@
 //   - A CRI runtime whose CheckpointContainer writes a real archive (a copy of --archive-fixture)
 //     at the location the kubelet chose, and takes faults from --fault-file, read on every call:
 //     {"code":"Unknown","message":"...","delayMillis":0}. "code" is a gRPC code name; with a
-//     message the call fails with it; the delay comes first and ends early when the kubelet's
+//     message the call fails with it ({{containerId}} and {{location}} in it are replaced by the
+//     request's container ID and archive location, as a runtime's texts name them); the delay comes first and ends early when the kubelet's
 //     deadline passes, so a delay beyond the effective timeout gives DeadlineExceeded.
 //     Each call is appended as one JSON line to <run-dir>/runtime-calls.jsonl (container, location,
 //     the timeout the runtime was given, outcome).
@@ -36,6 +37,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -55,7 +57,6 @@ import (
 	"k8s.io/klog/v2"
 	kubeletapp "k8s.io/kubernetes/cmd/kubelet/app"
 	"k8s.io/kubernetes/cmd/kubelet/app/options"
-	"k8s.io/kubernetes/pkg/kubelet"
 	kubeletconfig "k8s.io/kubernetes/pkg/kubelet/apis/config"
 	cadvisortest "k8s.io/kubernetes/pkg/kubelet/cadvisor/testing"
 	"k8s.io/kubernetes/pkg/kubelet/cm"
@@ -348,7 +349,7 @@ func (r *checkpointingRuntime) checkpoint(ctx context.Context, req *runtimeapi.C
 				return status.Errorf(codes.Internal, "lab fault file %s: code %q: %v", r.faultFile, f.Code, err)
 			}
 		}
-		return status.Error(code, f.Message)
+		return status.Error(code, strings.NewReplacer("{{containerId}}", req.ContainerId, "{{location}}", req.Location).Replace(f.Message))
 	}
 	return copyFile(r.fixture, req.Location)
 }

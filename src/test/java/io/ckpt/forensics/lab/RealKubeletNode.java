@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -48,7 +50,10 @@ public final class RealKubeletNode implements LabNode, AutoCloseable {
   private final Path dataDir;
   private final Path kubeletDir;
   private final Path shortLink;
-  private final ManagedProcess process;
+  private final Path binary;
+  private final Duration runtimeRequestTimeout;
+  private volatile boolean checkpointGate;
+  private volatile ManagedProcess process;
 
   RealKubeletNode(Lab lab, int addressIndex, String name, Path dataDir, LabPki.NodeIdentities ids, Path clusterCaFile,
       Path binary, Duration runtimeRequestTimeout, boolean checkpointGate) {
@@ -65,17 +70,23 @@ public final class RealKubeletNode implements LabNode, AutoCloseable {
       this.shortLink = shortLinkTo(this.dataDir);
       this.kubeletDir = shortLink;
     }
+    this.binary = binary;
+    this.runtimeRequestTimeout = runtimeRequestTimeout;
+    this.checkpointGate = checkpointGate;
     writeIdentity(ids, clusterCaFile);
-    List<String> command = new ArrayList<>(List.of(binary.toString(),
+  }
+
+  private ManagedProcess newProcess() {
+    List<String> command = List.of(binary.toString(),
         "--run-dir=" + kubeletDir,
         "--node-name=" + name,
         "--node-ip=" + address.getHostAddress(),
         "--port=" + LabNetwork.KUBELET_PORT,
-        "--archive-fixture=" + this.dataDir.resolve("fixture-checkpoint.tar"),
+        "--archive-fixture=" + dataDir.resolve("fixture-checkpoint.tar"),
         "--runtime-request-timeout=" + runtimeRequestTimeout.toMillis() + "ms",
         "--checkpoint-gate=" + checkpointGate,
-        "--v=2"));
-    this.process = new ManagedProcess("real-kubelet " + name, command, this.dataDir.resolve("kubelet.log"), this.dataDir);
+        "--v=2");
+    return new ManagedProcess("real-kubelet " + name, command, dataDir.resolve("kubelet.log"), dataDir);
   }
 
   private static String socketPath(Path dir) {
@@ -125,15 +136,18 @@ public final class RealKubeletNode implements LabNode, AutoCloseable {
     }
   }
 
-  /** Starts the kubelet and waits until its Node is Ready (it registers itself). */
+  /** Starts the kubelet and waits until it reports its Node Ready (it registers itself). */
   void start(Duration timeout) {
+    // a restarted kubelet finds its Node Ready from before: wait for a heartbeat of the new process
+    Instant begun = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    process = newProcess();
     process.start();
     long deadline = System.nanoTime() + timeout.toNanos();
     KubernetesClient admin = lab.adminClient();
     while (true) {
       process.checkAlive();
       Node node = admin.nodes().withName(name).get();
-      if (node != null && isReady(node)) {
+      if (node != null && isReadySince(node, begun)) {
         return;
       }
       if (System.nanoTime() > deadline) {
@@ -144,15 +158,35 @@ public final class RealKubeletNode implements LabNode, AutoCloseable {
     }
   }
 
-  private static boolean isReady(Node node) {
+  private static boolean isReadySince(Node node, Instant since) {
     return node.getStatus() != null && node.getStatus().getConditions() != null
         && node.getStatus().getConditions().stream()
-            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus())
+                && c.getLastHeartbeatTime() != null && !Instant.parse(c.getLastHeartbeatTime()).isBefore(since));
+  }
+
+  /**
+   * Stops the kubelet (SIGTERM) and starts it again with the ContainerCheckpoint gate {@code on};
+   * waits until Ready. The fake runtime starts empty, so the kubelet creates the pods' sandboxes and
+   * containers again (new container IDs).
+   */
+  public RealKubeletNode restartWithCheckpointGate(boolean on, Duration timeout) {
+    process.stop(Duration.ofSeconds(10));
+    checkpointGate = on;
+    start(timeout);
+    return this;
+  }
+
+  public boolean checkpointGate() {
+    return checkpointGate;
   }
 
   @Override
   public void close() {
-    process.stop(Duration.ofSeconds(10));
+    ManagedProcess p = process;
+    if (p != null) {
+      p.stop(Duration.ofSeconds(10));
+    }
     if (shortLink != null) {
       try {
         Files.deleteIfExists(shortLink);
@@ -195,11 +229,12 @@ public final class RealKubeletNode implements LabNode, AutoCloseable {
 
   /** The process id of the kubelet (-1 when stopped). */
   public long pid() {
-    return process.pid();
+    ManagedProcess p = process;
+    return p == null ? -1 : p.pid();
   }
 
   public Path log() {
-    return process.log();
+    return dataDir.resolve("kubelet.log");
   }
 
   // ---------------------------------------------------------------- runtime faults
