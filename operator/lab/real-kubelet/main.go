@@ -343,15 +343,26 @@ func (r *checkpointingRuntime) checkpoint(ctx context.Context, req *runtimeapi.C
 		}
 	}
 	if f.Message != "" {
-		code := codes.Unknown
-		if f.Code != "" {
-			if err := code.UnmarshalJSON([]byte(`"` + f.Code + `"`)); err != nil {
-				return status.Errorf(codes.Internal, "lab fault file %s: code %q: %v", r.faultFile, f.Code, err)
-			}
+		code, ok := codeNamed(f.Code)
+		if !ok {
+			return status.Errorf(codes.Internal, "lab fault file %s: %q is not a gRPC code name (e.g. Unknown, Unimplemented)", r.faultFile, f.Code)
 		}
 		return status.Error(code, strings.NewReplacer("{{containerId}}", req.ContainerId, "{{location}}", req.Location).Replace(f.Message))
 	}
 	return copyFile(r.fixture, req.Location)
+}
+
+// codeNamed: a gRPC code by the name its String() gives (the name in "rpc error: code = <name>"); "" is Unknown.
+func codeNamed(name string) (codes.Code, bool) {
+	if name == "" {
+		return codes.Unknown, true
+	}
+	for c := codes.OK; c <= codes.Unauthenticated; c++ {
+		if c.String() == name {
+			return c, true
+		}
+	}
+	return codes.Unknown, false
 }
 
 func (r *checkpointingRuntime) readFault() (fault, error) {

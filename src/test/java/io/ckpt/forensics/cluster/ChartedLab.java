@@ -3,6 +3,7 @@ package io.ckpt.forensics.cluster;
 import io.ckpt.forensics.lab.Lab;
 import io.ckpt.forensics.lab.LabAvailability;
 import io.ckpt.forensics.lab.LabOptions;
+import io.ckpt.forensics.lab.RealKubeletNode;
 import io.ckpt.forensics.lab.SimulatedNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -60,6 +61,7 @@ public final class ChartedLab implements ExecutionCondition, BeforeAllCallback, 
   public void afterEach(ExtensionContext context) {
     if (lab != null) {
       lab.nodes().forEach(SimulatedNode::reset);
+      lab.realNodes().forEach(RealKubeletNode::clearFaults);
     }
   }
 

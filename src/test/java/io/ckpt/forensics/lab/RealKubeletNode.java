@@ -244,6 +244,23 @@ public final class RealKubeletNode implements LabNode, AutoCloseable {
     return writeFault(Map.of("code", code, "message", message));
   }
 
+  /**
+   * Every later CheckpointContainer fails as a real runtime does in the situation {@code fault} names,
+   * with the texts the simulated nodes use ({@link KubeletAnswers}): CRIU failures of CRI-O and
+   * containerd, disk full, containerd 1.x without the RPC. Other faults are the simulation's alone.
+   */
+  public RealKubeletNode failLike(KubeletFault fault) {
+    String id = "{{containerId}}";
+    return switch (fault) {
+      case CRIU_FAILURE -> failCheckpoints("Unknown", KubeletAnswers.crioCriuFailure(id));
+      case CRIU_FAILURE_CONTAINERD -> failCheckpoints("Unknown", KubeletAnswers.containerdCriuFailure(id));
+      case DISK_FULL -> failCheckpoints("Unknown", KubeletAnswers.crioDiskFull(id, "{{location}}"));
+      case RUNTIME_UNSUPPORTED -> failCheckpoints("Unimplemented", KubeletAnswers.NOT_IMPLEMENTED);
+      default -> throw new IllegalArgumentException("a real node's runtime does not do " + fault
+          + " (DEADLINE_EXCEEDED: delayCheckpoints beyond the effective timeout; wire faults: SimulatedNode)");
+    };
+  }
+
   /** Every later CheckpointContainer takes {@code delay} first (ended early when the kubelet's deadline passes). */
   public RealKubeletNode delayCheckpoints(Duration delay) {
     return writeFault(Map.of("delayMillis", delay.toMillis()));
