@@ -170,6 +170,17 @@ class KubeletDifferentialIT {
     }
   }
 
+  /** The same request straight to both kubelets. */
+  private void directly(String what, String method, String pathAfterNamespace, String token) {
+    compare(what, direct(simSide, method, pathAfterNamespace, token), direct(realSide, method, pathAfterNamespace, token));
+  }
+
+  /** The same request to both through the node proxy. */
+  private void throughProxy(String what, KubernetesClient client, String method, String pathAfterNamespace) {
+    compare(what, proxied(simSide, client, method, pathAfterNamespace),
+        proxied(realSide, client, method, pathAfterNamespace));
+  }
+
   private void assertAgreed() {
     assertThat(differences).as("simulated and real kubelet answers that differ").isEmpty();
   }
@@ -179,28 +190,17 @@ class KubeletDifferentialIT {
   @Test
   @Order(1)
   void directRequestsGetTheRealKubeletsAnswers() {
-    compare("direct: token with create nodes/checkpoint",
-        direct(simSide, "POST", "/web/app?timeout=30", checkpointerToken),
-        direct(realSide, "POST", "/web/app?timeout=30", checkpointerToken));
-    compare("direct: no token", direct(simSide, "POST", "/web/app", null), direct(realSide, "POST", "/web/app", null));
-    compare("direct: invalid token", direct(simSide, "POST", "/web/app", "not-a-token"),
-        direct(realSide, "POST", "/web/app", "not-a-token"));
-    compare("direct: token without nodes/checkpoint", direct(simSide, "POST", "/web/app", nosyToken),
-        direct(realSide, "POST", "/web/app", nosyToken));
-    compare("direct: token with only nodes/proxy", direct(simSide, "POST", "/web/app", proxierToken),
-        direct(realSide, "POST", "/web/app", proxierToken));
-    compare("direct: pod missing", direct(simSide, "POST", "/nope/app", checkpointerToken),
-        direct(realSide, "POST", "/nope/app", checkpointerToken));
-    compare("direct: container missing", direct(simSide, "POST", "/web/nope", checkpointerToken),
-        direct(realSide, "POST", "/web/nope", checkpointerToken));
-    compare("direct: bad timeout", direct(simSide, "POST", "/web/app?timeout=x", checkpointerToken),
-        direct(realSide, "POST", "/web/app?timeout=x", checkpointerToken));
-    compare("direct: negative timeout", direct(simSide, "POST", "/web/app?timeout=-1", checkpointerToken),
-        direct(realSide, "POST", "/web/app?timeout=-1", checkpointerToken));
-    compare("direct: GET", direct(simSide, "GET", "/web/app", checkpointerToken),
-        direct(realSide, "GET", "/web/app", checkpointerToken));
-    compare("direct: path without container", direct(simSide, "POST", "/web", checkpointerToken),
-        direct(realSide, "POST", "/web", checkpointerToken));
+    directly("direct: token with create nodes/checkpoint", "POST", "/web/app?timeout=30", checkpointerToken);
+    directly("direct: no token", "POST", "/web/app", null);
+    directly("direct: invalid token", "POST", "/web/app", "not-a-token");
+    directly("direct: token without nodes/checkpoint", "POST", "/web/app", nosyToken);
+    directly("direct: token with only nodes/proxy", "POST", "/web/app", proxierToken);
+    directly("direct: pod missing", "POST", "/nope/app", checkpointerToken);
+    directly("direct: container missing", "POST", "/web/nope", checkpointerToken);
+    directly("direct: bad timeout", "POST", "/web/app?timeout=x", checkpointerToken);
+    directly("direct: negative timeout", "POST", "/web/app?timeout=-1", checkpointerToken);
+    directly("direct: GET", "GET", "/web/app", checkpointerToken);
+    directly("direct: path without container", "POST", "/web", checkpointerToken);
     assertAgreed();
   }
 
@@ -209,18 +209,13 @@ class KubeletDifferentialIT {
   void proxiedRequestsGetTheRealKubeletsAnswers() {
     KubernetesClient proxier = lab.client(lab.tokenConfig(proxierToken).withRequestRetryBackoffLimit(0).build());
     KubernetesClient checkpointer = lab.client(lab.tokenConfig(checkpointerToken).withRequestRetryBackoffLimit(0).build());
-    compare("proxy: admin", proxied(simSide, admin, "POST", "/web/app?timeout=30"),
-        proxied(realSide, admin, "POST", "/web/app?timeout=30"));
-    compare("proxy: token with nodes/proxy", proxied(simSide, proxier, "POST", "/web/app"),
-        proxied(realSide, proxier, "POST", "/web/app"));
-    compare("proxy: token with only nodes/checkpoint", proxied(simSide, checkpointer, "POST", "/web/app"),
-        proxied(realSide, checkpointer, "POST", "/web/app"));
-    compare("proxy: pod missing", proxied(simSide, admin, "POST", "/nope/app"), proxied(realSide, admin, "POST", "/nope/app"));
-    compare("proxy: container missing", proxied(simSide, admin, "POST", "/web/nope"),
-        proxied(realSide, admin, "POST", "/web/nope"));
-    compare("proxy: bad timeout", proxied(simSide, admin, "POST", "/web/app?timeout=x"),
-        proxied(realSide, admin, "POST", "/web/app?timeout=x"));
-    compare("proxy: GET", proxied(simSide, admin, "GET", "/web/app"), proxied(realSide, admin, "GET", "/web/app"));
+    throughProxy("proxy: admin", admin, "POST", "/web/app?timeout=30");
+    throughProxy("proxy: token with nodes/proxy", proxier, "POST", "/web/app");
+    throughProxy("proxy: token with only nodes/checkpoint", checkpointer, "POST", "/web/app");
+    throughProxy("proxy: pod missing", admin, "POST", "/nope/app");
+    throughProxy("proxy: container missing", admin, "POST", "/web/nope");
+    throughProxy("proxy: bad timeout", admin, "POST", "/web/app?timeout=x");
+    throughProxy("proxy: GET", admin, "GET", "/web/app");
     assertAgreed();
   }
 
@@ -235,10 +230,8 @@ class KubeletDifferentialIT {
     // DeadlineExceeded: the real runtime is slower than the effective timeout (3 s here)
     sim.inject(KubeletFault.DEADLINE_EXCEEDED);
     real.delayCheckpoints(Duration.ofSeconds(20));
-    compare("direct: DeadlineExceeded", direct(simSide, "POST", "/web/app?timeout=1", checkpointerToken),
-        direct(realSide, "POST", "/web/app?timeout=1", checkpointerToken));
-    compare("proxy: DeadlineExceeded", proxied(simSide, admin, "POST", "/web/app?timeout=1"),
-        proxied(realSide, admin, "POST", "/web/app?timeout=1"));
+    directly("direct: DeadlineExceeded", "POST", "/web/app?timeout=1", checkpointerToken);
+    throughProxy("proxy: DeadlineExceeded", admin, "POST", "/web/app?timeout=1");
     assertAgreed();
   }
 
@@ -246,9 +239,8 @@ class KubeletDifferentialIT {
     String what = fault.name();
     sim.inject(fault);
     real.failLike(fault);
-    compare("direct: " + what, direct(simSide, "POST", "/web/app", checkpointerToken),
-        direct(realSide, "POST", "/web/app", checkpointerToken));
-    compare("proxy: " + what, proxied(simSide, admin, "POST", "/web/app"), proxied(realSide, admin, "POST", "/web/app"));
+    directly("direct: " + what, "POST", "/web/app", checkpointerToken);
+    throughProxy("proxy: " + what, admin, "POST", "/web/app");
     sim.clearFaults();
     real.clearFaults();
   }
@@ -316,11 +308,9 @@ class KubeletDifferentialIT {
     try {
       sim.setCheckpointGate(false);
       real.restartWithCheckpointGate(false, Duration.ofSeconds(60));
-      compare("direct: gate off, no token", direct(simSide, "POST", "/web/app", null),
-          direct(realSide, "POST", "/web/app", null));
-      compare("direct: gate off", direct(simSide, "POST", "/web/app", checkpointerToken),
-          direct(realSide, "POST", "/web/app", checkpointerToken));
-      compare("proxy: gate off", proxied(simSide, admin, "POST", "/web/app"), proxied(realSide, admin, "POST", "/web/app"));
+      directly("direct: gate off, no token", "POST", "/web/app", null);
+      directly("direct: gate off", "POST", "/web/app", checkpointerToken);
+      throughProxy("proxy: gate off", admin, "POST", "/web/app");
       assertAgreed();
     } finally {
       sim.setCheckpointGate(true);
