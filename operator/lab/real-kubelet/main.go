@@ -20,8 +20,9 @@
 //     message the call fails with it ({{containerId}} and {{location}} in it are replaced by the
 //     request's container ID and archive location, as a runtime's texts name them); the delay comes first and ends early when the kubelet's
 //     deadline passes, so a delay beyond the effective timeout gives DeadlineExceeded.
-//     Each call is appended as one JSON line to <run-dir>/runtime-calls.jsonl (container, location,
-//     the timeout the runtime was given, outcome).
+//     Each call is appended as JSON lines to <run-dir>/runtime-calls.jsonl, one when it starts
+//     (outcome "started") and one when it ends (container, location, the timeout the runtime was
+//     given, outcome: "ok" or the error).
 //
 // What it is not: no CRIU, no container processes (the fake runtime's containers are records that
 // are "running" once started), no cgroups, no real volumes (fake mounter), no images.
@@ -319,8 +320,13 @@ type fault struct {
 
 func (r *checkpointingRuntime) CheckpointContainer(ctx context.Context, req *runtimeapi.CheckpointContainerRequest) (*runtimeapi.CheckpointContainerResponse, error) {
 	start := time.Now()
+	r.record(start, req, "started")
 	err := r.checkpoint(ctx, req)
-	r.record(start, req, err)
+	outcome := "ok"
+	if err != nil {
+		outcome = err.Error()
+	}
+	r.record(start, req, outcome)
 	if err != nil {
 		return nil, err
 	}
@@ -397,11 +403,8 @@ func copyFile(from, to string) error {
 	return out.Close()
 }
 
-func (r *checkpointingRuntime) record(start time.Time, req *runtimeapi.CheckpointContainerRequest, err error) {
-	outcome := "ok"
-	if err != nil {
-		outcome = err.Error()
-	}
+// record appends one line per call when it starts (outcome "started") and one when it ends.
+func (r *checkpointingRuntime) record(start time.Time, req *runtimeapi.CheckpointContainerRequest, outcome string) {
 	line, _ := json.Marshal(map[string]any{
 		"start": start.UTC().Format(time.RFC3339Nano), "millis": time.Since(start).Milliseconds(),
 		"containerId": req.ContainerId, "location": req.Location, "timeoutSeconds": req.Timeout, "outcome": outcome,

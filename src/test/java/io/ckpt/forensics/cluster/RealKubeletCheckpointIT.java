@@ -18,7 +18,12 @@ import io.ckpt.forensics.operator.OperatorMain;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -89,6 +94,40 @@ class RealKubeletCheckpointIT {
           .extracting(CheckpointedProcess::pid, CheckpointedProcess::comm).containsExactly(tuple(2956, "loop2"));
     }
     assertThat(node.runtimeCalls()).extracting(RealKubeletNode.RuntimeCall::location).contains(c.getArchivePath());
+  }
+
+  /**
+   * {@link ManyCheckpointsOfOneContainerIT} against the kubelet's own archive naming (the container
+   * and the second): 100 objects of one container created at once each get an archive of their own.
+   */
+  @Test
+  void aHundredCheckpointsOfOneContainerEachGetTheirOwnArchive() throws Exception {
+    int objects = 100;
+    String pod = unique("suspect");
+    lab.createRunningPod("burst", pod, node, "app");
+    int callsBefore = node.runtimeCalls().size();
+    ExecutorService creators = Executors.newFixedThreadPool(8);
+    try {
+      List<Future<ForensicCheckpoint>> created = IntStream.rangeClosed(1, objects)
+          .mapToObj(i -> creators.submit(() -> fcps.create("burst", String.format("burst-%03d", i), pod, "app")))
+          .toList();
+      for (Future<ForensicCheckpoint> f : created) {
+        f.get();
+      }
+    } finally {
+      creators.shutdownNow();
+    }
+    List<ForensicCheckpoint> done = fcps.awaitAllTerminal("burst", objects, Duration.ofSeconds(objects * 2 + 60));
+
+    assertThat(done).allSatisfy(f -> assertThat(f.getStatus().getPhase()).as(f.getStatus().getMessage())
+        .isEqualTo(CheckpointPhase.Succeeded));
+    List<String> paths = done.stream().map(f -> Checkpoints.container(f, "app").getArchivePath()).toList();
+    assertThat(paths.stream().distinct()).as("every object names an archive of its own").hasSize(objects);
+    assertThat(paths).allSatisfy(p -> assertThat(Files.exists(node.archiveFile(p))).isTrue());
+    List<RealKubeletNode.RuntimeCall> calls = node.runtimeCalls().subList(callsBefore, node.runtimeCalls().size());
+    assertThat(calls).as("one runtime call per object").hasSize(objects);
+    assertThat(calls.stream().map(RealKubeletNode.RuntimeCall::location).distinct())
+        .as("the kubelet never handed the runtime one location twice").hasSize(objects);
   }
 
   static Stream<Arguments> runtimeFailures() {

@@ -39,6 +39,7 @@ public final class RealKubeletNode implements LabNode, AutoCloseable {
   /** sun_path is 108 bytes; the kubelet puts a socket at {@code <root>/pod-resources/kubelet.sock}. */
   private static final int MAX_SOCKET_PATH = 107;
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String STARTED = "started";
 
   /** One CheckpointContainer call as the fake runtime received it. */
   public record RuntimeCall(String start, long millis, String containerId, String location, long timeoutSeconds,
@@ -288,8 +289,19 @@ public final class RealKubeletNode implements LabNode, AutoCloseable {
     return this;
   }
 
-  /** Every CheckpointContainer call the fake runtime received, oldest first. */
+  /** Every CheckpointContainer call the fake runtime finished, oldest first. */
   public List<RuntimeCall> runtimeCalls() {
+    return runtimeLog().stream().filter(c -> !STARTED.equals(c.outcome())).toList();
+  }
+
+  /** CheckpointContainer calls the fake runtime is working on now: a test waits on this for "the call reached the runtime". */
+  public long checkpointsInProgress() {
+    List<RuntimeCall> log = runtimeLog();
+    long started = log.stream().filter(c -> STARTED.equals(c.outcome())).count();
+    return started - (log.size() - started);
+  }
+
+  private List<RuntimeCall> runtimeLog() {
     Path file = dataDir.resolve("runtime-calls.jsonl");
     List<RuntimeCall> calls = new ArrayList<>();
     try {
