@@ -182,7 +182,8 @@ public final class Lab implements AutoCloseable {
     scheduler.start();
     timings.put("nodes", millisSince(t));
     timings.put("total", millisSince(t0));
-    log("lab up in " + timings.get("total") + " ms " + timings + ": " + apiServerUrl() + ", nodes " + nodes);
+    log("lab up in " + timings.get("total") + " ms " + timings + ": " + apiServerUrl() + ", nodes " + nodes
+        + (realNodes.isEmpty() ? "" : ", real nodes " + realNodes));
   }
 
   private void bootstrap() {
