@@ -20,10 +20,6 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -106,17 +102,7 @@ class RealKubeletCheckpointIT {
     String pod = unique("suspect");
     lab.createRunningPod("burst", pod, node, "app");
     int callsBefore = node.runtimeCalls().size();
-    ExecutorService creators = Executors.newFixedThreadPool(8);
-    try {
-      List<Future<ForensicCheckpoint>> created = IntStream.rangeClosed(1, objects)
-          .mapToObj(i -> creators.submit(() -> fcps.create("burst", String.format("burst-%03d", i), pod, "app")))
-          .toList();
-      for (Future<ForensicCheckpoint> f : created) {
-        f.get();
-      }
-    } finally {
-      creators.shutdownNow();
-    }
+    fcps.createAtOnce("burst", "burst", objects, pod, "app");
     List<ForensicCheckpoint> done = fcps.awaitAllTerminal("burst", objects, Duration.ofSeconds(objects * 2 + 60));
 
     assertThat(done).allSatisfy(f -> assertThat(f.getStatus().getPhase()).as(f.getStatus().getMessage())

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ckpt.forensics.api.CheckpointPhase;
 import io.ckpt.forensics.api.ContainerCheckpointStatus;
-import io.ckpt.forensics.api.ContainerPhase;
 import io.ckpt.forensics.api.ForensicCheckpoint;
 import io.ckpt.forensics.lab.Lab;
 import io.ckpt.forensics.lab.LabOptions;
@@ -37,17 +36,8 @@ class RealKubeletRestartIT {
     node.delayCheckpoints(Duration.ofSeconds(20));
     var kubeconfig = CLUSTER.chart().operatorKubeconfig(lab.runDir().resolve("operator-sa.kubeconfig"));
 
-    OperatorProcess first = OperatorProcess.start(kubeconfig, lab.runDir().resolve("operator-1.log"), Map.of());
-    try {
-      fcps.create("dev", "killed", "victim", "app");
-      fcps.await("dev", "killed", Duration.ofSeconds(60), f -> f.getStatus() != null
-          && f.getStatus().container("app").map(c -> c.getPhase() == ContainerPhase.Running).orElse(false));
-      Awaitility.await("the call reached the runtime").atMost(Duration.ofSeconds(20))
-          .pollInterval(Duration.ofMillis(50)).until(() -> node.checkpointsInProgress() == 1);
-      first.kill();
-    } finally {
-      first.close();
-    }
+    OperatorProcess first = OperatorProcess.killedMidCall(kubeconfig, lab.runDir().resolve("operator-1.log"), fcps,
+        "dev", "killed", "victim", "app", () -> node.checkpointsInProgress() == 1);
     assertThat(first.isAlive()).isFalse();
     Awaitility.await("the kubelet cancels the runtime's call").atMost(Duration.ofSeconds(15))
         .until(() -> node.checkpointsInProgress() == 0);
