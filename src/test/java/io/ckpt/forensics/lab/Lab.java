@@ -573,6 +573,12 @@ public final class Lab implements AutoCloseable {
     return requests.toKubelet(node, method, path, bearerToken, timeout);
   }
 
+  /** The same with extra headers (e.g. Accept) and a request body ("" for none). */
+  public HttpResult directRequest(LabNode node, String method, String path, String bearerToken,
+      Map<String, String> headers, String body, Duration timeout) {
+    return requests.toKubelet(node, method, path, bearerToken, headers, body, timeout);
+  }
+
   // ================================================================ helpers
 
   void log(String message) {
