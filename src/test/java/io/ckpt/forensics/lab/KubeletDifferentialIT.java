@@ -201,7 +201,7 @@ class KubeletDifferentialIT {
     directly("direct: negative timeout", "POST", "/web/app?timeout=-1", checkpointerToken);
     directly("direct: GET", "GET", "/web/app", checkpointerToken);
     directly("direct: path without container", "POST", "/web", checkpointerToken);
-    // content negotiation: go-restful's 415 for an empty POST, 406 with a body
+    // content negotiation: an Accept without application/json, with and without a body
     for (String body : List.of("", "{}")) {
       String what = "direct: Accept text/plain, " + (body.isEmpty() ? "no body" : "a body");
       Map<String, String> accept = Map.of("Accept", "text/plain");
