@@ -18,8 +18,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * The operator killed with SIGKILL in the middle of a call to a real kubelet, then started again
  * ({@link OperatorRestartIT} does the same against a simulated node). The real kubelet's request
- * context ends when the API server's proxy connection closes, so the runtime's call is cancelled
- * instead of finishing: the retry is the only checkpoint that writes an archive.
+ * context ends when the API server's proxy connection closes, and the kubelet cancels its CRI call
+ * with it: the runtime sees Canceled. The lab's fake runtime then stops (a real one may finish its
+ * dump; the simulated node does), so here the retry is the only checkpoint that writes an archive.
  */
 class RealKubeletRestartIT {
 
