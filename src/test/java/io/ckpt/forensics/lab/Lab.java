@@ -249,7 +249,9 @@ public final class Lab implements AutoCloseable {
           pki.forNode(name, LabNetwork.nodeAddress(addressIndex)), pki.file("ca.crt"), binary,
           options.realNodeRuntimeRequestTimeout(), options.checkpointGate());
       realNodes.add(node);
+      long t = System.nanoTime();
       node.start(options.startTimeout());
+      log("real node " + node + " Ready in " + millisSince(t) + " ms (pid " + node.pid() + ")");
     }
   }
 
