@@ -26,7 +26,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
  * certificate (system:node:NAME), runs the pods bound to it through the fake runtime (they reach
  * Running through the kubelet's own status updates) and serves https://198.18.0.N:10250 with the
  * lab's kubelet-CA certificate. What it cannot do: CRIU, container processes, wire faults (see
- * docs/lab.md); those stay with {@link SimulatedNode}.
+ * docs/lab-tiers.md); those stay with {@link SimulatedNode}.
  *
  * <p>Runtime faults are files the program reads on every CheckpointContainer call
  * ({@link #failCheckpoints}, {@link #delayCheckpoints}); every call the runtime received is in
