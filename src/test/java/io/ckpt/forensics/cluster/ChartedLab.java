@@ -3,11 +3,14 @@ package io.ckpt.forensics.cluster;
 import io.ckpt.forensics.lab.Lab;
 import io.ckpt.forensics.lab.LabAvailability;
 import io.ckpt.forensics.lab.LabOptions;
+import io.ckpt.forensics.lab.RealKubeletNode;
 import io.ckpt.forensics.lab.SimulatedNode;
+import io.ckpt.forensics.operator.OperatorConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
@@ -60,6 +63,7 @@ public final class ChartedLab implements ExecutionCondition, BeforeAllCallback, 
   public void afterEach(ExtensionContext context) {
     if (lab != null) {
       lab.nodes().forEach(SimulatedNode::reset);
+      lab.realNodes().forEach(RealKubeletNode::clearFaults);
     }
   }
 
@@ -91,5 +95,22 @@ public final class ChartedLab implements ExecutionCondition, BeforeAllCallback, 
   /** A token of the chart's ServiceAccount in a file: FCP_TOKEN_FILE for the direct transport. */
   public Path tokenFile() {
     return tokenFile;
+  }
+
+  /**
+   * Operator settings for one namespace with {@code transport} ("direct" or "proxy"), as the chart
+   * installed with transport=direct configures it: the kubelet CA, the operator's token file, the
+   * chart's checkpointer ServiceAccount, and kubelets that must serve their node identity.
+   */
+  public OperatorConfig operatorSettings(String namespace, String transport, Map<String, String> extra) {
+    Map<String, String> env = new HashMap<>(Map.of(OperatorConfig.WATCH_NAMESPACES, namespace,
+        OperatorConfig.HEALTH_PORT, "0", OperatorConfig.DEFAULT_TIMEOUT_SECONDS, "60",
+        OperatorConfig.TRANSPORT, transport, OperatorConfig.KUBELET_CA_FILE, kubeletCaFile.toString(),
+        OperatorConfig.TOKEN_FILE, tokenFile.toString(),
+        OperatorConfig.KUBELET_SERVICE_ACCOUNT, ChartRelease.CHECKPOINTER_ACCOUNT,
+        // the lab's kubelets serve CN=system:node:<name>, O=system:nodes, as the cluster CA issues them
+        OperatorConfig.KUBELET_REQUIRE_NODE_IDENTITY, "true"));
+    env.putAll(extra);
+    return OperatorConfig.fromEnvironment(env);
   }
 }

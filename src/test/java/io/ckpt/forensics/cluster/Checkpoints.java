@@ -7,7 +7,12 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Predicate;
+import java.util.stream.IntStream;
 import org.awaitility.Awaitility;
 
 /** Creating ForensicCheckpoints as a responder would, and waiting for what the operator writes. */
@@ -29,6 +34,25 @@ public final class Checkpoints {
     spec.setCaseId("INC-TEST-1");
     fcp.setSpec(spec);
     return client.resource(fcp).create();
+  }
+
+  /**
+   * {@code count} objects for one pod created at once from 8 threads, named {@code <prefix>-001}, ...:
+   * a burst, as when an alert fires many times.
+   */
+  public void createAtOnce(String namespace, String prefix, int count, String pod, String... containers)
+      throws InterruptedException, ExecutionException {
+    ExecutorService creators = Executors.newFixedThreadPool(8);
+    try {
+      List<Future<ForensicCheckpoint>> created = IntStream.rangeClosed(1, count)
+          .mapToObj(i -> creators.submit(() -> create(namespace, String.format("%s-%03d", prefix, i), pod, containers)))
+          .toList();
+      for (Future<ForensicCheckpoint> f : created) {
+        f.get();
+      }
+    } finally {
+      creators.shutdownNow();
+    }
   }
 
   public ForensicCheckpoint get(String namespace, String name) {

@@ -21,7 +21,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.awaitility.Awaitility;
@@ -50,7 +49,6 @@ class DirectTransportIT {
     chart = CLUSTER.chart();
     fcps = CLUSTER.fcps();
     kubeletCa = CLUSTER.kubeletCaFile();
-    tokenFile = CLUSTER.tokenFile();
   }
 
   static final Duration WAIT = Duration.ofSeconds(60);
@@ -60,19 +58,10 @@ class DirectTransportIT {
   static final String CHECKPOINTER = ChartRelease.SERVICE_ACCOUNT + "-checkpointer";
   static final String CHECKPOINTER_USER = "system:serviceaccount:" + ChartRelease.NAMESPACE + ":" + CHECKPOINTER;
   static Path kubeletCa;
-  static Path tokenFile;
 
   /** Operator settings for one namespace (each test runs its own operator on its own namespace). */
   static OperatorConfig settings(String namespace, String transport, Map<String, String> extra) {
-    Map<String, String> env = new HashMap<>(Map.of(OperatorConfig.WATCH_NAMESPACES, namespace,
-        OperatorConfig.HEALTH_PORT, "0", OperatorConfig.DEFAULT_TIMEOUT_SECONDS, "60",
-        OperatorConfig.TRANSPORT, transport, OperatorConfig.KUBELET_CA_FILE, kubeletCa.toString(),
-        OperatorConfig.TOKEN_FILE, tokenFile.toString(),
-        OperatorConfig.KUBELET_SERVICE_ACCOUNT, ChartRelease.CHECKPOINTER_ACCOUNT,
-        // the lab's kubelets serve CN=system:node:<name>, O=system:nodes, as the cluster CA issues them
-        OperatorConfig.KUBELET_REQUIRE_NODE_IDENTITY, "true"));
-    env.putAll(extra);
-    return OperatorConfig.fromEnvironment(env);
+    return CLUSTER.operatorSettings(namespace, transport, extra);
   }
 
   static OperatorMain.Running start(OperatorConfig settings) {

@@ -1,14 +1,18 @@
 package io.ckpt.forensics.cluster;
 
+import io.ckpt.forensics.api.ContainerPhase;
 import io.ckpt.forensics.operator.OperatorMain;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.awaitility.Awaitility;
 
 /**
  * The operator in a JVM of its own, as in a pod: started with a kubeconfig, killed with SIGKILL.
@@ -51,6 +55,28 @@ public final class OperatorProcess implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * Starts an operator, creates ForensicCheckpoint {@code name} for {@code container} and kills the
+   * operator (SIGKILL) once the container is Running in status and {@code callReachedNode} says the
+   * call is on the node: the kill lands in the middle of the kubelet call. Returns the dead process.
+   */
+  public static OperatorProcess killedMidCall(Path kubeconfig, Path log, Checkpoints fcps, String namespace,
+      String name, String pod, String container, BooleanSupplier callReachedNode) throws InterruptedException {
+    OperatorProcess operator = start(kubeconfig, log, Map.of());
+    try {
+      fcps.create(namespace, name, pod, container);
+      fcps.await(namespace, name, Duration.ofSeconds(60), f -> f.getStatus() != null
+          && f.getStatus().container(container).map(c -> c.getPhase() == ContainerPhase.Running).orElse(false));
+      // Running is written just before the request leaves
+      Awaitility.await("the call reached the node").atMost(Duration.ofSeconds(20))
+          .pollInterval(Duration.ofMillis(50)).until(callReachedNode::getAsBoolean);
+      operator.kill();
+    } finally {
+      operator.close();
+    }
+    return operator;
   }
 
   /** SIGKILL: no shutdown hook runs, in-flight calls are cut off. */

@@ -51,19 +51,9 @@ class OperatorRestartIT {
     node.setLatency(Duration.ofSeconds(6));
     var kubeconfig = chart.operatorKubeconfig(lab.runDir().resolve("operator-sa.kubeconfig"));
 
-    OperatorProcess first = OperatorProcess.start(kubeconfig, lab.runDir().resolve("operator-1.log"), Map.of());
-    try {
-      fcps.create("dev", "killed", "victim", "app");
-      fcps.await("dev", "killed", Duration.ofSeconds(60), f -> f.getStatus() != null
-          && f.getStatus().container("app").map(c -> c.getPhase() == ContainerPhase.Running).orElse(false));
-      // Running is written just before the request leaves; kill once the kubelet is dumping
-      // (6 s), so the kill lands in the middle of the call.
-      Awaitility.await("the call reached the kubelet").atMost(Duration.ofSeconds(20))
-          .pollInterval(Duration.ofMillis(50)).until(() -> node.checkpointsInProgress() == 1);
-      first.kill();
-    } finally {
-      first.close();
-    }
+    // killed once the kubelet is dumping (6 s)
+    OperatorProcess first = OperatorProcess.killedMidCall(kubeconfig, lab.runDir().resolve("operator-1.log"), fcps,
+        "dev", "killed", "victim", "app", () -> node.checkpointsInProgress() == 1);
     assertThat(first.isAlive()).isFalse();
     // A real kubelet cancels the runtime call when its client hangs up (the request context);
     // the simulated one finishes its dump: wait for that, as for a cancelled dump to end.

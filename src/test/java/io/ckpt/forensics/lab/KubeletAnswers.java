@@ -37,7 +37,7 @@ final class KubeletAnswers {
   /** containerd 1.6/1.7 [K14]: the runtime has no CheckpointContainer. */
   static KubeletHttpServer.Response runtimeUnsupported(String prefix) {
     return KubeletHttpServer.Response.text(500,
-        prefix + "rpc error: code = Unimplemented desc = method CheckpointContainer not implemented)");
+        prefix + "rpc error: code = Unimplemented desc = " + NOT_IMPLEMENTED + ")");
   }
 
   /**
@@ -49,9 +49,7 @@ final class KubeletAnswers {
     String detail = switch (fault) {
       case DEADLINE_EXCEEDED -> "rpc error: code = DeadlineExceeded desc = context deadline exceeded";
       case CRIU_FAILURE -> "rpc error: code = Unknown desc = " + crioCriuFailure(containerId);
-      case DISK_FULL -> "rpc error: code = Unknown desc = failed to write file system changes of container "
-          + containerId + ": error creating checkpoint export file \"" + location + "\": open " + location
-          + ": no space left on device";
+      case DISK_FULL -> "rpc error: code = Unknown desc = " + crioDiskFull(containerId, location);
       case CRIU_FAILURE_CONTAINERD -> "rpc error: code = Unknown desc = " + containerdCriuFailure(containerId);
       default -> null;
     };
@@ -81,6 +79,15 @@ final class KubeletAnswers {
     }
     return new KubeletHttpServer.Response(kind, 200, json, body.getBytes(StandardCharsets.UTF_8));
   }
+
+  /** CRI-O [C9]: the archive cannot be written at the kubelet's location. */
+  static String crioDiskFull(String containerId, String location) {
+    return "failed to write file system changes of container " + containerId
+        + ": error creating checkpoint export file \"" + location + "\": open " + location + ": no space left on device";
+  }
+
+  /** containerd 1.6/1.7 [K14, D1]. */
+  static final String NOT_IMPLEMENTED = "method CheckpointContainer not implemented";
 
   /** CRI-O [C8] with runc's logrus line [5a]. */
   static String crioCriuFailure(String id) {

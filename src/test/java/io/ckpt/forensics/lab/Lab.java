@@ -1,5 +1,6 @@
 package io.ckpt.forensics.lab;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -67,6 +68,7 @@ public final class Lab implements AutoCloseable {
   private final LabOptions options;
   private final Map<String, Long> timings = Collections.synchronizedMap(new LinkedHashMap<>());
   private final List<SimulatedNode> nodes = new CopyOnWriteArrayList<>();
+  private final List<RealKubeletNode> realNodes = new CopyOnWriteArrayList<>();
   private LabBinaries binaries;
   private LabScheduler scheduler;
   private LabRunDirectory run;
@@ -114,7 +116,7 @@ public final class Lab implements AutoCloseable {
 
   /** Starts etcd, kube-apiserver and the nodes; throws {@link LabUnavailableException} outside the namespace. */
   public static Lab start(LabOptions options) {
-    LabNetwork.unavailableReason(options.nodes()).ifPresent(r -> {
+    LabNetwork.unavailableReason(options.nodes() + options.realNodes()).ifPresent(r -> {
       throw new LabUnavailableException(r);
     });
     Lab lab = new Lab(options);
@@ -175,11 +177,13 @@ public final class Lab implements AutoCloseable {
 
     t = System.nanoTime();
     startNodes();
+    startRealNodes();
     scheduler = new LabScheduler(adminClient, () -> nodes, this::log);
     scheduler.start();
     timings.put("nodes", millisSince(t));
     timings.put("total", millisSince(t0));
-    log("lab up in " + timings.get("total") + " ms " + timings + ": " + apiServerUrl() + ", nodes " + nodes);
+    log("lab up in " + timings.get("total") + " ms " + timings + ": " + apiServerUrl() + ", nodes " + nodes
+        + (realNodes.isEmpty() ? "" : ", real nodes " + realNodes));
   }
 
   private void bootstrap() {
@@ -228,6 +232,29 @@ public final class Lab implements AutoCloseable {
     }
   }
 
+  /** One after the other (each registers and turns Ready in about 1.5 s); addresses after the simulated nodes'. */
+  private void startRealNodes() {
+    if (options.realNodes() == 0) {
+      return;
+    }
+    Path binary = binaries.realKubelet();
+    if (!Files.isExecutable(binary)) {
+      throw new IllegalStateException("real-kubelet missing or not executable: " + binary
+          + " (operator/provision builds it; run it again)");
+    }
+    for (int i = 1; i <= options.realNodes(); i++) {
+      String name = "real-" + i;
+      int addressIndex = options.nodes() + i;
+      RealKubeletNode node = new RealKubeletNode(this, addressIndex, name, runDir().resolve("nodes").resolve(name),
+          pki.forNode(name, LabNetwork.nodeAddress(addressIndex)), pki.file("ca.crt"), binary,
+          options.realNodeRuntimeRequestTimeout(), options.checkpointGate());
+      realNodes.add(node);
+      long t = System.nanoTime();
+      node.start(options.startTimeout());
+      log("real node " + node + " Ready in " + millisSince(t) + " ms (pid " + node.pid() + ")");
+    }
+  }
+
   private SimulatedNode newNode(int index) {
     String name = options.nodeNamePrefix() + index;
     LabPki.NodeIdentities ids = pki.forNode(name, LabNetwork.nodeAddress(index));
@@ -253,6 +280,13 @@ public final class Lab implements AutoCloseable {
     long t = System.nanoTime();
     if (scheduler != null) {
       scheduler.close();
+    }
+    for (RealKubeletNode node : realNodes) {
+      try {
+        node.close();
+      } catch (RuntimeException e) {
+        log("closing " + node + ": " + e);
+      }
     }
     for (SimulatedNode node : nodes) {
       try {
@@ -440,6 +474,17 @@ public final class Lab implements AutoCloseable {
     return List.copyOf(nodes);
   }
 
+  /** The nodes running the kubelet's own code ({@link LabOptions#realNodes}). */
+  public List<RealKubeletNode> realNodes() {
+    return List.copyOf(realNodes);
+  }
+
+  /** Real node by 1-based index ({@code real-N}). */
+  public RealKubeletNode realNode(int index) {
+    return realNodes.stream().filter(n -> n.name().equals("real-" + index)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no real node " + index));
+  }
+
   /** Node by 1-based index. */
   public SimulatedNode node(int index) {
     return nodes.stream().filter(n -> n.index() == index).findFirst()
@@ -465,13 +510,13 @@ public final class Lab implements AutoCloseable {
    * Creates a pod bound to {@code node} (image {@value #DEFAULT_IMAGE} for every container) and waits
    * until the node reports it Running with all containers ready.
    */
-  public Pod createRunningPod(String namespace, String name, SimulatedNode node, String... containers) {
+  public Pod createRunningPod(String namespace, String name, LabNode node, String... containers) {
     createPod(podSpec(namespace, name, node, containers).build());
     return awaitPod(namespace, name, Lab::isRunningAndReady, Duration.ofSeconds(90));
   }
 
   /** A pod builder bound to {@code node}, to adjust before {@link #createPod(Pod)}. */
-  public PodBuilder podSpec(String namespace, String name, SimulatedNode node, String... containers) {
+  public PodBuilder podSpec(String namespace, String name, LabNode node, String... containers) {
     return fixtures.podSpec(namespace, name, node, containers);
   }
 
@@ -518,7 +563,7 @@ public final class Lab implements AutoCloseable {
    * {@code POST https://198.18.0.N:10250/checkpoint/NS/POD/CTR[?timeout=N]} directly to the kubelet,
    * verifying its certificate against the kubelet CA, with a bearer token (null: no credentials).
    */
-  public HttpResult directCheckpoint(SimulatedNode node, String bearerToken, String namespace, String pod,
+  public HttpResult directCheckpoint(LabNode node, String bearerToken, String namespace, String pod,
       String container, Integer timeoutSeconds) {
     String path = "/checkpoint/" + namespace + "/" + pod + "/" + container
         + (timeoutSeconds == null ? "" : "?timeout=" + timeoutSeconds);
@@ -526,8 +571,14 @@ public final class Lab implements AutoCloseable {
   }
 
   /** Any request straight to a kubelet (TLS verified against the kubelet CA). */
-  public HttpResult directRequest(SimulatedNode node, String method, String path, String bearerToken, Duration timeout) {
+  public HttpResult directRequest(LabNode node, String method, String path, String bearerToken, Duration timeout) {
     return requests.toKubelet(node, method, path, bearerToken, timeout);
+  }
+
+  /** The same with extra headers (e.g. Accept) and a request body ("" for none). */
+  public HttpResult directRequest(LabNode node, String method, String path, String bearerToken,
+      Map<String, String> headers, String body, Duration timeout) {
+    return requests.toKubelet(node, method, path, bearerToken, headers, body, timeout);
   }
 
   // ================================================================ helpers

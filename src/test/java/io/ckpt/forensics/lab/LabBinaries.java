@@ -27,6 +27,11 @@ public record LabBinaries(Path dir) {
     return dir.resolve("etcd");
   }
 
+  /** The lab's real-kubelet node program (operator/lab/real-kubelet), built by operator/provision. */
+  public Path realKubelet() {
+    return dir.resolve("real-kubelet");
+  }
+
   public Path checkpointctl() {
     return dir.resolve("checkpointctl");
   }

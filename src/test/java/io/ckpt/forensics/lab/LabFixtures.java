@@ -48,7 +48,7 @@ final class LabFixtures {
         .getStatus().getToken();
   }
 
-  PodBuilder podSpec(String namespace, String name, SimulatedNode node, String... containers) {
+  PodBuilder podSpec(String namespace, String name, LabNode node, String... containers) {
     if (containers.length == 0) {
       throw new IllegalArgumentException("at least one container");
     }

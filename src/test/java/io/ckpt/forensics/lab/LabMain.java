@@ -13,6 +13,7 @@ import java.util.concurrent.CountDownLatch;
  *
  * <pre>
  * --nodes N                         simulated nodes (default 3)
+ * --real-nodes N                    nodes running the kubelet's own code, real-1..real-N (default 0)
  * --name NAME                       run directory suffix (default demo)
  * --pod NS/NAME[@NODE][:C1,C2]      a running pod (NODE: name or 1-based index, default 1; containers default NAME)
  * --kubelet-client-without-groups   the API server's kubelet client lacks kubeadm:cluster-admins (proxy gets 403)
@@ -31,6 +32,7 @@ public final class LabMain {
       String arg = args[i];
       switch (arg) {
         case "--nodes" -> options.nodes(Integer.parseInt(value(args, ++i, arg)));
+        case "--real-nodes" -> options.realNodes(Integer.parseInt(value(args, ++i, arg)));
         case "--name" -> options.name(value(args, ++i, arg));
         case "--pod" -> pods.add(value(args, ++i, arg));
         case "--kubelet-client-without-groups" -> options.apiServerKubeletClientWithoutGroups();
@@ -47,7 +49,7 @@ public final class LabMain {
         }
       }
     }
-    Optional<String> reason = LabNetwork.unavailableReason(options.nodes());
+    Optional<String> reason = LabNetwork.unavailableReason(options.nodes() + options.realNodes());
     if (reason.isPresent()) {
       System.err.println("cannot start the lab: " + reason.get());
       System.exit(3);
@@ -59,11 +61,16 @@ public final class LabMain {
     Path run = lab.runDir();
     StringBuilder out = new StringBuilder();
     out.append("\nLab '").append(options.name()).append("' is up in ").append(lab.startupTimings().get("total"))
-        .append(" ms: a real kube-apiserver + etcd and ").append(lab.nodes().size()).append(" simulated kubelets.\n");
+        .append(" ms: a real kube-apiserver + etcd, ").append(lab.nodes().size()).append(" simulated kubelets and ")
+        .append(lab.realNodes().size()).append(" real ones.\n");
     out.append("  API server   ").append(lab.apiServerUrl()).append("  (inside the lab's network namespace only)\n");
     out.append("  kubeconfig   ").append(lab.adminKubeconfig()).append("  (user lab-admin, system:masters)\n");
     for (SimulatedNode node : lab.nodes()) {
       out.append("  node         ").append(node.name()).append("  ").append(node.kubeletUrl())
+          .append("  archives in ").append(node.checkpointDir()).append('\n');
+    }
+    for (RealKubeletNode node : lab.realNodes()) {
+      out.append("  real node    ").append(node.name()).append("  ").append(node.kubeletUrl())
           .append("  archives in ").append(node.checkpointDir()).append('\n');
     }
     out.append("  logs         ").append(run).append('\n');
@@ -110,7 +117,9 @@ public final class LabMain {
     if (containers.isEmpty()) {
       containers.add(name);
     }
-    SimulatedNode node = nodeRef.chars().allMatch(Character::isDigit) ? lab.node(Integer.parseInt(nodeRef)) : lab.node(nodeRef);
+    LabNode node = nodeRef.chars().allMatch(Character::isDigit) ? lab.node(Integer.parseInt(nodeRef))
+        : nodeRef.startsWith("real-") ? lab.realNode(Integer.parseInt(nodeRef.substring("real-".length())))
+        : lab.node(nodeRef);
     lab.createRunningPod(namespace, name, node, containers.toArray(String[]::new));
     System.out.println("pod " + namespace + "/" + name + " running on " + node.name() + " with containers " + containers);
   }
@@ -123,7 +132,7 @@ public final class LabMain {
   }
 
   private static void usage() {
-    System.err.println("usage: operator/lab/run-lab [--nodes N] [--name NAME] [--pod NS/NAME[@NODE][:C1,C2]]..."
+    System.err.println("usage: operator/lab/run-lab [--nodes N] [--real-nodes N] [--name NAME] [--pod NS/NAME[@NODE][:C1,C2]]..."
         + " [--kubelet-client-without-groups] [--checkpoint-gate-off] [--kubelet-root-dir DIR]");
   }
 }

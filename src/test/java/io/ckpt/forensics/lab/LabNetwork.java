@@ -60,7 +60,7 @@ public final class LabNetwork {
           + " namespace. Run it through operator/lab/in-netns (failsafe does so via operator/lab/jvm/bin/java).");
     }
     if (nodes > MAX_NODES) {
-      return Optional.of("at most " + MAX_NODES + " simulated nodes are supported, asked for " + nodes);
+      return Optional.of("at most " + MAX_NODES + " nodes (simulated and real) are supported, asked for " + nodes);
     }
     for (int i = 1; i <= nodes; i++) {
       if (!isLocal(nodeAddress(i))) {

@@ -26,6 +26,8 @@ public final class LabOptions {
   private Duration startTimeout = Duration.ofSeconds(120);
   private boolean keepEtcdData;
   private int podProcessesPerNode = 2;
+  private int realNodes;
+  private Duration realNodeRuntimeRequestTimeout = RealKubeletNode.DEFAULT_RUNTIME_REQUEST_TIMEOUT;
 
   public static LabOptions defaults() {
     return new LabOptions();
@@ -131,6 +133,33 @@ public final class LabOptions {
     }
     this.podProcessesPerNode = processes;
     return this;
+  }
+
+  /**
+   * Nodes running the kubelet's own code ({@link RealKubeletNode}), started after the simulated ones:
+   * {@code real-1}, {@code real-2}, ... on the addresses after theirs. Each is a process of about 90 MB:
+   * a few, not fifty. Default 0.
+   */
+  public LabOptions realNodes(int realNodes) {
+    if (realNodes < 0) {
+      throw new IllegalArgumentException("realNodes must be at least 0, got " + realNodes);
+    }
+    this.realNodes = realNodes;
+    return this;
+  }
+
+  public int realNodes() {
+    return realNodes;
+  }
+
+  /** The real nodes' runtimeRequestTimeout (default the kubelet's 2 min); checkpoints get the larger of it and ?timeout. */
+  public LabOptions realNodeRuntimeRequestTimeout(Duration timeout) {
+    this.realNodeRuntimeRequestTimeout = Objects.requireNonNull(timeout);
+    return this;
+  }
+
+  public Duration realNodeRuntimeRequestTimeout() {
+    return realNodeRuntimeRequestTimeout;
   }
 
   public int podProcessesPerNode() {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -15,7 +16,7 @@ import io.fabric8.kubernetes.client.http.HttpResponse;
 
 /**
  * Raw HTTP requests a test makes to see exactly what comes back: through a Fabric8 client's own HTTP
- * client (the node proxy), or straight to a simulated kubelet with TLS verified against the kubelet CA.
+ * client (the node proxy), or straight to a kubelet with TLS verified against the kubelet CA.
  */
 final class LabRequests {
 
@@ -50,7 +51,13 @@ final class LabRequests {
   }
 
   /** Any request straight to a kubelet (TLS verified against the kubelet CA). */
-  HttpResult toKubelet(SimulatedNode node, String method, String path, String bearerToken, Duration timeout) {
+  HttpResult toKubelet(LabNode node, String method, String path, String bearerToken, Duration timeout) {
+    return toKubelet(node, method, path, bearerToken, Map.of(), "", timeout);
+  }
+
+  /** The same with extra request headers (e.g. Accept) and a body ("" for none). */
+  HttpResult toKubelet(LabNode node, String method, String path, String bearerToken,
+      Map<String, String> headers, String body, Duration timeout) {
     java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
         .sslContext(Pki.clientContext(kubeletCa.cert(), null))
         .version(java.net.http.HttpClient.Version.HTTP_1_1)
@@ -58,7 +65,9 @@ final class LabRequests {
         .build();
     java.net.http.HttpRequest.Builder builder = java.net.http.HttpRequest.newBuilder(URI.create(node.kubeletUrl() + path))
         .timeout(timeout)
-        .method(method, java.net.http.HttpRequest.BodyPublishers.noBody());
+        .method(method, body.isEmpty() ? java.net.http.HttpRequest.BodyPublishers.noBody()
+            : java.net.http.HttpRequest.BodyPublishers.ofString(body));
+    headers.forEach(builder::header);
     if (bearerToken != null) {
       builder.header("Authorization", "Bearer " + bearerToken);
     }

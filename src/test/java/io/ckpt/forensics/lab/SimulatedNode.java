@@ -37,7 +37,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
  * {@link #setCheckpointGate}, {@link #serveCertificateFromOtherCa}, {@link #stallTlsHandshake},
  * {@link #makeUnreachable}.
  */
-public final class SimulatedNode implements AutoCloseable {
+public final class SimulatedNode implements LabNode, AutoCloseable {
 
   /** Pods with this annotation set to "true" stay Pending (ContainerCreating) until {@link #startPod}. */
   public static final String HOLD_ANNOTATION = "lab.forensics.ckpt.io/hold";
@@ -118,6 +118,7 @@ public final class SimulatedNode implements AutoCloseable {
 
   // ---------------------------------------------------------------- accessors
 
+  @Override
   public String name() {
     return name;
   }
@@ -128,6 +129,7 @@ public final class SimulatedNode implements AutoCloseable {
   }
 
   /** The node's InternalIP, e.g. 198.18.0.11. */
+  @Override
   public String address() {
     return address.getHostAddress();
   }
@@ -136,22 +138,19 @@ public final class SimulatedNode implements AutoCloseable {
     return LabNetwork.KUBELET_PORT;
   }
 
-  /** https://198.18.0.N:10250 */
-  public String kubeletUrl() {
-    return "https://" + address() + ":" + LabNetwork.KUBELET_PORT;
-  }
-
   /** Where archives are really written: {@code <run>/nodes/<name>/checkpoints}. */
   public Path checkpointDir() {
     return archives.dir();
   }
 
   /** The kubelet root dir as reported in checkpoint paths. */
+  @Override
   public String rootDir() {
     return archives.rootDir();
   }
 
   /** The real file for a path this kubelet returned in {@code items}. */
+  @Override
   public Path archiveFile(String reportedPath) {
     return archives.file(reportedPath);
   }
