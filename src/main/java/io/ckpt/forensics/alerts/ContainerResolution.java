@@ -51,7 +51,10 @@ public final class ContainerResolution {
       return new Resolved(List.of(), null);
     }
     String id = alert.containerId() == null ? null : alert.containerId().strip().toLowerCase(Locale.ROOT);
-    if (id != null && CONTAINER_ID.matcher(id).matches()) {
+    if (id != null && !CONTAINER_ID.matcher(id).matches()) {
+      id = null; // "host", "<NA>" or garbage: no container ID to go by
+    }
+    if (id != null) {
       List<String> byId = new ArrayList<>();
       for (ContainerStatus s : statuses) {
         if (s.getContainerID() != null && runtimeId(s.getContainerID()).startsWith(id)) {
