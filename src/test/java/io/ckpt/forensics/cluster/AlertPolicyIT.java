@@ -1,0 +1,454 @@
+package io.ckpt.forensics.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ckpt.forensics.api.AlertmanagerSelector;
+import io.ckpt.forensics.api.CheckpointPhase;
+import io.ckpt.forensics.api.CheckpointPolicy;
+import io.ckpt.forensics.api.CheckpointPolicySpec;
+import io.ckpt.forensics.api.FalcoPriority;
+import io.ckpt.forensics.api.FalcoSelector;
+import io.ckpt.forensics.api.ForensicCheckpoint;
+import io.ckpt.forensics.api.ForensicCheckpointSpec;
+import io.ckpt.forensics.api.LabelMatcher;
+import io.ckpt.forensics.lab.Lab;
+import io.ckpt.forensics.lab.LabOptions;
+import io.ckpt.forensics.lab.Pki;
+import io.ckpt.forensics.operator.AlertsConfig;
+import io.ckpt.forensics.operator.OperatorConfig;
+import io.ckpt.forensics.operator.OperatorMain;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Alert-driven checkpoints end to end (issue 15): the chart installed with alerts.enabled, the operator
+ * running as its ServiceAccount with the receiver on HTTPS, alerts posted as Falco, Falcosidekick and
+ * Alertmanager send them.
+ */
+class AlertPolicyIT {
+
+  @RegisterExtension
+  static final ChartedLab CLUSTER = new ChartedLab(LabOptions.defaults().name("alert-policy-it").nodes(2),
+      Map.of("alerts.enabled", "true", "alerts.tls.secretName", "alerts-tls", "alerts.tokenSecret.name",
+          "alerts-token"));
+  /** The container the seed's alert names: its container.id is this ID's 12-hex prefix. */
+  static final String SEED_CONTAINER_ID =
+      "containerd://0ec4e55bc819bb1d49b9e73d9d599e90c7134d58de8e34799cdf3adac7e907ff";
+  static final String TOKEN = "alert-token-" + Long.toHexString(System.nanoTime());
+  static final Duration WAIT = Duration.ofSeconds(60);
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  static Lab lab;
+  static OperatorMain.Running operator;
+  static HttpClient http;
+  static URI alerts;
+
+  @BeforeAll
+  static void startOperatorWithReceiver() throws Exception {
+    lab = CLUSTER.lab();
+    if (lab == null) {
+      return;
+    }
+    Pki.Issued ca = Pki.newCa("alerts-ca");
+    Pki.Issued server = Pki.issue(ca, "receiver", List.of(), true, false, List.of("localhost"),
+        List.of(InetAddress.getByName("127.0.0.1")));
+    Path dir = lab.runDir();
+    Path cert = Files.writeString(dir.resolve("alerts-tls.crt"), server.certPem());
+    Path key = Files.writeString(dir.resolve("alerts-tls.key"), "-----BEGIN PRIVATE KEY-----\n"
+        + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(server.key().getEncoded())
+        + "\n-----END PRIVATE KEY-----\n");
+    Path token = Files.writeString(dir.resolve("alerts-token"), TOKEN + "\n");
+    Map<String, String> env = new HashMap<>(Map.of(OperatorConfig.HEALTH_PORT, "0",
+        OperatorConfig.DEFAULT_TIMEOUT_SECONDS, "60", OperatorConfig.RETRY_BACKOFF_MILLIS, "200"));
+    env.putAll(Map.of(AlertsConfig.ENABLED, "true", AlertsConfig.PORT, "0", AlertsConfig.TLS_CERT_FILE,
+        cert.toString(), AlertsConfig.TLS_KEY_FILE, key.toString(), AlertsConfig.TOKEN_FILE, token.toString(),
+        AlertsConfig.MAX_BODY_BYTES, "65536", AlertsConfig.REQUESTS_PER_SECOND, "5000",
+        AlertsConfig.WORKERS, "8"));
+    operator = CLUSTER.chart().startOperator(OperatorConfig.fromEnvironment(env));
+    KeyStore trust = KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    trust.setCertificateEntry("ca", ca.cert());
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    SSLContext tls = SSLContext.getInstance("TLS");
+    tls.init(null, tmf.getTrustManagers(), null);
+    http = HttpClient.newBuilder().sslContext(tls).version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(5)).build();
+    alerts = URI.create("https://127.0.0.1:" + operator.alertsPort() + "/alerts");
+  }
+
+  @AfterAll
+  static void stop() {
+    if (operator != null) {
+      operator.close();
+    }
+  }
+
+  static byte[] seedAlert() throws Exception {
+    try (InputStream in = AlertPolicyIT.class.getResourceAsStream("/io/ckpt/forensics/alerts/falco-terminal-shell.json")) {
+      return in.readAllBytes();
+    }
+  }
+
+  static HttpResponse<String> post(byte[] body, String token) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(alerts).timeout(Duration.ofSeconds(30))
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static JsonNode outcome(HttpResponse<String> response) throws Exception {
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    return JSON.readTree(response.body()).get("alerts").get(0);
+  }
+
+  static CheckpointPolicy policy(String namespace, String name, CheckpointPolicySpec spec) {
+    CheckpointPolicy p = new CheckpointPolicy();
+    p.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
+    p.setSpec(spec);
+    lab.adminClient().resources(CheckpointPolicy.class).inNamespace(namespace).resource(p).create();
+    // the receiver decides from its informer's copy
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
+      var stored = lab.adminClient().resources(CheckpointPolicy.class).inNamespace(namespace).withName(name).get();
+      return stored.getStatus() != null && !stored.getStatus().getConditions().isEmpty();
+    });
+    return p;
+  }
+
+  static CheckpointPolicySpec terminalShellPolicy() {
+    FalcoSelector falco = new FalcoSelector();
+    falco.setRules(List.of("Terminal shell in container"));
+    falco.setMinimumPriority(FalcoPriority.Notice);
+    falco.setTags(List.of("shell"));
+    falco.setRequiredOutputFields(List.of("container.id", "k8s.pod.name"));
+    CheckpointPolicySpec spec = new CheckpointPolicySpec();
+    spec.setFalco(falco);
+    spec.setCaseIdTemplate("FALCO-{namespace}-{pod}");
+    return spec;
+  }
+
+  /** The lab gives containers random IDs; the seed's pod needs the one its alert names. */
+  static void giveContainerTheSeedsId(String namespace, String pod, String container) {
+    Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> {
+      Pod current = lab.adminClient().pods().inNamespace(namespace).withName(pod).get();
+      for (ContainerStatus s : current.getStatus().getContainerStatuses()) {
+        if (s.getName().equals(container)) {
+          s.setContainerID(SEED_CONTAINER_ID);
+        }
+      }
+      try {
+        lab.adminClient().pods().inNamespace(namespace).resource(current).updateStatus();
+      } catch (KubernetesClientException conflict) {
+        return false;
+      }
+      return lab.adminClient().pods().inNamespace(namespace).withName(pod).get().getStatus().getContainerStatuses()
+          .stream().anyMatch(s -> SEED_CONTAINER_ID.equals(s.getContainerID()));
+    });
+  }
+
+  @Test
+  void theSeedsFalcoAlertCheckpointsTheAlertingContainer() throws Exception {
+    lab.createRunningPod("dev", "nettools", lab.nodes().get(0), "sidecar", "nettools");
+    policy("dev", "terminal-shell", terminalShellPolicy());
+    giveContainerTheSeedsId("dev", "nettools", "nettools");
+
+    JsonNode first = outcome(post(seedAlert(), TOKEN));
+
+    assertThat(first.get("outcome").asText()).as(first.toString()).isEqualTo("Created");
+    String name = first.get("checkpoint").asText();
+    ForensicCheckpoint done = CLUSTER.fcps().awaitTerminal("dev", name, WAIT);
+    assertThat(done.getStatus().getPhase()).isEqualTo(CheckpointPhase.Succeeded);
+    assertThat(done.getSpec().getPodName()).isEqualTo("nettools");
+    assertThat(done.getSpec().getContainers()).as("the container whose ID starts with 0ec4e55bc819")
+        .containsExactly("nettools");
+    assertThat(done.getSpec().getReason()).startsWith("falco alert Terminal shell in container (Notice) at"
+        + " 2022-08-20T13:04:52.730542214Z: 13:04:52.730542214: Notice A shell was spawned");
+    assertThat(done.getSpec().getCaseId()).isEqualTo("FALCO-dev-nettools");
+    assertThat(done.getMetadata().getLabels()).containsEntry(CheckpointPolicy.POLICY_LABEL, "terminal-shell")
+        .containsEntry(CheckpointPolicy.ALERT_SOURCE_LABEL, "falco")
+        .containsEntry(CheckpointPolicy.ALERT_RULE_LABEL, "Terminal_shell_in_container")
+        .containsEntry(CheckpointPolicy.ALERT_PRIORITY_LABEL, "Notice");
+    JsonNode annotation = JSON.readTree(done.getMetadata().getAnnotations().get(CheckpointPolicy.ALERT_ANNOTATION));
+    assertThat(annotation.get("fields").get("container.id").asText()).isEqualTo("0ec4e55bc819");
+    assertThat(done.getSpec().getRequestedBy().getUsername()).as("the requester admission records the operator")
+        .isEqualTo("system:serviceaccount:" + ChartRelease.NAMESPACE + ":" + ChartRelease.SERVICE_ACCOUNT);
+
+    JsonNode again = outcome(post(seedAlert(), TOKEN));
+    assertThat(again.get("outcome").asText()).isEqualTo("Deduplicated");
+
+    operator.flushPolicyStatus();
+    Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      var status = lab.adminClient().resources(CheckpointPolicy.class).inNamespace("dev").withName("terminal-shell")
+          .get().getStatus();
+      assertThat(status.getMatched()).isEqualTo(2);
+      assertThat(status.getCreated()).isEqualTo(1);
+      assertThat(status.getDeduplicated()).isEqualTo(1);
+      assertThat(status.getLastCheckpoint()).isEqualTo(name);
+      assertThat(status.getLastAlertTime()).isNotBlank();
+      assertThat(status.getConditions()).anySatisfy(c -> {
+        assertThat(c.getType()).isEqualTo("Ready");
+        assertThat(c.getStatus()).isEqualTo("True");
+        assertThat(c.getReason()).isEqualTo("Active");
+      });
+    });
+    Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertThat(lab.adminClient().v1().events().inNamespace("dev").list().getItems()).anySatisfy(e -> {
+          assertThat(e.getInvolvedObject().getKind()).isEqualTo("CheckpointPolicy");
+          assertThat(e.getReason()).isEqualTo("CheckpointCreated");
+          assertThat(e.getMessage()).contains(name);
+        }));
+  }
+
+  @Test
+  void anAlertmanagerAlertCheckpointsTheLabelledContainer() throws Exception {
+    lab.createRunningPod("shop", "cart", lab.nodes().get(1), "app", "sidecar");
+    AlertmanagerSelector am = new AlertmanagerSelector();
+    am.setMatchers(List.of(new LabelMatcher("alertname", "=", "CryptoMinerDetected"),
+        new LabelMatcher("severity", "=~", "critical|high")));
+    CheckpointPolicySpec spec = new CheckpointPolicySpec();
+    spec.setAlertmanager(am);
+    policy("shop", "miners", spec);
+    String body = """
+        {"version":"4","groupKey":"{}:{alertname=\\"CryptoMinerDetected\\"}","status":"firing","receiver":"fcp",
+         "groupLabels":{"alertname":"CryptoMinerDetected"},"commonLabels":{},"commonAnnotations":{},
+         "externalURL":"http://alertmanager:9093","truncatedAlerts":0,
+         "alerts":[{"status":"firing","labels":{"alertname":"CryptoMinerDetected","severity":"critical",
+           "namespace":"shop","pod":"cart","container":"app"},"annotations":{"summary":"xmrig in cart"},
+           "startsAt":"2026-12-01T10:00:00Z","endsAt":"0001-01-01T00:00:00Z","fingerprint":"4f2a"}]}""";
+
+    JsonNode result = outcome(post(body.getBytes(StandardCharsets.UTF_8), TOKEN));
+
+    assertThat(result.get("outcome").asText()).as(result.toString()).isEqualTo("Created");
+    ForensicCheckpoint done = CLUSTER.fcps().awaitTerminal("shop", result.get("checkpoint").asText(), WAIT);
+    assertThat(done.getStatus().getPhase()).isEqualTo(CheckpointPhase.Succeeded);
+    assertThat(done.getSpec().getContainers()).containsExactly("app");
+    assertThat(done.getSpec().getReason()).contains("CryptoMinerDetected").contains("xmrig in cart");
+    assertThat(done.getMetadata().getLabels()).containsEntry(CheckpointPolicy.ALERT_SOURCE_LABEL, "alertmanager")
+        .containsEntry(CheckpointPolicy.POLICY_LABEL, "miners");
+  }
+
+  @Test
+  void badRequestsAreAnsweredCountedAndCreateNothing() throws Exception {
+    lab.createRunningPod("guarded", "web", lab.nodes().get(0), "app");
+    CheckpointPolicySpec spec = terminalShellPolicy();
+    spec.getFalco().setRequiredOutputFields(null);
+    policy("guarded", "shells", spec);
+    String forGuarded = new String(seedAlert(), StandardCharsets.UTF_8).replace("\"dev\"", "\"guarded\"")
+        .replace("\"nettools\"", "\"web\"");
+    double before401 = counter("fcp_alert_requests_total", "answer", "401");
+
+    assertThat(post(forGuarded.getBytes(StandardCharsets.UTF_8), "wrong-" + TOKEN).statusCode()).isEqualTo(401);
+    assertThat(post(forGuarded.getBytes(StandardCharsets.UTF_8), null).statusCode()).isEqualTo(401);
+    assertThat(post(forGuarded.getBytes(StandardCharsets.UTF_8), TOKEN.substring(1)).statusCode()).isEqualTo(401);
+    HttpResponse<String> big = post(("{\"rule\":\"x\",\"output\":\"" + "a".repeat(70_000) + "\"}")
+        .getBytes(StandardCharsets.UTF_8), TOKEN);
+    assertThat(big.statusCode()).isEqualTo(413);
+    HttpResponse<String> broken = post("{\"rule\": \"Terminal shell in container\", ".getBytes(StandardCharsets.UTF_8),
+        TOKEN);
+    assertThat(broken.statusCode()).isEqualTo(400);
+    assertThat(broken.body()).contains("not valid JSON");
+    HttpResponse<String> deep = post(("{\"rule\":\"x\",\"output_fields\":" + "[".repeat(5000) + "]".repeat(5000) + "}")
+        .getBytes(StandardCharsets.UTF_8), TOKEN);
+    assertThat(deep.statusCode()).isEqualTo(400);
+    assertThat(deep.body()).contains("nesting depth");
+    HttpResponse<String> get = http.send(HttpRequest.newBuilder(alerts).header("Authorization", "Bearer " + TOKEN)
+        .GET().build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(get.statusCode()).isEqualTo(405);
+
+    JsonNode gone = outcome(post(forGuarded.replace("\"web\"", "\"no-such-pod\"").getBytes(StandardCharsets.UTF_8),
+        TOKEN));
+    assertThat(gone.get("outcome").asText()).isEqualTo("Unmatched");
+    assertThat(gone.get("reason").asText()).contains("does not exist");
+    JsonNode noPolicy = outcome(post(forGuarded.replace("\"guarded\"", "\"elsewhere\"")
+        .getBytes(StandardCharsets.UTF_8), TOKEN));
+    assertThat(noPolicy.get("outcome").asText()).isEqualTo("NoPolicy");
+    JsonNode otherRule = outcome(post(forGuarded.replace("Terminal shell in container", "Read sensitive file")
+        .getBytes(StandardCharsets.UTF_8), TOKEN));
+    assertThat(otherRule.get("outcome").asText()).isEqualTo("NotSelected");
+    JsonNode foreignContainer = outcome(post(forGuarded.getBytes(StandardCharsets.UTF_8), TOKEN));
+    assertThat(foreignContainer.get("outcome").asText()).as("container.id 0ec4e55bc819 is not in guarded/web")
+        .isEqualTo("Unmatched");
+
+    assertThat(counter("fcp_alert_requests_total", "answer", "401") - before401).isEqualTo(3.0);
+    assertThat(counter("fcp_alert_requests_total", "answer", "413")).isGreaterThanOrEqualTo(1.0);
+    assertThat(counter("fcp_alert_requests_total", "answer", "400")).isGreaterThanOrEqualTo(2.0);
+    assertThat(counter("fcp_alerts_total", "outcome", "NoPolicy")).isGreaterThanOrEqualTo(1.0);
+    assertThat(lab.adminClient().resources(ForensicCheckpoint.class).inNamespace("guarded").list().getItems())
+        .as("nothing created in guarded").isEmpty();
+    assertThat(lab.adminClient().resources(ForensicCheckpoint.class).inNamespace("elsewhere").list().getItems())
+        .isEmpty();
+    operator.flushPolicyStatus();
+    Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      var status = lab.adminClient().resources(CheckpointPolicy.class).inNamespace("guarded").withName("shells")
+          .get().getStatus();
+      assertThat(status.getUnmatched()).isEqualTo(2);
+      assertThat(status.getCreated()).isZero();
+      assertThat(status.getLastUnmatchedReason()).contains("no container with ID prefix 0ec4e55bc819");
+    });
+  }
+
+  @Test
+  void theOperatorMayCreateOnlyLabelledCheckpointsInNamespacesWithAPolicy() {
+    lab.adminClient().namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
+        .withName("unguarded").endMetadata().build()).serverSideApply();
+    try (KubernetesClient asOperator = new KubernetesClientBuilder().withConfig(CLUSTER.chart().operatorClientConfig())
+        .build()) {
+      Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+          assertThatThrownBy(() -> asOperator.resources(ForensicCheckpoint.class).inNamespace("unguarded")
+              .resource(fcp("x", "terminal-shell")).dryRun().create())
+              .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+                assertThat(e.getCode()).isEqualTo(403);
+                assertThat(e.getMessage()).as("refused by the admission policy, not by RBAC").containsIgnoringCase("param");
+              }));
+      policy("unguarded", "some-policy", terminalShellPolicy());
+      Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+        assertThat(asOperator.resources(ForensicCheckpoint.class).inNamespace("unguarded")
+            .resource(fcp("labelled", "some-policy")).dryRun().create()).isNotNull();
+        assertThatThrownBy(() -> asOperator.resources(ForensicCheckpoint.class).inNamespace("unguarded")
+            .resource(fcp("unlabelled", null)).dryRun().create())
+            .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+              assertThat(e.getCode()).isEqualTo(403);
+              assertThat(e.getMessage()).contains("labelled forensics.ckpt.io/policy");
+            });
+      });
+    }
+  }
+
+  static ForensicCheckpoint fcp(String name, String policyLabel) {
+    ForensicCheckpoint f = new ForensicCheckpoint();
+    f.setMetadata(new ObjectMetaBuilder().withName(name).build());
+    if (policyLabel != null) {
+      f.getMetadata().setLabels(Map.of(CheckpointPolicy.POLICY_LABEL, policyLabel));
+    }
+    ForensicCheckpointSpec spec = new ForensicCheckpointSpec();
+    spec.setPodName("p");
+    f.setSpec(spec);
+    return f;
+  }
+
+  /**
+   * 10,000 alerts on 50 pods within 10 s: exactly maxCheckpointsPerHour objects, one per pod for the
+   * first pods to alert, every other alert deduplicated or rate limited, and the dedup state bounded.
+   */
+  @Test
+  void aFloodCreatesExactlyWhatTheGuardsAllow() throws Exception {
+    int pods = 50;
+    int alertsToSend = 10_000;
+    int cap = 20;
+    for (int i = 0; i < pods; i++) {
+      lab.createPod(lab.podSpec("flood", "pod-" + i, lab.nodes().get(i % 2), "app").build());
+    }
+    for (int i = 0; i < pods; i++) {
+      lab.awaitPod("flood", "pod-" + i, Lab::isRunningAndReady, Duration.ofSeconds(90));
+    }
+    CheckpointPolicySpec spec = terminalShellPolicy();
+    spec.getFalco().setRequiredOutputFields(null);
+    spec.setMaxCheckpointsPerHour(cap);
+    policy("flood", "flood", spec);
+    String template = new String(seedAlert(), StandardCharsets.UTF_8).replace("\"dev\"", "\"flood\"");
+    List<byte[]> bodies = new ArrayList<>();
+    for (int i = 0; i < pods; i++) {
+      // the container by name: the lab's IDs are random
+      bodies.add(template.replace("\"nettools\"", "\"pod-" + i + "\"")
+          .replace("\"container.id\":\"0ec4e55bc819\"", "\"container.name\":\"app\"")
+          .getBytes(StandardCharsets.UTF_8));
+    }
+    Map<String, LongAdder> outcomes = new ConcurrentHashMap<>();
+    AtomicInteger next = new AtomicInteger();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    long start = System.nanoTime();
+    ExecutorService senders = Executors.newFixedThreadPool(16);
+    try {
+      List<Future<?>> running = new ArrayList<>();
+      for (int t = 0; t < 16; t++) {
+        running.add(senders.submit(() -> {
+          int i;
+          while ((i = next.getAndIncrement()) < alertsToSend && System.nanoTime() < deadline) {
+            HttpResponse<String> r = post(bodies.get(i % pods), TOKEN);
+            String key = r.statusCode() == 200 ? JSON.readTree(r.body()).get("alerts").get(0).get("outcome").asText()
+                : "HTTP " + r.statusCode();
+            outcomes.computeIfAbsent(key, k -> new LongAdder()).increment();
+          }
+          return null;
+        }));
+      }
+      for (Future<?> f : running) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      senders.shutdownNow();
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    Map<String, Long> counts = new HashMap<>();
+    outcomes.forEach((k, v) -> counts.put(k, v.sum()));
+    long answered = counts.values().stream().mapToLong(Long::longValue).sum();
+    System.out.printf("alert flood: %d alerts on %d pods answered in %.2f s (%.0f/s): %s; dedup keys held %d%n",
+        answered, pods, seconds, answered / seconds, counts, operator.alertDedupKeys());
+
+    assertThat(answered).as("all 10,000 alerts answered within 10 s").isEqualTo(alertsToSend);
+    assertThat(counts).containsEntry("Created", (long) cap);
+    assertThat(counts.getOrDefault("Deduplicated", 0L) + counts.getOrDefault("RateLimited", 0L))
+        .isEqualTo(alertsToSend - cap);
+    assertThat(counts.keySet()).containsOnly("Created", "Deduplicated", "RateLimited");
+    assertThat(operator.alertDedupKeys()).as("two entries per created checkpoint, nothing per alert")
+        .isLessThanOrEqualTo(2 * cap + 10);
+    assertThat(lab.adminClient().resources(ForensicCheckpoint.class).inNamespace("flood").list().getItems())
+        .hasSize(cap).allSatisfy(f -> assertThat(f.getMetadata().getLabels())
+            .containsEntry(CheckpointPolicy.POLICY_LABEL, "flood"));
+    operator.flushPolicyStatus();
+    Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      var status = lab.adminClient().resources(CheckpointPolicy.class).inNamespace("flood").withName("flood").get()
+          .getStatus();
+      assertThat(status.getMatched()).isEqualTo(alertsToSend);
+      assertThat(status.getCreated()).isEqualTo(cap);
+      assertThat(status.getDeduplicated()).isEqualTo(counts.getOrDefault("Deduplicated", 0L));
+      assertThat(status.getRateLimited()).isEqualTo(counts.getOrDefault("RateLimited", 0L));
+    });
+  }
+
+  /** A counter's value in the operator's metrics; 0 when it was never incremented. */
+  static double counter(String name, String tag, String value) {
+    String label = tag + "=\"" + value + "\"";
+    return operator.metrics().scrape().lines().filter(l -> l.startsWith(name) && l.contains(label)).findFirst()
+        .map(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).orElse(0.0);
+  }
+}
