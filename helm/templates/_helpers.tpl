@@ -79,8 +79,8 @@ helm.sh/chart: {{ include "fcp.chart" . }}
   verbs: ["get", "update", "patch"]
 {{- if .Values.alerts.enabled }}
 # alert receiver (alerts.enabled): read CheckpointPolicies, count in their status, and create
-# ForensicCheckpoints; the admission policy in admission-alert-checkpoints.yaml admits the
-# operator's creates only in namespaces that have a CheckpointPolicy, labelled with it
+# ForensicCheckpoints; admission-alert-checkpoints.yaml admits the operator's creates only
+# labelled with a CheckpointPolicy
 - apiGroups: ["forensics.ckpt.io"]
   resources: ["checkpointpolicies"]
   verbs: ["get", "list", "watch"]
