@@ -26,7 +26,10 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -73,6 +76,8 @@ final class AlertReceiver implements AutoCloseable {
   private final ObjectMapper json = new ObjectMapper();
   private final Timer handling;
   private volatile TokenDigest token;
+  private final Map<Outcome, Counter> alertsByOutcome = new EnumMap<>(Outcome.class);
+  private final Map<Integer, Counter> requestsByAnswer = new ConcurrentHashMap<>();
 
   /** The expected token's digest and the file's modification time it was read at. */
   private record TokenDigest(byte[] digest, long modified) {}
@@ -85,6 +90,10 @@ final class AlertReceiver implements AutoCloseable {
     this.rate = new RequestRate(config.requestsPerSecond(), 2L * config.requestsPerSecond(), System::nanoTime);
     this.handling = Timer.builder("fcp_alert_request_seconds").description("Time from an alert request's body read"
         + " to its answer, objects created included").publishPercentiles(0.5, 0.99).register(registry);
+    for (Outcome o : Outcome.values()) {
+      alertsByOutcome.put(o, Counter.builder("fcp_alerts_total").description("Alerts received, by what they did")
+          .tag("outcome", o.name()).register(registry));
+    }
     if (config.tokenFile() != null) {
       token = readToken(config.tokenFile());
     }
@@ -165,8 +174,7 @@ final class AlertReceiver implements AutoCloseable {
           LOG.error("alert handling failed error={}", e.toString());
           d = new Decision(Outcome.Failed, null, null, null, null, "internal error");
         }
-        Counter.builder("fcp_alerts_total").description("Alerts received, by what they did")
-            .tag("outcome", d.outcome().name()).register(registry).increment();
+        alertsByOutcome.get(d.outcome()).increment();
         decisions.add(d);
       }
       boolean allFailed = !decisions.isEmpty() && decisions.stream().allMatch(d -> d.outcome() == Outcome.Failed);
@@ -266,8 +274,10 @@ final class AlertReceiver implements AutoCloseable {
   }
 
   private void count(int status) {
-    Counter.builder("fcp_alert_requests_total").description("Requests to the alert receiver, by answer status")
-        .tag("answer", Integer.toString(status)).register(registry).increment();
+    // a handful of statuses: looked up once each, not per request
+    requestsByAnswer.computeIfAbsent(status, s -> Counter.builder("fcp_alert_requests_total")
+        .description("Requests to the alert receiver, by answer status").tag("answer", Integer.toString(s))
+        .register(registry)).increment();
   }
 
   private static void send(HttpExchange exchange, int status, String body) throws IOException {

@@ -4,7 +4,6 @@ import io.ckpt.forensics.api.CheckpointPolicy;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.fabric8.kubernetes.client.informers.cache.Cache;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -46,11 +45,20 @@ final class PolicyCatalog implements AutoCloseable {
     }
   }
 
-  /** The namespace's policies, by name: the first whose selectors accept an alert takes it. */
+  /**
+   * The namespace's policies, by name: the first whose selectors accept an alert takes it. Read from the
+   * store's items, not its namespace index: the index is updated by removing an object's entry and adding
+   * it again, without a lock readers take, so a lookup during an update (every status write is one) could
+   * find no policy at all (AlertPolicyIT's flood saw one such NoPolicy).
+   */
   List<CheckpointPolicy> in(String namespace) {
     List<CheckpointPolicy> found = new ArrayList<>();
     for (SharedIndexInformer<CheckpointPolicy> informer : informers) {
-      found.addAll(informer.getIndexer().byIndex(Cache.NAMESPACE_INDEX, namespace));
+      for (CheckpointPolicy p : informer.getStore().list()) {
+        if (namespace.equals(p.getMetadata().getNamespace())) {
+          found.add(p);
+        }
+      }
     }
     found.sort(Comparator.comparing(p -> p.getMetadata().getName()));
     return found;
