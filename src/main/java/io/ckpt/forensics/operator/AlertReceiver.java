@@ -246,6 +246,11 @@ final class AlertReceiver implements AutoCloseable {
 
   private void answer(HttpExchange exchange, int status, String message) throws IOException {
     count(status);
+    if (status != 400) {
+      // answered before the body was read (or not all of it): the connection cannot carry another request,
+      // and a client that reused it would find it reset
+      exchange.getResponseHeaders().set("Connection", "close");
+    }
     ObjectNode node = json.createObjectNode();
     node.put("error", message);
     send(exchange, status, node.toString());

@@ -944,7 +944,8 @@ class ChartRenderTest {
     Path crdKustomization = ROOT.resolve("crd/kustomization.yaml");
     assertThat(crdKustomization).as("kubectl apply -k deploy/ loads the CRD through %s, with"
         + " resources: [%s]", ROOT.relativize(crdKustomization), CRD_FILE).exists();
-    assertThat(strings(YAML.readTree(crdKustomization.toFile()).path("resources"))).containsExactly(CRD_FILE);
+    assertThat(strings(YAML.readTree(crdKustomization.toFile()).path("resources")))
+        .containsExactly(CRD_FILE, "checkpointpolicies.forensics.ckpt.io-v1.yml");
     assertThat(ROOT.resolve("crd").resolve(CRD_FILE)).exists();
   }
 
