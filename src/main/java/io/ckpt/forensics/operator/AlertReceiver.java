@@ -48,7 +48,7 @@ import org.slf4j.LoggerFactory;
  * <p>Why the JDK's {@code com.sun.net.httpserver}: the project has no other HTTP server that takes
  * request bodies (the health port's own server answers GETs only), and this one is small. Its known
  * weakness, connections that never finish their request holding a worker, is bounded here by
- * {@code sun.net.httpserver.maxReqTime}/{@code maxRspTime} (set unless already set) and by running
+ * {@code sun.net.httpserver.maxReqTime}/{@code maxRspTime} (set unless already set; also {@code nodelay}) and by running
  * apart from the health port and the reconciler, so a stalled alert sender cannot stop checkpoints.
  */
 final class AlertReceiver implements AutoCloseable {
@@ -63,6 +63,11 @@ final class AlertReceiver implements AutoCloseable {
     }
     if (System.getProperty("sun.net.httpserver.maxRspTime") == null) {
       System.setProperty("sun.net.httpserver.maxRspTime", "10");
+    }
+    // the server writes an answer's headers and body separately: with Nagle's algorithm the body then
+    // waits for the client's delayed ACK, about 40 ms per request (operator/bench, scenario e)
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
     }
   }
 

@@ -10,7 +10,6 @@ import io.ckpt.forensics.cluster.Checkpoints;
 import io.ckpt.forensics.lab.Lab;
 import io.ckpt.forensics.lab.LabOptions;
 import io.ckpt.forensics.operator.OperatorMain;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,9 +58,7 @@ final class AlertBench {
   }
 
   private static byte[] alertFor(String namespace, String pod) {
-    return new String(AlertSender.seedAlert(), StandardCharsets.UTF_8).replace("\"dev\"", "\"" + namespace + "\"")
-        .replace("\"nettools\"", "\"" + pod + "\"")
-        .replace("\"container.id\":\"0ec4e55bc819\"", "\"container.name\":\"app\"").getBytes(StandardCharsets.UTF_8);
+    return AlertSender.seedAlertFor(namespace, pod, "app");
   }
 
   private static void latency(Lab lab, AlertSender sender, List<Row> rows, int samples) throws Exception {

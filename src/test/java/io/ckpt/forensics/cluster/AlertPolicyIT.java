@@ -14,6 +14,7 @@ import io.ckpt.forensics.api.FalcoSelector;
 import io.ckpt.forensics.api.ForensicCheckpoint;
 import io.ckpt.forensics.api.ForensicCheckpointSpec;
 import io.ckpt.forensics.api.LabelMatcher;
+import io.ckpt.forensics.lab.ExecResult;
 import io.ckpt.forensics.lab.Lab;
 import io.ckpt.forensics.lab.LabOptions;
 import io.ckpt.forensics.operator.OperatorMain;
@@ -38,11 +39,15 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.stream.Stream;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Alert-driven checkpoints end to end (issue 15): the chart installed with alerts.enabled, the operator
@@ -219,8 +224,7 @@ class AlertPolicyIT {
     CheckpointPolicySpec spec = terminalShellPolicy();
     spec.getFalco().setRequiredOutputFields(null);
     policy("guarded", "shells", spec);
-    String forGuarded = new String(seedAlert(), StandardCharsets.UTF_8).replace("\"dev\"", "\"guarded\"")
-        .replace("\"nettools\"", "\"web\"");
+    String forGuarded = new String(AlertSender.seedAlertFor("guarded", "web", null), StandardCharsets.UTF_8);
     double before401 = counter("fcp_alert_requests_total", "answer", "401");
 
     assertThat(post(forGuarded.getBytes(StandardCharsets.UTF_8), "wrong-" + TOKEN).statusCode()).isEqualTo(401);
@@ -276,8 +280,7 @@ class AlertPolicyIT {
 
   @Test
   void theOperatorMayCreateOnlyCheckpointsLabelledWithAPolicy() {
-    lab.adminClient().namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
-        .withName("unguarded").endMetadata().build()).serverSideApply();
+    namespace("unguarded");
     try (KubernetesClient asOperator = new KubernetesClientBuilder().withConfig(CLUSTER.chart().operatorClientConfig())
         .build()) {
       Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
@@ -295,6 +298,11 @@ class AlertPolicyIT {
         .resource(fcp("by-admin", null)).dryRun().create()).as("other users are not matched").isNotNull();
   }
 
+  static void namespace(String name) {
+    lab.adminClient().namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
+        .withName(name).endMetadata().build()).serverSideApply();
+  }
+
   static ForensicCheckpoint fcp(String name, String policyLabel) {
     ForensicCheckpoint f = new ForensicCheckpoint();
     f.setMetadata(new ObjectMetaBuilder().withName(name).build());
@@ -305,6 +313,70 @@ class AlertPolicyIT {
     spec.setPodName("p");
     f.setSpec(spec);
     return f;
+  }
+
+  static Stream<Arguments> invalidPolicies() {
+    return Stream.of(
+        Arguments.of("no selection", "spec:\n  containers: All\n", "select some alerts: set falco"),
+        Arguments.of("unknown placeholder", "spec:\n  falco: {}\n  reasonTemplate: \"{rule} {secret}\"\n",
+            "reasonTemplate may use only the placeholders"),
+        Arguments.of("stray brace in caseId", "spec:\n  falco: {}\n  caseIdTemplate: \"INC-{pod\"\n",
+            "caseIdTemplate may use only the placeholders"),
+        Arguments.of("bad priority", "spec:\n  falco: {minimumPriority: Loud}\n", "spec.falco.minimumPriority"),
+        Arguments.of("empty rule", "spec:\n  falco: {rules: [\"\"]}\n", "falco.rules entries must be non-empty"),
+        Arguments.of("control character in rule", "spec:\n  falco: {rules: [\"a\\e[2Jb\"]}\n",
+            "falco.rules entries must be non-empty printable"),
+        Arguments.of("bad operator", "spec:\n  alertmanager: {matchers: [{name: a, operator: '==', value: b}]}\n",
+            "spec.alertmanager.matchers[0].operator"),
+        Arguments.of("empty regex", "spec:\n  alertmanager: {matchers: [{name: a, operator: '=~', value: ''}]}\n",
+            "a regular-expression matcher (=~ or !~) needs a non-empty value"),
+        Arguments.of("no matchers", "spec:\n  alertmanager: {matchers: []}\n", "spec.alertmanager.matchers"),
+        Arguments.of("dedup above a day", "spec:\n  falco: {}\n  dedupWindowSeconds: 86401\n",
+            "spec.dedupWindowSeconds"),
+        Arguments.of("zero per hour", "spec:\n  falco: {}\n  maxCheckpointsPerHour: 0\n",
+            "spec.maxCheckpointsPerHour"),
+        Arguments.of("bad containers", "spec:\n  falco: {}\n  containers: Some\n", "spec.containers"),
+        Arguments.of("bad field name", "spec:\n  falco: {requiredOutputFields: [\"a b\"]}\n",
+            "spec.falco.requiredOutputFields[0]"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("invalidPolicies")
+  void theApiServerRefusesBadPoliciesNamingTheField(String situation, String spec, String message) {
+    namespace("policies");
+    ExecResult result = lab.kubectlWithInput("apiVersion: forensics.ckpt.io/v1alpha1\nkind: CheckpointPolicy\n"
+        + "metadata:\n  name: bad\n  namespace: policies\n" + spec, "apply", "-f", "-");
+
+    assertThat(result.exitCode()).as(situation + ": " + result).isNotZero();
+    assertThat(result.stderr()).as(situation).contains("The CheckpointPolicy \"bad\" is invalid").contains(message);
+  }
+
+  @Test
+  void theExamplePolicyIsAcceptedAndDryRunCreatesNothing() throws Exception {
+    namespace("dev");
+    ExecResult example = lab.kubectl("apply", "--dry-run=server", "-f",
+        ChartRelease.projectRoot().resolve("deploy/examples/checkpointpolicy.yaml").toString());
+    assertThat(example.exitCode()).as(example.toString()).isZero();
+
+    lab.createRunningPod("rehearsal", "web", lab.nodes().get(1), "app");
+    CheckpointPolicySpec spec = terminalShellPolicy();
+    spec.getFalco().setRequiredOutputFields(null);
+    spec.setDryRun(true);
+    policy("rehearsal", "rehearse", spec);
+    byte[] alert = AlertSender.seedAlertFor("rehearsal", "web", "app");
+
+    assertThat(outcome(post(alert, TOKEN)).get("outcome").asText()).isEqualTo("DryRun");
+    assertThat(outcome(post(alert, TOKEN)).get("outcome").asText()).as("a dry run keeps the dedup window too")
+        .isEqualTo("Deduplicated");
+    assertThat(lab.adminClient().resources(ForensicCheckpoint.class).inNamespace("rehearsal").list().getItems())
+        .isEmpty();
+    operator.flushPolicyStatus();
+    Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      var status = lab.adminClient().resources(CheckpointPolicy.class).inNamespace("rehearsal").withName("rehearse")
+          .get().getStatus();
+      assertThat(status.getCreated()).as("counted as would-be created").isEqualTo(1);
+      assertThat(status.getConditions()).anySatisfy(c -> assertThat(c.getReason()).isEqualTo("DryRun"));
+    });
   }
 
   /**

@@ -16,6 +16,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -133,6 +134,20 @@ public final class AlertSender {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * The seed's alert about another pod: k8s.ns.name and k8s.pod.name replaced, and with
+   * {@code containerName} not null its container.id replaced by that container.name (the lab's container
+   * IDs are random).
+   */
+  public static byte[] seedAlertFor(String namespace, String pod, String containerName) {
+    String alert = new String(seedAlert(), StandardCharsets.UTF_8).replace("\"dev\"", "\"" + namespace + "\"")
+        .replace("\"nettools\"", "\"" + pod + "\"");
+    if (containerName != null) {
+      alert = alert.replace("\"container.id\":\"0ec4e55bc819\"", "\"container.name\":\"" + containerName + "\"");
+    }
+    return alert.getBytes(StandardCharsets.UTF_8);
   }
 
   /** Creates a policy as admin and waits until the operator has seen it (its Ready condition is written). */
