@@ -47,7 +47,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Why the JDK's {@code com.sun.net.httpserver}: the project has no other HTTP server that takes
  * request bodies (the health port's own server answers GETs only), and this one is small. Its known
- * weakness, connections that never finish their request holding a worker, is bounded here by
+ * weakness, connections that never finish their TLS handshake or request holding a worker (the
+ * handshake, too, runs on a worker), so that as many stallers as workers delay every sender, is
+ * bounded here, not removed, by
  * {@code sun.net.httpserver.maxReqTime}/{@code maxRspTime} (set unless already set; also {@code nodelay}) and by running
  * apart from the health port and the reconciler, so a stalled alert sender cannot stop checkpoints.
  */
@@ -55,14 +57,16 @@ final class AlertReceiver implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(AlertReceiver.class);
   static final String PATH = "/alerts";
+  static final int MAX_REQUEST_SECONDS = 5;
 
   static {
-    // seconds a connection may take to send its request and to read its answer; read once per JVM
+    // seconds a connection may take to send its request and to read its answer (read once per JVM): an
+    // alert is a few KiB sent at once, and a worker waits on a connection that stalls for this long
     if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
-      System.setProperty("sun.net.httpserver.maxReqTime", "10");
+      System.setProperty("sun.net.httpserver.maxReqTime", "" + MAX_REQUEST_SECONDS);
     }
     if (System.getProperty("sun.net.httpserver.maxRspTime") == null) {
-      System.setProperty("sun.net.httpserver.maxRspTime", "10");
+      System.setProperty("sun.net.httpserver.maxRspTime", "" + MAX_REQUEST_SECONDS);
     }
     // the server writes an answer's headers and body separately: with Nagle's algorithm the body then
     // waits for the client's delayed ACK, about 40 ms per request (operator/bench, scenario e)
@@ -72,7 +76,14 @@ final class AlertReceiver implements AutoCloseable {
   }
 
   private final AlertsConfig config;
-  private final AlertIntake intake;
+  private final Handler intake;
+
+  /** What one alert does ({@link AlertIntake#handle} in the operator). */
+  @FunctionalInterface
+  interface Handler {
+    Decision handle(Alert alert);
+  }
+
   private final AlertBodyParser parser;
   private final MeterRegistry registry;
   private final HttpsServer server;
@@ -87,7 +98,7 @@ final class AlertReceiver implements AutoCloseable {
   /** The expected token's digest and the file's modification time it was read at. */
   private record TokenDigest(byte[] digest, long modified) {}
 
-  AlertReceiver(AlertsConfig config, AlertIntake intake, MeterRegistry registry) throws IOException {
+  AlertReceiver(AlertsConfig config, Handler intake, MeterRegistry registry) throws IOException {
     this.config = config;
     this.intake = intake;
     this.parser = new AlertBodyParser(config.maxBodyBytes());

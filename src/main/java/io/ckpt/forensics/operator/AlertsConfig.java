@@ -40,7 +40,7 @@ public record AlertsConfig(boolean enabled, int port, Path tokenFile, Path certF
         path(env, TOKEN_FILE), path(env, TLS_CERT_FILE), path(env, TLS_KEY_FILE), path(env, CLIENT_CA_FILE),
         OperatorConfig.integer(env, MAX_BODY_BYTES, 262_144, 1024, 4 * 1024 * 1024),
         OperatorConfig.integer(env, REQUESTS_PER_SECOND, 100, 1, 100_000),
-        OperatorConfig.integer(env, WORKERS, 4, 1, 64),
+        OperatorConfig.integer(env, WORKERS, 8, 1, 64),
         OperatorConfig.integer(env, MAX_DEDUP_KEYS, 10_000, 100, 1_000_000));
     if (enabled) {
       if (config.certFile == null || config.keyFile == null) {
