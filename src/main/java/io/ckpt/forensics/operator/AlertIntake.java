@@ -55,15 +55,18 @@ final class AlertIntake {
   private final KubernetesClient client;
   private final PolicyCatalog policies;
   private final AlertGuards guards;
+  /** Dry runs keep windows and hours of their own: rehearsing a policy must not use up a real one's cap. */
+  private final AlertGuards dryRunGuards;
   private final PolicyStatusWriter status;
   private final CheckpointEvents events;
   private final ObjectMapper json = new ObjectMapper();
 
-  AlertIntake(KubernetesClient client, PolicyCatalog policies, AlertGuards guards, PolicyStatusWriter status,
-      CheckpointEvents events) {
+  AlertIntake(KubernetesClient client, PolicyCatalog policies, AlertGuards guards, AlertGuards dryRunGuards,
+      PolicyStatusWriter status, CheckpointEvents events) {
     this.client = client;
     this.policies = policies;
     this.guards = guards;
+    this.dryRunGuards = dryRunGuards;
     this.status = status;
     this.events = events;
   }
@@ -97,10 +100,11 @@ final class AlertIntake {
     CheckpointPolicySpec spec = policy.getSpec();
     status.count(policy, Counter.matched, null);
     AlertContainers mode = spec.containersOrDefault();
+    AlertGuards limits = spec.dryRunOrDefault() ? dryRunGuards : guards;
     String alias = ns + "/" + podName + "/" + (mode == AlertContainers.All ? "*"
         : alert.containerId() != null ? "id:" + alert.containerId().toLowerCase(Locale.ROOT)
         : "name:" + alert.containerName());
-    Verdict early = guards.peek(alias, ns, spec.maxCheckpointsPerHourOrDefault());
+    Verdict early = limits.peek(alias, ns, spec.maxCheckpointsPerHourOrDefault());
     if (early != Verdict.ALLOWED) {
       return refused(policy, early, ns, podName);
     }
@@ -128,7 +132,7 @@ final class AlertIntake {
       return unmatched(policy, ns, podName, target.unmatched());
     }
     Reservation[] granted = new Reservation[1];
-    Verdict verdict = guards.reserve(ns + "/" + podName + "/" + target.key(), alias, ns,
+    Verdict verdict = limits.reserve(ns + "/" + podName + "/" + target.key(), alias, ns,
         Duration.ofSeconds(spec.dedupWindowSecondsOrDefault()), spec.maxCheckpointsPerHourOrDefault(), granted);
     if (verdict != Verdict.ALLOWED) {
       return refused(policy, verdict, ns, podName);
@@ -145,7 +149,7 @@ final class AlertIntake {
     try {
       created = client.resources(ForensicCheckpoint.class).inNamespace(ns).resource(fcp).create();
     } catch (KubernetesClientException e) {
-      guards.release(granted[0]);
+      limits.release(granted[0]);
       LOG.warn("alert not acted on: ForensicCheckpoint create failed policy={}/{} pod={} code={} reason={}", ns, name,
           podName, e.getCode(), e.getStatus() == null ? "" : e.getStatus().getMessage());
       events.warning(policy, "CreateFailed", "creating a ForensicCheckpoint of pod " + podName + " failed (HTTP "

@@ -36,7 +36,8 @@ final class AlertService implements AutoCloseable {
     try {
       catalog = new PolicyCatalog(client, namespaces, status::changed);
       AlertGuards guards = new AlertGuards(config.maxDedupKeys(), MAX_RATE_NAMESPACES, System::nanoTime);
-      AlertIntake intake = new AlertIntake(client, catalog, guards, status, events);
+      AlertGuards dryRunGuards = new AlertGuards(config.maxDedupKeys(), MAX_RATE_NAMESPACES, System::nanoTime);
+      AlertIntake intake = new AlertIntake(client, catalog, guards, dryRunGuards, status, events);
       AlertReceiver receiver = new AlertReceiver(config, intake::handle, metrics.registry());
       metrics.registry().gauge("fcp_alert_dedup_keys", guards, AlertGuards::keys);
       return new AlertService(catalog, status, receiver, guards);
