@@ -167,10 +167,7 @@ class AlertPolicyIT {
     JsonNode again = outcome(post(seedAlert(), TOKEN));
     assertThat(again.get("outcome").asText()).isEqualTo("Deduplicated");
 
-    operator.flushPolicyStatus();
-    Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-      var status = lab.adminClient().resources(CheckpointPolicy.class).inNamespace("dev").withName("terminal-shell")
-          .get().getStatus();
+    awaitPolicyStatus("dev", "terminal-shell", status -> {
       assertThat(status.getMatched()).isEqualTo(2);
       assertThat(status.getCreated()).isEqualTo(1);
       assertThat(status.getDeduplicated()).isEqualTo(1);
@@ -268,10 +265,7 @@ class AlertPolicyIT {
         .as("nothing created in guarded").isEmpty();
     assertThat(lab.adminClient().resources(ForensicCheckpoint.class).inNamespace("elsewhere").list().getItems())
         .isEmpty();
-    operator.flushPolicyStatus();
-    Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-      var status = lab.adminClient().resources(CheckpointPolicy.class).inNamespace("guarded").withName("shells")
-          .get().getStatus();
+    awaitPolicyStatus("guarded", "shells", status -> {
       assertThat(status.getUnmatched()).isEqualTo(2);
       assertThat(status.getCreated()).isZero();
       assertThat(status.getLastUnmatchedReason()).contains("no container with ID prefix 0ec4e55bc819");
@@ -296,6 +290,14 @@ class AlertPolicyIT {
     }
     assertThat(lab.adminClient().resources(ForensicCheckpoint.class).inNamespace("unguarded")
         .resource(fcp("by-admin", null)).dryRun().create()).as("other users are not matched").isNotNull();
+  }
+
+  /** Writes the policies' pending counters now and waits until the stored status satisfies {@code check}. */
+  static void awaitPolicyStatus(String namespace, String name,
+      java.util.function.Consumer<io.ckpt.forensics.api.CheckpointPolicyStatus> check) {
+    operator.flushPolicyStatus();
+    Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> check.accept(lab.adminClient()
+        .resources(CheckpointPolicy.class).inNamespace(namespace).withName(name).get().getStatus()));
   }
 
   static void namespace(String name) {
@@ -370,10 +372,7 @@ class AlertPolicyIT {
         .isEqualTo("Deduplicated");
     assertThat(lab.adminClient().resources(ForensicCheckpoint.class).inNamespace("rehearsal").list().getItems())
         .isEmpty();
-    operator.flushPolicyStatus();
-    Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-      var status = lab.adminClient().resources(CheckpointPolicy.class).inNamespace("rehearsal").withName("rehearse")
-          .get().getStatus();
+    awaitPolicyStatus("rehearsal", "rehearse", status -> {
       assertThat(status.getCreated()).as("counted as would-be created").isEqualTo(1);
       assertThat(status.getConditions()).anySatisfy(c -> assertThat(c.getReason()).isEqualTo("DryRun"));
     });
@@ -461,10 +460,7 @@ class AlertPolicyIT {
     assertThat(lab.adminClient().resources(ForensicCheckpoint.class).inNamespace("flood").list().getItems())
         .hasSize(cap).allSatisfy(f -> assertThat(f.getMetadata().getLabels())
             .containsEntry(CheckpointPolicy.POLICY_LABEL, "flood"));
-    operator.flushPolicyStatus();
-    Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-      var status = lab.adminClient().resources(CheckpointPolicy.class).inNamespace("flood").withName("flood").get()
-          .getStatus();
+    awaitPolicyStatus("flood", "flood", status -> {
       assertThat(status.getMatched()).isEqualTo(alertsToSend);
       assertThat(status.getCreated()).isEqualTo(cap);
       assertThat(status.getDeduplicated()).isEqualTo(counts.get("Deduplicated"));
