@@ -77,6 +77,20 @@ helm.sh/chart: {{ include "fcp.chart" . }}
 - apiGroups: ["forensics.ckpt.io"]
   resources: ["forensiccheckpoints/status"]
   verbs: ["get", "update", "patch"]
+{{- if .Values.alerts.enabled }}
+# alert receiver (alerts.enabled): read CheckpointPolicies, count in their status, and create
+# ForensicCheckpoints; admission-alert-checkpoints.yaml admits the operator's creates only
+# labelled with a CheckpointPolicy
+- apiGroups: ["forensics.ckpt.io"]
+  resources: ["checkpointpolicies"]
+  verbs: ["get", "list", "watch"]
+- apiGroups: ["forensics.ckpt.io"]
+  resources: ["checkpointpolicies/status"]
+  verbs: ["patch"]
+- apiGroups: ["forensics.ckpt.io"]
+  resources: ["forensiccheckpoints"]
+  verbs: ["create"]
+{{- end }}
 {{- if and .Values.evidence.store .Values.evidence.fallbackBundles }}
 # fallback bundles (evidence.fallbackBundles): a failed checkpoint's pod logs and events
 - apiGroups: [""]

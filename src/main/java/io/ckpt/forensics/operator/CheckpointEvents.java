@@ -1,7 +1,7 @@
 package io.ckpt.forensics.operator;
 
-import io.ckpt.forensics.api.ForensicCheckpoint;
 import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -12,7 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Emits core/v1 Events on a ForensicCheckpoint, as {@code kubectl describe fcp} shows them. An event
+ * Emits core/v1 Events on a ForensicCheckpoint (or a CheckpointPolicy), as {@code kubectl describe} shows them. An event
  * that cannot be written is logged and dropped: events are a courtesy, status is the record. The
  * event is built at once and written by {@code writer}: in the operator an {@link EventWriter}, so
  * that API calls for events never delay a checkpoint.
@@ -40,15 +40,15 @@ final class CheckpointEvents {
     this.writer = writer;
   }
 
-  void normal(ForensicCheckpoint fcp, String reason, String message) {
+  void normal(HasMetadata fcp, String reason, String message) {
     emit(fcp, "Normal", reason, message);
   }
 
-  void warning(ForensicCheckpoint fcp, String reason, String message) {
+  void warning(HasMetadata fcp, String reason, String message) {
     emit(fcp, "Warning", reason, message);
   }
 
-  private void emit(ForensicCheckpoint fcp, String type, String reason, String message) {
+  private void emit(HasMetadata fcp, String type, String reason, String message) {
     var meta = fcp.getMetadata();
     String now = Instant.now(clock).toString();
     var event = new EventBuilder()

@@ -24,11 +24,12 @@ import java.util.regex.Pattern;
  * @param retries how calls that failed before reaching the kubelet are sent again
  * @param leaderElection whether replicas elect a leader on a Lease, and its timing
  * @param collection whether and how archives are taken into custody after a checkpoint
+ * @param alerts whether the alert receiver runs, and its settings (issue 15)
  */
 public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNode, int maxConcurrent,
     int maxConcurrentPerNamespace, int defaultTimeoutSeconds, int maxTimeoutSeconds, LogFormat logFormat,
     int healthPort, Transport transport, Direct direct, RetryPolicy retries, LeaderElection leaderElection,
-    CollectionConfig collection) {
+    CollectionConfig collection, AlertsConfig alerts) {
 
   /** How log lines are written. */
   public enum LogFormat {
@@ -184,7 +185,8 @@ public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNo
         direct(env),
         retryPolicy(env),
         leaderElection(env),
-        CollectionConfig.fromEnvironment(env));
+        CollectionConfig.fromEnvironment(env),
+        AlertsConfig.fromEnvironment(env));
   }
 
   /**
@@ -240,14 +242,21 @@ public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNo
   public OperatorConfig withTransport(Transport other, Direct settings) {
     return new OperatorConfig(watchNamespaces, maxConcurrentPerNode, maxConcurrent, maxConcurrentPerNamespace,
         defaultTimeoutSeconds, maxTimeoutSeconds, logFormat, healthPort, other, settings, retries, leaderElection,
-        collection);
+        collection, alerts);
   }
 
   /** A copy that takes archives into custody as {@code other} says (tests switch it). */
   public OperatorConfig withCollection(CollectionConfig other) {
     return new OperatorConfig(watchNamespaces, maxConcurrentPerNode, maxConcurrent, maxConcurrentPerNamespace,
         defaultTimeoutSeconds, maxTimeoutSeconds, logFormat, healthPort, transport, direct, retries, leaderElection,
-        other);
+        other, alerts);
+  }
+
+  /** A copy with the alert receiver as {@code other} says (tests switch it). */
+  public OperatorConfig withAlerts(AlertsConfig other) {
+    return new OperatorConfig(watchNamespaces, maxConcurrentPerNode, maxConcurrent, maxConcurrentPerNamespace,
+        defaultTimeoutSeconds, maxTimeoutSeconds, logFormat, healthPort, transport, direct, retries, leaderElection,
+        collection, other);
   }
 
   /**

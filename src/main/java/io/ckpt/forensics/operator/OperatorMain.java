@@ -168,9 +168,23 @@ public final class OperatorMain {
         () -> operator.getRuntimeInfo().isStarted() && operator.getRuntimeInfo().allEventSourcesAreHealthy(),
         metrics::scrape);
     operator.start();
+    AlertService alerts = null;
+    if (config.alerts().enabled()) {
+      try {
+        alerts = AlertService.start(config.alerts(), client, config.watchNamespaces(), metrics,
+            new CheckpointEvents(client, Clock.systemUTC(), instance, eventWriter));
+      } catch (java.io.IOException | RuntimeException e) {
+        operator.stop();
+        health.close();
+        eventWriter.close();
+        metrics.close();
+        client.close();
+        throw new IllegalArgumentException("alert receiver did not start: " + e.getMessage(), e);
+      }
+    }
     LOG.info("operator started namespaces={} transport={} maxConcurrent={} maxConcurrentPerNode={}"
             + " maxConcurrentPerNamespace={} defaultTimeoutSeconds={} maxTimeoutSeconds={} healthPort={} apiServer={}"
-            + " leaderElection={} identity={} evidenceStore={}",
+            + " leaderElection={} identity={} evidenceStore={} alertReceiver={}",
         config.watchNamespaces().isEmpty() ? "all" : String.join(",", config.watchNamespaces()),
         config.transport(), config.maxConcurrent(), config.maxConcurrentPerNode(),
         config.maxConcurrentPerNamespace(), config.defaultTimeoutSeconds(),
@@ -178,8 +192,9 @@ public final class OperatorMain {
         health.port(), client.getMasterUrl(),
         election.enabled() ? election.leaseNamespace() + "/" + election.leaseName() : "off", identity,
         config.collection().enabled() ? config.collection().store() + " (collectors in "
-            + config.collection().namespace() + ")" : "off (archives stay on the nodes)");
-    return new Running(operator, reconciler, transport, client, health, ticker, metrics, eventWriter);
+            + config.collection().namespace() + ")" : "off (archives stay on the nodes)",
+        alerts != null ? "port " + alerts.port() : "off");
+    return new Running(operator, reconciler, transport, client, health, ticker, metrics, eventWriter, alerts);
   }
 
   /**
@@ -252,14 +267,34 @@ public final class OperatorMain {
   /** A started operator; {@link #close()} stops it and releases its connections. */
   public record Running(Operator operator, ForensicCheckpointReconciler reconciler, CheckpointTransport transport,
       KubernetesClient client, HealthServer health, AutoCloseable timer, CheckpointMetrics metrics,
-      EventWriter eventWriter) implements AutoCloseable {
+      EventWriter eventWriter, AlertService alerts) implements AutoCloseable {
 
     public int healthPort() {
       return health.port();
     }
 
+    /** The alert receiver's HTTPS port; -1 when it is off. */
+    public int alertsPort() {
+      return alerts == null ? -1 : alerts.port();
+    }
+
+    /** Dedup entries the receiver holds in memory; 0 when it is off. */
+    public int alertDedupKeys() {
+      return alerts == null ? 0 : alerts.dedupKeys();
+    }
+
+    /** Writes the policies' pending status now instead of within a second. */
+    public void flushPolicyStatus() {
+      if (alerts != null) {
+        alerts.flushStatus();
+      }
+    }
+
     @Override
     public void close() {
+      if (alerts != null) {
+        alerts.close();
+      }
       operator.stop();
       reconciler.close();
       closeQuietly(timer);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -14,11 +15,18 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class CrdIsCommittedTest {
 
-  static final String FILE = "forensiccheckpoints.forensics.ckpt.io-v1.yml";
+  static final List<String> FILES = List.of("forensiccheckpoints.forensics.ckpt.io-v1.yml",
+      "checkpointpolicies.forensics.ckpt.io-v1.yml");
 
   @ParameterizedTest
   @ValueSource(strings = {"crd", "helm/crds"})
   void committedCopyMatchesTheGeneratedCrd(String dir) throws IOException {
+    for (String file : FILES) {
+      committedCopyMatches(dir, file);
+    }
+  }
+
+  private static void committedCopyMatches(String dir, String FILE) throws IOException {
     Path root = Path.of(System.getProperty("project.root", "."));
     Path generated = Path.of(ForensicCheckpoint.class.getProtectionDomain().getCodeSource().getLocation().getPath())
         .resolve("META-INF/fabric8").resolve(FILE);

@@ -46,7 +46,7 @@ import java.util.regex.Pattern;
  * the chart's pod ({@link #IMAGE_JVM}). Every loop is bounded in count and time; all traffic stays
  * in the lab's namespace. Prints a Markdown table and writes it to BUILD_DIR/bench/results.md.
  *
- * <pre>operator/bench [--only=a,b,c,d] [--objects=200] [--throughput-objects=1000] [--operator-jvm='...']</pre>
+ * <pre>operator/bench [--only=a,b,c,d,e] [--objects=200] [--throughput-objects=1000] [--operator-jvm='...']</pre>
  */
 public final class Bench {
 
@@ -74,7 +74,7 @@ public final class Bench {
   }
 
   public static void main(String[] args) throws Exception {
-    Set<String> only = new LinkedHashSet<>(List.of("a", "b", "c", "d"));
+    Set<String> only = new LinkedHashSet<>(List.of("a", "b", "c", "d", "e"));
     int objects = 200;
     int throughputObjects = 1000;
     for (String arg : args) {
@@ -87,7 +87,7 @@ public final class Bench {
       } else if (arg.startsWith("--throughput-objects=")) {
         throughputObjects = Integer.parseInt(arg.substring(21));
       } else {
-        System.err.println("usage: operator/bench [--only=a,b,c,d] [--objects=200] [--throughput-objects=1000]"
+        System.err.println("usage: operator/bench [--only=a,b,c,d,e] [--objects=200] [--throughput-objects=1000]"
             + " [--operator-jvm='-XX:MaxRAM=320m -XX:MaxRAMPercentage=40 ...']");
         System.exit(2);
       }
@@ -109,6 +109,9 @@ public final class Bench {
           bench.startup(lab, chart, 5);
         }
       }
+    }
+    if (only.contains("e")) {
+      AlertBench.run(bench.rows, objects);
     }
     if (only.contains("b") || only.contains("c")) {
       Path auditDir = buildDir.resolve("bench/audit").toAbsolutePath();

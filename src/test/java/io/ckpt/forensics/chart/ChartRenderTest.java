@@ -165,6 +165,33 @@ class ChartRenderTest {
   }
 
   @Test
+  void alertsEnabledAddsTheReceiverAndOnlyItsRights() {
+    List<Manifest> render = render("alerts: {enabled: true, tls: {secretName: alerts-tls},"
+        + " tokenSecret: {name: alerts-token}}");
+
+    assertThat(operatorGrants(render)).containsExactlyInAnyOrderElementsOf(
+        Stream.of(namespacedGrants("cluster"), Stream.of(new Grant("cluster", "", "nodes/proxy", "create")),
+            leaderElectionGrants(), Stream.of(new Grant("cluster", "forensics.ckpt.io", "checkpointpolicies", "get"),
+                new Grant("cluster", "forensics.ckpt.io", "checkpointpolicies", "list"),
+                new Grant("cluster", "forensics.ckpt.io", "checkpointpolicies", "watch"),
+                new Grant("cluster", "forensics.ckpt.io", "checkpointpolicies/status", "patch"),
+                new Grant("cluster", "forensics.ckpt.io", "forensiccheckpoints", "create")))
+            .flatMap(s -> s).toList());
+    Manifest service = named(render, "Service", FULLNAME + "-alerts");
+    assertThat(service.node().path("spec").path("ports").get(0).path("targetPort").asText()).isEqualTo("alerts");
+    assertThat(env(deployment(render))).containsEntry("FCP_ALERTS_ENABLED", "true")
+        .containsEntry("FCP_ALERTS_TOKEN_FILE", "/etc/forensic-checkpoint/alerts-token/token")
+        .containsEntry("FCP_ALERTS_TLS_KEY_FILE", "/etc/forensic-checkpoint/alerts-tls/tls.key");
+    Manifest admission = named(render, "ValidatingAdmissionPolicy", FULLNAME + "-alert-checkpoints");
+    assertThat(admission.node().path("spec").path("matchConditions").get(0).path("expression").asText())
+        .isEqualTo("request.userInfo.username == \"system:serviceaccount:" + NAMESPACE + ":" + FULLNAME + "\"");
+    assertThat(render(null)).extracting(Manifest::name).doesNotContain(FULLNAME + "-alerts",
+        FULLNAME + "-alert-checkpoints");
+    assertThatThrownBy(() -> render("alerts: {enabled: true, tls: {secretName: alerts-tls}}"))
+        .hasMessageContaining("never accepts anonymous alerts");
+  }
+
+  @Test
   void defaultRenderIsTheExpectedObjectsWithStandardLabels() {
     List<Manifest> render = render(null);
 
@@ -944,7 +971,8 @@ class ChartRenderTest {
     Path crdKustomization = ROOT.resolve("crd/kustomization.yaml");
     assertThat(crdKustomization).as("kubectl apply -k deploy/ loads the CRD through %s, with"
         + " resources: [%s]", ROOT.relativize(crdKustomization), CRD_FILE).exists();
-    assertThat(strings(YAML.readTree(crdKustomization.toFile()).path("resources"))).containsExactly(CRD_FILE);
+    assertThat(strings(YAML.readTree(crdKustomization.toFile()).path("resources")))
+        .containsExactly(CRD_FILE, "checkpointpolicies.forensics.ckpt.io-v1.yml");
     assertThat(ROOT.resolve("crd").resolve(CRD_FILE)).exists();
   }
 
