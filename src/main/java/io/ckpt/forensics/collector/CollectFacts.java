@@ -90,7 +90,19 @@ public record CollectFacts(Requester requestedBy, String reason, String caseId, 
     }
     List<String> groups = new ArrayList<>();
     node.path("groups").forEach(g -> groups.add(g.asText()));
-    return new Requester(user, groups);
+    return new Requester(user, groups, onBehalfOf(node.path("onBehalfOf")));
+  }
+
+  /** The policy and alert the operator acted for, as the admission policy wrote them; null when absent. */
+  private static CustodyPredicate.OnBehalfOf onBehalfOf(JsonNode node) {
+    if (node.isMissingNode() || node.isNull()) {
+      return null;
+    }
+    if (!node.isObject()) {
+      throw new IllegalArgumentException(ENVIRONMENT_VARIABLE + ": field \"requestedBy.onBehalfOf\" must be an object"
+          + " with kind, name and alert");
+    }
+    return new CustodyPredicate.OnBehalfOf(text(node, "kind"), text(node, "name"), text(node, "alert"));
   }
 
   private static String text(JsonNode node, String field) {
