@@ -9,7 +9,9 @@ import java.util.Objects;
  * Who created a ForensicCheckpoint, as the API server authenticated the create request. The chart's
  * MutatingAdmissionPolicy writes it from {@code request.userInfo} (replacing whatever the creator
  * wrote) and its ValidatingAdmissionPolicy refuses any value that is not the creator's own; the
- * spec is immutable, so nobody can change it afterwards.
+ * spec is immutable, so nobody can change it afterwards. When the operator itself created the object
+ * for an alert, {@link #getOnBehalfOf()} names the CheckpointPolicy and the alert; for every other
+ * creator it is absent.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class RequestedBy {
@@ -23,6 +25,10 @@ public class RequestedBy {
 
   @JsonPropertyDescription("The user's groups as authenticated.")
   private List<String> groups;
+
+  @JsonPropertyDescription("Set only when the operator's ServiceAccount created the object for an alert: "
+      + "the CheckpointPolicy and the alert it acted for. Written by the cluster, never by the creator.")
+  private OnBehalfOf onBehalfOf;
 
   public RequestedBy() {
   }
@@ -57,14 +63,23 @@ public class RequestedBy {
     this.groups = groups;
   }
 
+  public OnBehalfOf getOnBehalfOf() {
+    return onBehalfOf;
+  }
+
+  public void setOnBehalfOf(OnBehalfOf onBehalfOf) {
+    this.onBehalfOf = onBehalfOf;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof RequestedBy other && Objects.equals(username, other.username)
-        && Objects.equals(uid, other.uid) && Objects.equals(groups, other.groups);
+        && Objects.equals(uid, other.uid) && Objects.equals(groups, other.groups)
+        && Objects.equals(onBehalfOf, other.onBehalfOf);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(username, uid, groups);
+    return Objects.hash(username, uid, groups, onBehalfOf);
   }
 }

@@ -70,14 +70,8 @@ public record CollectFacts(Requester requestedBy, String reason, String caseId, 
 
   /** Why the checkpoint failed, for a fallback bundle's record (issue 12 §4); null for an archive. */
   private static CustodyPredicate.FallbackBundle checkpointFailure(JsonNode node) {
-    if (node.isMissingNode() || node.isNull()) {
-      return null;
-    }
-    if (!node.isObject()) {
-      throw new IllegalArgumentException(ENVIRONMENT_VARIABLE + ": field \"checkpointFailure\" must be an object"
-          + " with reason and message");
-    }
-    return new CustodyPredicate.FallbackBundle(text(node, "reason"), text(node, "message"));
+    return optionalObject(node, "checkpointFailure", "reason and message")
+        ? new CustodyPredicate.FallbackBundle(text(node, "reason"), text(node, "message")) : null;
   }
 
   private static Requester requester(JsonNode node) {
@@ -90,7 +84,25 @@ public record CollectFacts(Requester requestedBy, String reason, String caseId, 
     }
     List<String> groups = new ArrayList<>();
     node.path("groups").forEach(g -> groups.add(g.asText()));
-    return new Requester(user, groups);
+    return new Requester(user, groups, onBehalfOf(node.path("onBehalfOf")));
+  }
+
+  /** The policy and alert the operator acted for, as the admission policy wrote them; null when absent. */
+  private static CustodyPredicate.OnBehalfOf onBehalfOf(JsonNode node) {
+    return optionalObject(node, "requestedBy.onBehalfOf", "kind, name and alert")
+        ? new CustodyPredicate.OnBehalfOf(text(node, "kind"), text(node, "name"), text(node, "alert")) : null;
+  }
+
+  /** True for an object, false for absent or null; anything else is refused, naming the field. */
+  private static boolean optionalObject(JsonNode node, String field, String members) {
+    if (node.isMissingNode() || node.isNull()) {
+      return false;
+    }
+    if (!node.isObject()) {
+      throw new IllegalArgumentException(ENVIRONMENT_VARIABLE + ": field \"" + field + "\" must be an object with "
+          + members);
+    }
+    return true;
   }
 
   private static String text(JsonNode node, String field) {

@@ -63,13 +63,19 @@ public record CustodyPredicate(
   /**
    * The user the API server authenticated for the ForensicCheckpoint's create request, or
    * {@link #UNKNOWN} (written as the string {@code "unknown"}) where nothing unforgeable says so.
+   * {@code onBehalfOf} is set only when that user was the operator acting for a CheckpointPolicy's
+   * alert (the cluster's admission policy wrote it; absent from the JSON otherwise).
    */
-  public record Requester(String user, List<String> groups) {
+  public record Requester(String user, List<String> groups, OnBehalfOf onBehalfOf) {
 
     public static final Requester UNKNOWN = new Requester(null, List.of());
 
     public Requester {
       groups = List.copyOf(groups);
+    }
+
+    public Requester(String user, List<String> groups) {
+      this(user, groups, null);
     }
 
     public boolean known() {
@@ -81,11 +87,12 @@ public record CustodyPredicate(
       if (!known()) {
         return "unknown";
       }
-      return new KnownRequester(user, groups);
+      return new KnownRequester(user, groups, onBehalfOf);
     }
 
-    @JsonPropertyOrder({"user", "groups"})
-    private record KnownRequester(String user, List<String> groups) {}
+    @JsonPropertyOrder({"user", "groups", "onBehalfOf"})
+    private record KnownRequester(String user, List<String> groups,
+        @JsonInclude(JsonInclude.Include.NON_NULL) OnBehalfOf onBehalfOf) {}
 
     @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
     static Requester fromJson(JsonNode node) {
@@ -94,7 +101,25 @@ public record CustodyPredicate(
       }
       List<String> groups = new ArrayList<>();
       node.path("groups").forEach(g -> groups.add(g.asText()));
-      return new Requester(node.path("user").isTextual() ? node.path("user").asText() : null, groups);
+      JsonNode behalf = node.path("onBehalfOf");
+      return new Requester(node.path("user").isTextual() ? node.path("user").asText() : null, groups,
+          behalf.isObject() ? OnBehalfOf.fromJson(behalf) : null);
+    }
+  }
+
+  /**
+   * For whom the operator asked: the CheckpointPolicy (in {@code forensicCheckpoint.namespace}) that
+   * accepted an alert, and the alert as the operator recorded it (JSON text, verbatim).
+   */
+  @JsonPropertyOrder({"kind", "name", "alert"})
+  public record OnBehalfOf(String kind, String name, @JsonInclude(JsonInclude.Include.NON_NULL) String alert) {
+
+    static OnBehalfOf fromJson(JsonNode node) {
+      return new OnBehalfOf(textOrNull(node, "kind"), textOrNull(node, "name"), textOrNull(node, "alert"));
+    }
+
+    private static String textOrNull(JsonNode node, String field) {
+      return node.path(field).isTextual() ? node.path(field).asText() : null;
     }
   }
 

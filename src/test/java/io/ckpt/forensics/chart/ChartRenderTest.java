@@ -558,6 +558,17 @@ class ChartRenderTest {
     assertThat(named(forced, "MutatingAdmissionPolicyBinding", policy).node().at("/spec/policyName").asText())
         .isEqualTo(policy);
 
+    String operatorWithPolicyLabel = "request.userInfo.username == \"system:serviceaccount:" + NAMESPACE + ":"
+        + FULLNAME + "\" && has(object.metadata.labels) && 'forensics.ckpt.io/policy' in object.metadata.labels";
+    assertThat(mutating.at("/spec/mutations/1/jsonPatch/expression").asText())
+        .as("onBehalfOf only for the operator's own ServiceAccount with the policy label")
+        .startsWith(operatorWithPolicyLabel).contains("path: \"/spec/requestedBy/onBehalfOf\"");
+    assertThat(validating.at("/spec/validations/1/expression").asText()).contains(operatorWithPolicyLabel)
+        .contains("!has(object.spec.requestedBy.onBehalfOf)");
+    String renamed = named(render("serviceAccount: {name: fcp-sa}"), "ValidatingAdmissionPolicy", policy).node()
+        .at("/spec/validations/1/expression").asText();
+    assertThat(renamed).contains("\"system:serviceaccount:" + NAMESPACE + ":fcp-sa\"");
+
     List<Manifest> off = render("requestedBy: {enabled: false, mutatingPolicy: true}");
     assertThat(kinds(off, "MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding", "ValidatingAdmissionPolicy",
         "ValidatingAdmissionPolicyBinding")).isEmpty();

@@ -14,6 +14,7 @@ import io.ckpt.forensics.api.FalcoSelector;
 import io.ckpt.forensics.api.ForensicCheckpoint;
 import io.ckpt.forensics.api.ForensicCheckpointSpec;
 import io.ckpt.forensics.api.LabelMatcher;
+import io.ckpt.forensics.api.OnBehalfOf;
 import io.ckpt.forensics.lab.ExecResult;
 import io.ckpt.forensics.lab.Lab;
 import io.ckpt.forensics.lab.LabOptions;
@@ -163,6 +164,9 @@ class AlertPolicyIT {
     assertThat(annotation.get("fields").get("container.id").asText()).isEqualTo("0ec4e55bc819");
     assertThat(done.getSpec().getRequestedBy().getUsername()).as("the requester admission records the operator")
         .isEqualTo("system:serviceaccount:" + ChartRelease.NAMESPACE + ":" + ChartRelease.SERVICE_ACCOUNT);
+    assertThat(done.getSpec().getRequestedBy().getOnBehalfOf()).as("on behalf of the policy, for this alert")
+        .isEqualTo(new OnBehalfOf(OnBehalfOf.POLICY_KIND, "terminal-shell",
+            done.getMetadata().getAnnotations().get(CheckpointPolicy.ALERT_ANNOTATION)));
 
     JsonNode again = outcome(post(seedAlert(), TOKEN));
     assertThat(again.get("outcome").asText()).isEqualTo("Deduplicated");
