@@ -104,7 +104,7 @@ final class PodContainment {
     try {
       Pod pod = client.pods().inNamespace(namespace).withName(podName).get();
       String uid = fcp.getStatus().getPodUID();
-      if (pod == null || (uid != null && !uid.equals(pod.getMetadata().getUid()))) {
+      if (pod == null || uid == null || !uid.equals(pod.getMetadata().getUid())) {
         return ContainmentStatus.of(ContainmentState.NotContained, podRef(fcp), null, Conditions.rfc3339(clock),
             "not contained: the checkpointed pod is gone" + (pod == null ? "" : " (replaced by another with its name)"));
       }
