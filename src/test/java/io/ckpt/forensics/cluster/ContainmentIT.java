@@ -116,6 +116,12 @@ class ContainmentIT {
     return c != null && "True".equals(c.getStatus());
   }
 
+  static void namespaceWithPod(String namespace, String pod) {
+    lab.adminClient().namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
+        .withName(namespace).endMetadata().build()).create();
+    lab.createRunningPod(namespace, pod, lab.nodes().get(0), "app");
+  }
+
   static Pod pod(String namespace, String name) {
     return lab.adminClient().pods().inNamespace(namespace).withName(name).get();
   }
@@ -127,9 +133,7 @@ class ContainmentIT {
 
   @Test
   void thePodIsLabelledAndIsolatedOnlyAfterItsEvidenceIsStored() {
-    lab.adminClient().namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
-        .withName("contain").endMetadata().build()).create();
-    lab.createRunningPod("contain", "suspect", lab.nodes().get(0), "app");
+    namespaceWithPod("contain", "suspect");
     policy("contain", "shells", true);
     create("contain", "inc1", "shells", "suspect");
 
@@ -172,9 +176,7 @@ class ContainmentIT {
 
   @Test
   void aPolicyWithoutContainmentLeavesThePodAlone() {
-    lab.adminClient().namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
-        .withName("observe").endMetadata().build()).create();
-    lab.createRunningPod("observe", "suspect", lab.nodes().get(0), "app");
+    namespaceWithPod("observe", "suspect");
     policy("observe", "watch-only", false);
     create("observe", "inc2", "watch-only", "suspect");
 
@@ -190,9 +192,7 @@ class ContainmentIT {
 
   @Test
   void withTheChartValueTheOperatorMayMakeTheNetworkPolicyAndLabelPods() {
-    lab.adminClient().namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
-        .withName("rights").endMetadata().build()).create();
-    lab.createRunningPod("rights", "p", lab.nodes().get(0), "app");
+    namespaceWithPod("rights", "p");
     try (KubernetesClient asOperator = new KubernetesClientBuilder().withConfig(CLUSTER.chart().operatorClientConfig())
         .build()) {
       assertThat(asOperator.network().v1().networkPolicies().inNamespace("rights").resource(denyAll("rights"))
