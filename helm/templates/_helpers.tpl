@@ -90,6 +90,16 @@ helm.sh/chart: {{ include "fcp.chart" . }}
 - apiGroups: ["forensics.ckpt.io"]
   resources: ["forensiccheckpoints"]
   verbs: ["create"]
+{{- if .Values.alerts.containment.enabled }}
+# containment (alerts.containment.enabled): after a policy's checkpoint is stored, label its pod
+# and ensure the namespace's deny-all NetworkPolicy; without it the operator cannot do either
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["patch"]
+- apiGroups: ["networking.k8s.io"]
+  resources: ["networkpolicies"]
+  verbs: ["create", "get"]
+{{- end }}
 {{- end }}
 {{- if and .Values.evidence.store .Values.evidence.fallbackBundles }}
 # fallback bundles (evidence.fallbackBundles): a failed checkpoint's pod logs and events

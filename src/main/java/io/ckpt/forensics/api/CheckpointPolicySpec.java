@@ -74,6 +74,10 @@ public class CheckpointPolicySpec {
       + " become '-', cut at 128. Omit for no caseId.")
   private String caseIdTemplate;
 
+  @JsonPropertyDescription("Optional containment of the checkpointed pod once its evidence is stored and verified"
+      + " (docs/alerts.md#containment). Off by default.")
+  private ContainmentSpec containment;
+
   public FalcoSelector getFalco() {
     return falco;
   }
@@ -146,6 +150,18 @@ public class CheckpointPolicySpec {
     this.caseIdTemplate = caseIdTemplate;
   }
 
+  public ContainmentSpec getContainment() {
+    return containment;
+  }
+
+  public void setContainment(ContainmentSpec containment) {
+    this.containment = containment;
+  }
+
+  public boolean containmentOrDefault() {
+    return containment != null && containment.enabledOrDefault();
+  }
+
   /** The effective values, defaults filled in. */
   public AlertContainers containersOrDefault() {
     return containers != null ? containers : AlertContainers.Alerting;
@@ -173,12 +189,13 @@ public class CheckpointPolicySpec {
         && Objects.equals(alertmanager, other.alertmanager) && Objects.equals(podSelector, other.podSelector)
         && containers == other.containers && Objects.equals(dedupWindowSeconds, other.dedupWindowSeconds)
         && Objects.equals(maxCheckpointsPerHour, other.maxCheckpointsPerHour) && Objects.equals(dryRun, other.dryRun)
-        && Objects.equals(reasonTemplate, other.reasonTemplate) && Objects.equals(caseIdTemplate, other.caseIdTemplate);
+        && Objects.equals(reasonTemplate, other.reasonTemplate) && Objects.equals(caseIdTemplate, other.caseIdTemplate)
+        && Objects.equals(containment, other.containment);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(falco, alertmanager, podSelector, containers, dedupWindowSeconds, maxCheckpointsPerHour,
-        dryRun, reasonTemplate, caseIdTemplate);
+        dryRun, reasonTemplate, caseIdTemplate, containment);
   }
 }

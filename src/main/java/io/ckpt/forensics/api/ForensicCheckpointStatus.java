@@ -43,6 +43,10 @@ public class ForensicCheckpointStatus {
       + " round.")
   private SeriesStatus series;
 
+  @JsonPropertyDescription("For an object made by a CheckpointPolicy with containment: whether its pod was contained"
+      + " (after the evidence was stored), where, when, or why not. Written once.")
+  private ContainmentStatus containment;
+
   @JsonPropertyDescription("One entry per selected container.")
   private List<ContainerCheckpointStatus> containers = new ArrayList<>();
 
@@ -128,6 +132,14 @@ public class ForensicCheckpointStatus {
 
   public void setSeries(SeriesStatus series) {
     this.series = series;
+  }
+
+  public ContainmentStatus getContainment() {
+    return containment;
+  }
+
+  public void setContainment(ContainmentStatus containment) {
+    this.containment = containment;
   }
 
   public List<ContainerCheckpointStatus> getContainers() {

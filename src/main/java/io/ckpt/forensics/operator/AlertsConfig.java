@@ -19,9 +19,11 @@ import java.util.Map;
  * @param requestsPerSecond requests answered per second, with a burst of twice as many; more get 429
  * @param workers threads handling requests
  * @param maxDedupKeys pod+container entries of the dedup window held in memory
+ * @param containment whether policies that ask for containment get it (the chart grants the rights it needs,
+ *     patch on pods and create/get on NetworkPolicies, only then); off: such policies' checkpoints record why not
  */
 public record AlertsConfig(boolean enabled, int port, Path tokenFile, Path certFile, Path keyFile, Path clientCaFile,
-    int maxBodyBytes, int requestsPerSecond, int workers, int maxDedupKeys) {
+    int maxBodyBytes, int requestsPerSecond, int workers, int maxDedupKeys, boolean containment) {
 
   public static final String ENABLED = "FCP_ALERTS_ENABLED";
   public static final String PORT = "FCP_ALERTS_PORT";
@@ -33,6 +35,7 @@ public record AlertsConfig(boolean enabled, int port, Path tokenFile, Path certF
   public static final String REQUESTS_PER_SECOND = "FCP_ALERTS_REQUESTS_PER_SECOND";
   public static final String WORKERS = "FCP_ALERTS_WORKERS";
   public static final String MAX_DEDUP_KEYS = "FCP_ALERTS_MAX_DEDUP_KEYS";
+  public static final String CONTAINMENT_ENABLED = "FCP_ALERTS_CONTAINMENT_ENABLED";
 
   public static AlertsConfig fromEnvironment(Map<String, String> env) {
     boolean enabled = OperatorConfig.bool(env, ENABLED);
@@ -41,7 +44,8 @@ public record AlertsConfig(boolean enabled, int port, Path tokenFile, Path certF
         OperatorConfig.integer(env, MAX_BODY_BYTES, 262_144, 1024, 4 * 1024 * 1024),
         OperatorConfig.integer(env, REQUESTS_PER_SECOND, 100, 1, 100_000),
         OperatorConfig.integer(env, WORKERS, 8, 1, 64),
-        OperatorConfig.integer(env, MAX_DEDUP_KEYS, 10_000, 100, 1_000_000));
+        OperatorConfig.integer(env, MAX_DEDUP_KEYS, 10_000, 100, 1_000_000),
+        enabled && OperatorConfig.bool(env, CONTAINMENT_ENABLED));
     if (enabled) {
       if (config.certFile == null || config.keyFile == null) {
         throw new IllegalArgumentException(ENABLED + "=true needs " + TLS_CERT_FILE + " and " + TLS_KEY_FILE

@@ -77,6 +77,7 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
   private final CallTracker tracker;
   private final CollectionFinalizer finalizer;
   private final FallbackBundleCustody bundleCustody;
+  private final PodContainment containment;
   private final Clock clock;
   /** Objects whose TTL was refused and said so: told once per process, not at every resync. */
   private final Set<String> ttlRefusalsTold = ConcurrentHashMap.newKeySet();
@@ -102,8 +103,10 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
     this.finalizer = new CollectionFinalizer(client);
     this.planner = new CheckpointPlanner(clock, status -> client.getKubernetesSerialization().clone(status),
         () -> UUID.randomUUID().toString(), new CustodyPlanner(config.collection()));
-    this.notifier = new CheckpointNotifier(new CheckpointEvents(client, clock, instance, eventWriter), metrics, clock,
-        transport.warning());
+    CheckpointEvents events = new CheckpointEvents(client, clock, instance, eventWriter);
+    this.notifier = new CheckpointNotifier(events, metrics, clock, transport.warning());
+    this.containment = new PodContainment(client, config.alerts(), config.collection().enabled(), recorder, events,
+        clock);
     this.bundleCustody = new FallbackBundleCustody(client, config.collection(), clock, recorder, notifier);
     this.tracker = new CallTracker(new CheckpointScheduler.Limits(config.maxConcurrent(),
         config.maxConcurrentPerNode(), config.maxConcurrentPerNamespace()), SAME_CONTAINER_GAP, ticker,
@@ -192,7 +195,7 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
       forget(id, uid);
       // a finalizer left by an operator stopped between the last report and its removal
       ForensicCheckpoint released = finalizer.release(fcp);
-      return released == null ? null : expire(released);
+      return released == null ? null : expire(containment.step(released));
     }
     Duration untilRound = SeriesRounds.untilDue(fcp.getStatus(), clock.instant());
     if (untilRound != null && !untilRound.isZero()) {
@@ -298,7 +301,8 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
     }
     if (plan.done()) {
       forget(id, uid);
-      return expire(written);
+      // evidence first, then contain: done means custody finished for every container
+      return expire(containment.step(written));
     }
     // a status write does not wake this object again (its generation is unchanged): a round of a
     // series that this write made the current one is looked at when due (at once if it is late)

@@ -192,6 +192,25 @@ class ChartRenderTest {
   }
 
   @Test
+  void containmentAddsPodPatchAndNetworkPolicyRightsOnlyWhenEnabled() {
+    String alerts = "alerts: {enabled: true, tls: {secretName: alerts-tls}, tokenSecret: {name: alerts-token}";
+    Set<Grant> withoutContainment = operatorGrants(render(alerts + "}"));
+    List<Manifest> render = render(alerts + ", containment: {enabled: true}}");
+
+    List<Grant> containment = List.of(new Grant("cluster", "", "pods", "patch"),
+        new Grant("cluster", "networking.k8s.io", "networkpolicies", "create"),
+        new Grant("cluster", "networking.k8s.io", "networkpolicies", "get"));
+    assertThat(operatorGrants(render)).containsExactlyInAnyOrderElementsOf(
+        Stream.concat(withoutContainment.stream(), containment.stream()).toList());
+    assertThat(withoutContainment).doesNotContainAnyElementsOf(containment)
+        .noneMatch(g -> g.resource().equals("networkpolicies") || g.verb().equals("patch") && g.resource().equals("pods"));
+    assertThat(env(deployment(render))).containsEntry("FCP_ALERTS_CONTAINMENT_ENABLED", "true");
+    assertThat(env(deployment(render(alerts + "}")))).doesNotContainKey("FCP_ALERTS_CONTAINMENT_ENABLED");
+    assertThat(operatorGrants(render("alerts: {containment: {enabled: true}}"))).as("containment needs alerts.enabled")
+        .isEqualTo(operatorGrants(render(null)));
+  }
+
+  @Test
   void defaultRenderIsTheExpectedObjectsWithStandardLabels() {
     List<Manifest> render = render(null);
 

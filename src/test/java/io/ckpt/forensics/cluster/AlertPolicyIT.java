@@ -296,6 +296,22 @@ class AlertPolicyIT {
         .resource(fcp("by-admin", null)).dryRun().create()).as("other users are not matched").isNotNull();
   }
 
+  /** alerts.enabled without alerts.containment.enabled: the operator can neither isolate nor label a pod. */
+  @Test
+  void withoutContainmentInTheChartRbacRefusesNetworkPoliciesAndPodPatches() {
+    namespace("uncontained");
+    lab.createRunningPod("uncontained", "p", lab.nodes().get(0), "app");
+    try (KubernetesClient asOperator = new KubernetesClientBuilder().withConfig(CLUSTER.chart().operatorClientConfig())
+        .build()) {
+      assertThatThrownBy(() -> asOperator.network().v1().networkPolicies().inNamespace("uncontained")
+          .resource(ContainmentIT.denyAll("uncontained")).dryRun().create())
+          .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(403));
+      assertThatThrownBy(() -> asOperator.pods().inNamespace("uncontained").withName("p").dryRun()
+          .patch(ContainmentIT.LABEL_PATCH))
+          .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(403));
+    }
+  }
+
   /** Writes the policies' pending counters now and waits until the stored status satisfies {@code check}. */
   static void awaitPolicyStatus(String namespace, String name,
       java.util.function.Consumer<io.ckpt.forensics.api.CheckpointPolicyStatus> check) {

@@ -89,6 +89,11 @@ public final class AlertSender {
     return OperatorConfig.fromEnvironment(environment);
   }
 
+  /** The operator settings of {@link #operatorConfig()}, to add others to. */
+  public Map<String, String> environment() {
+    return new HashMap<>(environment);
+  }
+
   /** Where to post, once the operator runs. */
   public void receiverPort(int port) {
     alerts = URI.create("https://127.0.0.1:" + port + "/alerts");
