@@ -37,10 +37,12 @@ import java.util.regex.Pattern;
 /**
  * The archive benchmark (a command, not a test; {@code operator/bench-archive} runs it): fcp versus
  * checkpointctl, start-up ({@code --help}), {@code inspect --all} and {@code memparse --search}, on
- * the fixture archive and on a generated archive with 1 GiB of pages, each command run several times
- * as a separate process, reporting median wall time and peak RSS. fcp runs three ways: the
+ * the fixture archive and on a generated archive with 1 GiB of pages, and {@code summary} (against
+ * {@code checkpointctl show}) on the latter, each command run several times
+ * as a separate process, reporting median wall time and peak RSS. fcp runs four ways: the
  * distribution's launcher (bin/fcp of target/fcp-VERSION.tar.gz, unpacked under target/bench/),
- * {@code operator/fcp} (the same launcher on target/fcp-VERSION.jar, after its staleness check), and a
+ * {@code operator/fcp} (the same launcher on target/fcp-VERSION.jar, after its staleness check), the
+ * distribution's launcher with {@code JAVA_OPTS=-XX:TieredStopAtLevel=1} (C1 only, as it ran before), and a
  * plain {@code java -jar} without the launcher's JVM options. Writes a Markdown table to
  * {@code target/bench/archive-results.md} and prints it.
  *
@@ -297,6 +299,9 @@ public final class ArchiveBench {
       List<String> search = List.of("memparse", "--pid", Integer.toString(PID), "--search", a.needle(), f);
       scenarios.add(new Scenario("memparse --search, " + a.label(), a, search, search));
     }
+    // summary hashes the whole archive too; checkpointctl's nearest command is show
+    String big = large.file().toString();
+    scenarios.add(new Scenario("summary, large", large, List.of("summary", big), List.of("show", big)));
     // last: the launchers' class-data archives hold the classes of the run that dumped them, the
     // first one (a warm-up), and a user's first command is rather an inspect than --help
     scenarios.add(new Scenario("start-up (--help)", null, List.of("--help"), List.of("--help")));
@@ -334,9 +339,10 @@ public final class ArchiveBench {
   }
 
   static final String CHECKPOINTCTL = "checkpointctl";
+  static final String C1_ONLY = "bin/fcp, C1 only";
 
   /**
-   * fcp's three ways and checkpointctl (last). The launchers keep their class-data archives under
+   * fcp's four ways and checkpointctl (last). The launchers keep their class-data archives under
    * target/bench/cds, so each one's warm-up run dumps its own.
    */
   private List<Tool> tools(Path ctlTmp) throws Exception {
@@ -361,10 +367,15 @@ public final class ArchiveBench {
     Map<String, String> cds = Map.of("XDG_CACHE_HOME", benchDir.resolve("cds").toString());
     Map<String, String> checkout = new java.util.HashMap<>(cds);
     checkout.put("FCP_BUILD_DIR", root.resolve("target").toString());
+    // the launcher's options before they kept C2 (JAVA_OPTS comes last, so it wins), with its own
+    // class-data archive: what dropping C1-only changed, in the same run
+    Map<String, String> c1Only = Map.of("XDG_CACHE_HOME", benchDir.resolve("cds-c1").toString(),
+        "JAVA_OPTS", "-XX:TieredStopAtLevel=1");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     return List.of(
         new Tool("fcp (bin/fcp)", List.of(dist.resolve("fcp-" + version + "/bin/fcp").toString()), cds),
         new Tool("operator/fcp", List.of(root.resolve("operator/fcp").toString()), checkout),
+        new Tool(C1_ONLY, List.of(dist.resolve("fcp-" + version + "/bin/fcp").toString()), c1Only),
         new Tool("java -jar", List.of(java, "-jar", jar.toString()), Map.of()),
         new Tool(CHECKPOINTCTL, List.of(checkpointctl.toString()), Map.of("TMPDIR", ctlTmp.toString())));
   }
@@ -421,6 +432,9 @@ public final class ArchiveBench {
   private String agreement(Scenario s, Sample fcp, Sample ctl) throws IOException {
     if (s.archive() == null) {
       return "not compared (help texts)";
+    }
+    if (s.fcpArgs().get(0).equals("summary")) {
+      return "not compared (fcp summary and checkpointctl show print different things)";
     }
     String ours = Files.readString(fcp.stdout());
     String theirs = Files.readString(ctl.stdout());
@@ -479,7 +493,7 @@ public final class ArchiveBench {
         mib(Files.size(large.file())), mib(pagesBytes)));
     sb.append("fcp runs as the distribution's `bin/fcp` (one JVM per command: ").append(fcpJvmOptions())
         .append("; `operator/fcp` is the same launcher on target/fcp-VERSION.jar after its staleness check;"
-            + " `java -jar` has no JVM options")
+            + " `" + C1_ONLY + "` adds `JAVA_OPTS=-XX:TieredStopAtLevel=1`; `java -jar` has no JVM options")
         .append("); peak RSS from ").append(timeBinary ? "`/usr/bin/time -v`" : "polling VmHWM")
         .append("; checkpointctl's TMPDIR is target/bench/tmp. Load average (1/5/15 min) at the start ")
         .append(loadAtStart).append(", at the end ").append(load())

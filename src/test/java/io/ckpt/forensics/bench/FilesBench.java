@@ -48,6 +48,9 @@ public final class FilesBench {
     List<String> fcpLauncherOptions = new ArrayList<>(List.of(java));
     fcpLauncherOptions.addAll(launcherJvmOptions(root));
     fcpLauncherOptions.addAll(List.of("-cp", cp, "io.ckpt.forensics.cli.FcpMain", "files"));
+    // C1 only, as the launcher ran before: no SHA-256 intrinsic, so the cost of hashing shows
+    List<String> fcpC1Only = new ArrayList<>(fcpLauncherOptions);
+    fcpC1Only.add(fcpC1Only.indexOf("-cp"), "-XX:TieredStopAtLevel=1");
     String q = "'" + checkpoint + "'";
     List<Case> cases = List.of(
         new Case("tar tvf rootfs-diff.tar", List.of("tar", "tvf", rootfs.toString())),
@@ -60,6 +63,8 @@ public final class FilesBench {
         new Case("fcp files, -Xmx64m", concat(fcpSmallHeap, checkpoint.toString())),
         new Case("fcp files, bin/fcp's JVM options", concat(fcpLauncherOptions, checkpoint.toString())),
         new Case("fcp files --no-sha256, bin/fcp's JVM options", concat(fcpLauncherOptions, "--no-sha256",
+            checkpoint.toString())),
+        new Case("fcp files, bin/fcp's JVM options + -XX:TieredStopAtLevel=1", concat(fcpC1Only,
             checkpoint.toString())),
         new Case("fcp files - < checkpoint.tar (one pass, stream)",
             List.of("bash", "-c", String.join(" ", fcp.stream().map(a -> "'" + a + "'").toList()) + " - < " + q)));

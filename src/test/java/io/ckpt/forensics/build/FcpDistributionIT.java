@@ -187,6 +187,25 @@ class FcpDistributionIT {
     assertThat(homeless.err).isEmpty();
   }
 
+  /**
+   * C1 alone (-XX:TieredStopAtLevel=1) compiles no SHA-256 or AES intrinsics: under it every hashing
+   * command ran about 8 times slower (docs/benchmarks.md, fcp files). The JVM's own final flags, not
+   * the script's text, so that a flag added through another route counts too.
+   */
+  @Test
+  void theLauncherLeavesC2OnForHashing() throws Exception {
+    Map<String, String> env = Map.of("HOME", dir.toString(), "JAVA_HOME", JAVA.getParent().getParent().toString(),
+        "PATH", "/usr/bin:/bin", "JAVA_OPTS", "-XX:+PrintFlagsFinal");
+    Result flags = run(List.of(home.resolve("bin/fcp").toString(), "--version"), dir, env);
+
+    assertThat(flags.exit).as(flags.err).isZero();
+    assertThat(flags.out.lines().filter(l -> l.matches("\\s*intx TieredStopAtLevel\\s.*")))
+        .singleElement().satisfies(l -> assertThat(l).matches(".*=\\s*4\\s.*"));
+    assertThat(flags.out.lines().filter(l -> l.matches("\\s*bool UseSerialGC\\s.*")))
+        .singleElement().satisfies(l -> assertThat(l).matches(".*=\\s*true\\s.*"));
+    assertThat(flags.out).endsWith("fcp " + VERSION + "\n");
+  }
+
   @Test
   void theBashCompletionOffersEveryCommandAndOption() throws Exception {
     Path script = home.resolve("share/bash-completion/completions/fcp");
