@@ -106,8 +106,8 @@ public final class FilesBench {
       if (base == 0) {
         base = median;
       }
-      sb.append(String.format(Locale.ROOT, "| `%s` | %.2f s | %.2f× | %d MiB | %d | %d |%n", c.name.replace("|", "\\|"), median / 1000,
-          median / base, rss >> 10, exit, lines));
+      sb.append(String.format(Locale.ROOT, "| `%s` | %.2f s | %.2f× | %d MiB | %d | %d |%n",
+          c.name.replace("|", "\\|"), median / 1000, median / base, rss >> 10, exit, lines));
     }
     System.out.print(sb);
     Files.writeString(root.resolve("target/bench/files-results.md"), sb.toString());
