@@ -65,10 +65,15 @@ public final class ImageRoot {
    * replace the image's Cmd), and the image's environment plus {@code env}.
    */
   public ProcessBuilder process(List<String> args, Map<String, String> env) {
+    return process(image.entrypoint(), args, env);
+  }
+
+  /** The same with a pod's {@code command} in place of the image's entrypoint. */
+  public ProcessBuilder process(List<String> entrypoint, List<String> args, Map<String, String> env) {
     String[] user = image.user().isEmpty() ? new String[] {"0", "0"} : image.user().split(":", 2);
     List<String> command = new ArrayList<>(List.of("unshare", "--mount", "--", "sh", "-c", ENTER, "sh",
         root.toString(), image.workingDir(), user[0], user.length > 1 ? user[1] : user[0]));
-    command.addAll(image.entrypoint());
+    command.addAll(entrypoint);
     command.addAll(args.isEmpty() ? image.cmd() : args);
     ProcessBuilder builder = new ProcessBuilder(command);
     Map<String, String> environment = builder.environment();

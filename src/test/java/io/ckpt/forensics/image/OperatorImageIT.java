@@ -11,6 +11,7 @@ import io.ckpt.forensics.cluster.OperatorProcess;
 import io.ckpt.forensics.lab.Lab;
 import io.ckpt.forensics.lab.LabAvailability;
 import io.ckpt.forensics.lab.LabOptions;
+import io.ckpt.forensics.operator.CollectorPods;
 import io.ckpt.forensics.operator.OperatorMain;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -138,6 +139,20 @@ class OperatorImageIT {
     Finished collect = run(List.of("collect", "--help"));
     assertThat(collect.exitCode()).as(collect.output()).isZero();
     assertThat(collect.output()).contains("Usage: collect").contains("--archive").contains("--store");
+
+    // as the collector pod runs it: its own command and JVM options, not the operator's C1-only flags
+    Process pod = container.process(CollectorPods.COMMAND, List.of("collect", "--help"), Map.of("HOSTNAME",
+        "image-it", "JAVA_TOOL_OPTIONS", CollectorPods.JVM_OPTIONS + " -XX:+PrintFlagsFinal"))
+        .redirectErrorStream(true).start();
+    pod.getOutputStream().close();
+    String podOutput = new String(pod.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(pod.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(pod.exitValue()).as(podOutput).isZero();
+    assertThat(podOutput).contains("Usage: collect");
+    assertThat(podOutput.lines().filter(l -> l.matches("\\s*intx TieredStopAtLevel\\s.*")))
+        .as("C2 stays on for hashing and encryption").singleElement().asString().contains("= 4");
+    assertThat(podOutput.lines().filter(l -> l.matches("\\s*size_t MaxHeapSize\\s.*")))
+        .as("the pod's heap bound, not the operator's").singleElement().asString().contains("= 50331648");
   }
 
   record Finished(int exitCode, String output) {}

@@ -18,6 +18,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
+import io.ckpt.forensics.operator.CollectorPods;
 import io.ckpt.forensics.operator.OperatorMain;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -57,14 +58,14 @@ final class LocalContainerProcess {
     List<String> command = c.getCommand() == null ? List.of() : c.getCommand();
     List<String> args = new ArrayList<>();
     String main;
-    if (command.isEmpty()) {
+    if (command.isEmpty() || command.equals(CollectorPods.COMMAND)) {
       main = OperatorMain.class.getName();
     } else if (command.size() >= 2 && JAVA_MAIN.equals(command.get(0))) {
       main = command.get(1);
       args.addAll(command.subList(2, command.size()));
     } else {
       throw new PodRefusal("UnsupportedCommand", "container '" + c.getName() + "': the lab runs the operator image's"
-          + " entrypoint (no command) or command [\"" + JAVA_MAIN + "\", \"<main class>\", ...], not " + command);
+          + " entrypoint (no command, or the collector's " + CollectorPods.COMMAND + ") or command [\"" + JAVA_MAIN + "\", \"<main class>\", ...], not " + command);
     }
     if (c.getArgs() != null) {
       args.addAll(c.getArgs());
