@@ -56,10 +56,13 @@ public final class CollectorPods {
   static final String TERMINATION_LOG = "/dev/termination-log";
   /**
    * The JVM's bounds inside the pod's memory limit: the collector streams, whatever the archive's size;
-   * with these an encrypted collection peaked at 119-124 MiB (operator/bench-collect).
+   * with these an encrypted collection peaked at 119-124 MiB (operator/bench-collect). Two compiler
+   * threads whatever the node's CPU count: each C2 thread's arenas add to RSS, and the pod sets no
+   * CPU limit, so on a large node the JVM would otherwise start many (an S3 collection already
+   * peaks at 146-173 MiB on 2 CPUs, under the 192 MiB limit).
    */
   public static final String JVM_OPTIONS = "-Xmx48m -XX:+UseSerialGC -XX:ReservedCodeCacheSize=24m -Xss512k"
-      + " -XX:MaxDirectMemorySize=32m -XX:+ExitOnOutOfMemoryError";
+      + " -XX:MaxDirectMemorySize=32m -XX:+ExitOnOutOfMemoryError -XX:CICompilerCount=2";
 
   /**
    * The image's Java and class path (Jib's layout) with none of the operator's JVM flags: those run

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ckpt.forensics.bench.TimedProcess.Sample;
 import io.ckpt.forensics.evidence.EvidenceFixtures;
 import io.ckpt.forensics.lab.S3TestServer;
+import io.ckpt.forensics.operator.CollectorPods;
 import io.ckpt.forensics.operator.OperatorMain;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -51,8 +52,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  */
 public final class CollectorBench {
 
-  /** Keeps the collector's peak RSS under 128 MiB encrypted, at full speed (C2 for SHA-256 and AES). */
-  static final String DEFAULT_JVM = "-Xmx48m -XX:+UseSerialGC -XX:ReservedCodeCacheSize=24m -Xss512k";
+  /** The collector pod's own JVM options: what ships is what is measured. */
+  static final String DEFAULT_JVM = CollectorPods.JVM_OPTIONS;
 
   private final Path benchDir;
   private final int runs;
