@@ -23,11 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.http.apache5.Apache5HttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -129,11 +125,7 @@ public final class CollectorBench {
     for (int i = 1; i <= runs; i++) {
       System.err.printf("collector bench: S3 round %d of %d%n", i, runs);
       try (S3TestServer server = S3TestServer.start(benchDir.resolve("out/moto-" + i));
-          S3Client admin = S3Client.builder().httpClient(Apache5HttpClient.builder()
-              .socketTimeout(Duration.ofMinutes(10)).build()).region(Region.US_EAST_1)
-              .endpointOverride(server.endpoint()).forcePathStyle(true)
-              .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("admin", "admin")))
-              .build()) {
+          S3Client admin = server.adminClient(Duration.ofMinutes(10))) {
         admin.createBucket(b -> b.bucket("evidence").objectLockEnabledForBucket(true));
         long start = System.nanoTime();
         admin.putObject(b -> b.bucket("evidence").key("ceiling.tar"), RequestBody.fromFile(archive));

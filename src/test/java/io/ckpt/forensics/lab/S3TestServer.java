@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Optional;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -113,7 +114,16 @@ public final class S3TestServer implements AutoCloseable {
    * holding them could do, and how tests make buckets. The caller closes it.
    */
   public S3Client adminClient() {
-    return S3Client.builder().httpClient(Apache5HttpClient.create()).region(Region.US_EAST_1)
+    return adminClient(Apache5HttpClient.create());
+  }
+
+  /** The same, waiting up to {@code socketTimeout} for an answer: moto takes long over a GiB. */
+  public S3Client adminClient(Duration socketTimeout) {
+    return adminClient(Apache5HttpClient.builder().socketTimeout(socketTimeout).build());
+  }
+
+  private S3Client adminClient(SdkHttpClient http) {
+    return S3Client.builder().httpClient(http).region(Region.US_EAST_1)
         .endpointOverride(endpoint()).forcePathStyle(true)
         .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("admin", "admin")))
         .build();
