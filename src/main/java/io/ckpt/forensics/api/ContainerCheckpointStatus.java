@@ -55,6 +55,10 @@ public class ContainerCheckpointStatus {
       + " set once the container succeeded, when the operator collects evidence.")
   private EvidenceStatus evidence;
 
+  @JsonPropertyDescription("The checkpoint image pushed for spec.export: image, digest, reference to pull, what the"
+      + " sanitizer dropped, or why it was not exported.")
+  private ExportStatus export;
+
   @JsonPropertyDescription("Set when an earlier attempt was interrupted, e.g. by an operator restart, "
       + "and may have left an archive on the node.")
   private String note;
@@ -179,6 +183,14 @@ public class ContainerCheckpointStatus {
 
   public void setEvidence(EvidenceStatus evidence) {
     this.evidence = evidence;
+  }
+
+  public ExportStatus getExport() {
+    return export;
+  }
+
+  public void setExport(ExportStatus export) {
+    this.export = export;
   }
 
   public String getNote() {

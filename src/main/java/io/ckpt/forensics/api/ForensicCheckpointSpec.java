@@ -82,6 +82,12 @@ public class ForensicCheckpointSpec {
       + " Omit for one checkpoint.")
   private SeriesSpec series;
 
+  @JsonPropertyDescription("Also push each checkpointed container as a checkpoint image that CRI-O or containerd can"
+      + " restore, to this repository. The image holds the container's memory in plaintext: export works only where"
+      + " the platform admin enabled it for the repository (docs/export.md). A failed export never fails the"
+      + " checkpoint. Omit for no image.")
+  private ExportSpec export;
+
   @JsonPropertyDescription("Who created this object, as the API server authenticated the request. Written by the"
       + " chart's admission policies, never by hand: any other value is replaced or refused. Absent where those"
       + " policies are not installed; the custody record then says unknown.")
@@ -143,6 +149,14 @@ public class ForensicCheckpointSpec {
     this.series = series;
   }
 
+  public ExportSpec getExport() {
+    return export;
+  }
+
+  public void setExport(ExportSpec export) {
+    this.export = export;
+  }
+
   public RequestedBy getRequestedBy() {
     return requestedBy;
   }
@@ -163,12 +177,12 @@ public class ForensicCheckpointSpec {
         && Objects.equals(reason, other.reason) && Objects.equals(caseId, other.caseId)
         && Objects.equals(timeoutSeconds, other.timeoutSeconds) && Objects.equals(requestedBy, other.requestedBy)
         && Objects.equals(ttlSecondsAfterFinished, other.ttlSecondsAfterFinished)
-        && Objects.equals(series, other.series);
+        && Objects.equals(series, other.series) && Objects.equals(export, other.export);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(podName, containers, reason, caseId, timeoutSeconds, requestedBy, ttlSecondsAfterFinished,
-        series);
+        series, export);
   }
 }

@@ -61,6 +61,9 @@ class CrdValidationIT {
   static final String REASON_REFUSED = "reason must be one line of printable text: no newline, tab, ESC or other"
       + " control character and no bidirectional override";
 
+  static final String EXPORT_REFUSED = "spec.export.repository must be a repository with its registry host and"
+      + " without tag or digest";
+
   static Stream<Arguments> invalid() {
     String twentyOne = IntStream.range(0, 21).mapToObj(i -> "c" + i).collect(Collectors.joining(", ", "[", "]"));
     return Stream.of(
@@ -104,7 +107,22 @@ class CrdValidationIT {
         Arguments.of("series interval 5 s", "spec:\n  podName: p\n  series: {count: 3, intervalSeconds: 5}\n",
             "spec.series.intervalSeconds in body should be greater than or equal to 10"),
         Arguments.of("series without interval", "spec:\n  podName: p\n  series: {count: 3}\n",
-            "spec.series.intervalSeconds: Required value"));
+            "spec.series.intervalSeconds: Required value"),
+        Arguments.of("export without repository", "spec:\n  podName: p\n  export: {}\n",
+            "spec.export.repository: Required value"),
+        Arguments.of("export repository with a tag",
+            "spec:\n  podName: p\n  export: {repository: registry.example.com/forensics/app:v1}\n",
+            "spec.export.repository: Invalid value: \"registry.example.com/forensics/app:v1\": " + EXPORT_REFUSED),
+        Arguments.of("export repository with a digest",
+            "spec:\n  podName: p\n  export: {repository: \"localhost:5000/app@sha256:" + "0".repeat(64) + "\"}\n",
+            EXPORT_REFUSED),
+        Arguments.of("export repository without a registry host",
+            "spec:\n  podName: p\n  export: {repository: forensics/app}\n", EXPORT_REFUSED),
+        Arguments.of("export repository with upper case",
+            "spec:\n  podName: p\n  export: {repository: registry.example.com/Forensics}\n", EXPORT_REFUSED),
+        Arguments.of("export repository with a scheme",
+            "spec:\n  podName: p\n  export: {repository: \"https://registry.example.com/forensics\"}\n",
+            EXPORT_REFUSED));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -170,13 +188,15 @@ class CrdValidationIT {
             .withKind("ForensicCheckpoint").withNewMetadata().withName("valid").withNamespace("dev").endMetadata()
             .withAdditionalProperties(Map.of("spec", Map.of("podName", "nettools.v2", "containers",
                 java.util.List.of("nettools", "side-car"), "reason", "Falco: Terminal shell in container – Zürich, 東京",
-                "caseId", "INC-2026-0042", "timeoutSeconds", 300, "notAField", "dropped")))
+                "caseId", "INC-2026-0042", "timeoutSeconds", 300, "notAField", "dropped",
+                "export", Map.of("repository", "registry.example.com:5000/forensics/net-tools_v2"))))
             .build())
         .create();
 
     @SuppressWarnings("unchecked")
     Map<String, Object> spec = (Map<String, Object>) created.getAdditionalProperties().get("spec");
-    assertThat(spec).containsEntry("podName", "nettools.v2").doesNotContainKey("notAField");
+    assertThat(spec).containsEntry("podName", "nettools.v2").doesNotContainKey("notAField")
+        .containsEntry("export", Map.of("repository", "registry.example.com:5000/forensics/net-tools_v2"));
 
     ExecResult shortName = lab.kubectl("get", "fcp", "valid", "-n", "dev", "-o", "name");
     assertThat(shortName.stdout().strip()).isEqualTo("forensiccheckpoint.forensics.ckpt.io/valid");
