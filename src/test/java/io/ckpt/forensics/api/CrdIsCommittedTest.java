@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class CrdIsCommittedTest {
 
   static final List<String> FILES = List.of("forensiccheckpoints.forensics.ckpt.io-v1.yml",
-      "checkpointpolicies.forensics.ckpt.io-v1.yml");
+      "checkpointpolicies.forensics.ckpt.io-v1.yml", "checkpointrestores.forensics.ckpt.io-v1.yml");
 
   @ParameterizedTest
   @ValueSource(strings = {"crd", "helm/crds"})

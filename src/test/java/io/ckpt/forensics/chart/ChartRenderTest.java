@@ -1002,7 +1002,8 @@ class ChartRenderTest {
     assertThat(crdKustomization).as("kubectl apply -k deploy/ loads the CRD through %s, with"
         + " resources: [%s]", ROOT.relativize(crdKustomization), CRD_FILE).exists();
     assertThat(strings(YAML.readTree(crdKustomization.toFile()).path("resources")))
-        .containsExactly(CRD_FILE, "checkpointpolicies.forensics.ckpt.io-v1.yml");
+        .containsExactly(CRD_FILE, "checkpointpolicies.forensics.ckpt.io-v1.yml",
+            "checkpointrestores.forensics.ckpt.io-v1.yml");
     assertThat(ROOT.resolve("crd").resolve(CRD_FILE)).exists();
   }
 
