@@ -20,6 +20,7 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.lang.ArchCondition;
 import com.tngtech.archunit.lang.ConditionEvents;
 import com.tngtech.archunit.lang.SimpleConditionEvent;
+import io.ckpt.forensics.operator.KubeconfigClientKey;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -76,6 +77,16 @@ class PackageRulesTest {
       // identifiers bcpg loads at run time (PGPUtil needs asn1.cryptlib from bcutil)
       "org.bouncycastle.openpgp..", "bcpg-jdk18on", "org.bouncycastle..", "bcprov-jdk18on",
       "org.bouncycastle.asn1.cryptlib..", "bcutil-jdk18on");
+  /**
+   * {@code kubectl fcp}: talks to the API server as its user (Fabric8), and reuses the API types and
+   * what fcp runs offline. It never reaches the operator's machinery (reconciler, kubelet transports,
+   * JOSDK) nor the collector; the one operator class it shares reads a kubeconfig's EC client key.
+   */
+  private static final String PLUGIN = "io.ckpt.forensics.plugin..";
+  /** Everything the plugin may use; the kubectl-fcp-jar shade execution in pom.xml takes these. */
+  private static final String[] PLUGIN_REACHES = {PLUGIN, API, ARCHIVE, "io.ckpt.forensics.analysis..",
+      "io.ckpt.forensics.cli..", "io.ckpt.forensics.evidence", "java..", "picocli..", "io.fabric8.kubernetes..",
+      "com.fasterxml.jackson.."};
   /** Packages that exist only under src/test. */
   private static final String[] TEST_PACKAGES = {"io.ckpt.forensics.lab..", "io.ckpt.forensics.cluster..",
       "io.ckpt.forensics.bench..", "io.ckpt.forensics.k3s..", "io.ckpt.forensics.chart.."};
@@ -128,6 +139,30 @@ class PackageRulesTest {
         .should().dependOnClassesThat().resideInAnyPackage("io.fabric8..", "io.javaoperatorsdk..", "okhttp3..",
             "io.ckpt.forensics.operator..", KUBELET)
         .check(main);
+  }
+
+  /** The plugin stays out of the operator's machinery, and nothing of ours builds on the plugin. */
+  @Test
+  void pluginUsesTheClientApiAndOfflinePackagesOnly() {
+    classes().that().resideInAPackage(PLUGIN)
+        .should().onlyDependOnClassesThat(resideInAnyPackage(PLUGIN_REACHES).or(describe(
+            KubeconfigClientKey.class.getSimpleName(), c -> c.isEquivalentTo(KubeconfigClientKey.class)
+                || c.getName().startsWith(KubeconfigClientKey.class.getName() + "$"))))
+        .check(main);
+    noClasses().that().resideOutsideOfPackage(PLUGIN).should().dependOnClassesThat().resideInAPackage(PLUGIN)
+        .check(main);
+  }
+
+  /** The jar the kubectl-fcp launcher runs takes the plugin and every package of ours it reaches. */
+  @Test
+  void kubectlFcpJarTakesThePluginsPackages() throws IOException {
+    String pom = Files.readString(Path.of(System.getProperty("project.root", ".")).resolve("pom.xml"));
+    Matcher execution = Pattern.compile("(?s)<id>kubectl-fcp-jar</id>.*?<filters>(.*?)</filters>").matcher(pom);
+    assertThat(execution.find()).as("pom.xml has the kubectl-fcp-jar shade execution with filters").isTrue();
+    for (String ours : List.of("plugin/**", "api/**", "cli/**", "archive/**", "analysis/**", "evidence/*",
+        "operator/KubeconfigClientKey*.class")) {
+      assertThat(execution.group(1)).contains("<include>io/ckpt/forensics/" + ours + "</include>");
+    }
   }
 
   /**

@@ -188,6 +188,30 @@ class FcpDistributionIT {
   }
 
   /**
+   * kubectl fcp's own tarball, as krew or a user unpacks it: bin/kubectl-fcp finds lib/kubectl-fcp.jar,
+   * also through a symlink on PATH (KubectlFcpIT runs the plugin through kubectl against a cluster).
+   */
+  @Test
+  void theKubectlFcpDistributionRunsThroughASymlink() throws Exception {
+    Path tarball = BUILD.resolve("kubectl-fcp-" + VERSION + ".tar.gz");
+    assertThat(tarball).as("built by ./mvnw package").isRegularFile();
+    Result tar = run(List.of("tar", "-xzf", tarball.toString(), "-C", dir.toString()), dir, Map.of("PATH", "/usr/bin:/bin"));
+    assertThat(tar.exit).as(tar.err).isZero();
+    Path plugin = dir.resolve("kubectl-fcp-" + VERSION);
+    assertThat(Files.isExecutable(plugin.resolve("bin/kubectl-fcp"))).as("bin/kubectl-fcp is executable").isTrue();
+    assertThat(plugin.resolve("lib/kubectl-fcp.jar")).isRegularFile();
+    Path bin = Files.createDirectories(dir.resolve("bin"));
+    Files.createSymbolicLink(bin.resolve("kubectl-fcp"), plugin.resolve("bin/kubectl-fcp"));
+
+    Result version = run(List.of(bin.resolve("kubectl-fcp").toString(), "--version"), dir,
+        Map.of("HOME", dir.toString(), "JAVA_HOME", JAVA.getParent().getParent().toString(), "PATH", "/usr/bin:/bin"));
+
+    assertThat(version.exit).as(version.err).isZero();
+    assertThat(version.out).isEqualTo("kubectl-fcp " + VERSION + "\n");
+    assertThat(version.err).isEmpty();
+  }
+
+  /**
    * C1 alone (-XX:TieredStopAtLevel=1) compiles no SHA-256 or AES intrinsics: under it every hashing
    * command ran about 8 times slower (docs/benchmarks.md, fcp files). The JVM's own final flags, not
    * the script's text, so that a flag added through another route counts too.
