@@ -20,10 +20,13 @@ final class ExitCode {
   static final int BAD_ARCHIVE = 3;
   /** A key is unusable: not a key file, wrong passphrase, or not a recipient of the encrypted archive. */
   static final int BAD_KEY = 4;
+  /** fcp image --push: the registry refused the push (credentials, rights, read-only) or could not be reached. */
+  static final int REGISTRY = 5;
 
   /** The {@code --help} footer. */
   static final String FOOTER = "%nExit codes: 0 done; 1 found something (no search match, archives differ, a"
-      + " verification check failed); 2 usage error; 3 unreadable or invalid archive; 4 unusable key.";
+      + " verification check failed); 2 usage error; 3 unreadable or invalid archive; 4 unusable key; 5 registry refused or unreachable"
+      + " (fcp image --push).";
 
   private ExitCode() {}
 
@@ -34,6 +37,9 @@ final class ExitCode {
     }
     // an IOException is a read that failed; anything else escaped the archive readers' checks: either
     // way the archive could not be read
+    if (e instanceof io.ckpt.forensics.export.RegistryPush.Failure) {
+      return REGISTRY;
+    }
     return e instanceof KeyFileException ? BAD_KEY : BAD_ARCHIVE;
   }
 }

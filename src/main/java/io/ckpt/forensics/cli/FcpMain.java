@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
     description = "Inspect forensic container checkpoint archives without extracting them, and verify stored evidence.",
     footer = ExitCode.FOOTER,
     subcommands = {ListCommand.class, InspectCommand.class, MemparseCommand.class, SummaryCommand.class,
-        FilesCommand.class, ExtractCommand.class, DiffCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class})
+        FilesCommand.class, ExtractCommand.class, DiffCommand.class, VerifyCommand.class, ImageCommand.class,
+        CommandLine.HelpCommand.class})
 public final class FcpMain {
 
   static final ObjectMapper JSON = new ObjectMapper();
@@ -82,7 +83,9 @@ public final class FcpMain {
     if (e instanceof NoSuchFileException n) {
       return "no such file: " + n.getFile();
     }
-    if (e instanceof ArchiveFormatException || e instanceof UserError || e instanceof KeyFileException) {
+    if (e instanceof ArchiveFormatException || e instanceof UserError || e instanceof KeyFileException
+        || e instanceof io.ckpt.forensics.export.UnusableArchiveException
+        || e instanceof io.ckpt.forensics.export.RegistryPush.Failure) {
       return e.getMessage();
     }
     if (e instanceof IOException) {

@@ -61,7 +61,16 @@ public final class TarWriter implements AutoCloseable {
     pad(size);
   }
 
+  /** A member without data (symbolic link '2', hard link '1', character device '3', FIFO '6'): hostile archives. */
+  public void special(String name, char type, String linkTarget) throws IOException {
+    header(name, 0644, 0, 1706380245L, type, linkTarget);
+  }
+
   private void header(String name, int mode, long size, long mtime, char type) throws IOException {
+    header(name, mode, size, mtime, type, "");
+  }
+
+  private void header(String name, int mode, long size, long mtime, char type, String linkTarget) throws IOException {
     byte[] h = new byte[BLOCK];
     byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
     String prefix = "";
@@ -84,6 +93,7 @@ public final class TarWriter implements AutoCloseable {
     octal(h, 124, 12, size);
     octal(h, 136, 12, mtime);
     h[156] = (byte) type;
+    put(h, 157, 100, linkTarget.getBytes(StandardCharsets.UTF_8));
     put(h, 257, 6, "ustar\0".getBytes(StandardCharsets.US_ASCII));
     put(h, 263, 2, "00".getBytes(StandardCharsets.US_ASCII));
     put(h, 265, 32, "root".getBytes(StandardCharsets.US_ASCII));
