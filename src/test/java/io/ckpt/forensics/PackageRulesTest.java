@@ -88,15 +88,15 @@ class PackageRulesTest {
       "google-http-client-apache-v2", "httpclient", "httpcore", "commons-logging", "commons-codec", "opencensus-api",
       "opencensus-contrib-http-util", "grpc-context", "guava", "failureaccess", "jackson-datatype-jsr310");
   /**
-   * {@code kubectl fcp}: talks to the API server as its user (Fabric8), and reuses the API types and
-   * what fcp runs offline. It never reaches the operator's machinery (reconciler, kubelet transports,
+   * {@code kubectl fcp}: talks to the API server as its user (Fabric8) and to S3 with the user's own
+   * credentials (the AWS SDK), and reuses the API types and what fcp runs offline (custody verification, fcp inspect). It never reaches the operator's machinery (reconciler, kubelet transports,
    * JOSDK) nor the collector; the one operator class it shares reads a kubeconfig's EC client key.
    */
   private static final String PLUGIN = "io.ckpt.forensics.plugin..";
   /** Everything the plugin may use; the kubectl-fcp-jar shade execution in pom.xml takes these. */
   private static final String[] PLUGIN_REACHES = {PLUGIN, API, ARCHIVE, "io.ckpt.forensics.analysis..",
       "io.ckpt.forensics.cli..", "io.ckpt.forensics.evidence", "java..", "picocli..", "io.fabric8.kubernetes..",
-      "com.fasterxml.jackson.."};
+      "com.fasterxml.jackson..", "software.amazon.awssdk.."};
   /** Packages that exist only under src/test. */
   private static final String[] TEST_PACKAGES = {"io.ckpt.forensics.lab..", "io.ckpt.forensics.cluster..",
       "io.ckpt.forensics.bench..", "io.ckpt.forensics.k3s..", "io.ckpt.forensics.chart.."};

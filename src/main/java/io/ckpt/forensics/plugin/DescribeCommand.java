@@ -1,7 +1,6 @@
 package io.ckpt.forensics.plugin;
 
 import io.ckpt.forensics.api.ForensicCheckpoint;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -27,16 +26,7 @@ final class DescribeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws PluginError {
     try (ClusterOptions.Cluster c = cluster.connect()) {
-      ForensicCheckpoint fcp;
-      try {
-        fcp = c.client().resources(ForensicCheckpoint.class).inNamespace(c.namespace()).withName(name).get();
-      } catch (KubernetesClientException e) {
-        throw ApiRefusal.of(e, "get", ApiRefusal.FORENSIC_CHECKPOINTS, c.namespace(), name);
-      }
-      if (fcp == null) {
-        throw new PluginError(PluginExitCode.NOT_FOUND, "forensiccheckpoints.forensics.ckpt.io \"" + name
-            + "\" not found in namespace " + c.namespace());
-      }
+      ForensicCheckpoint fcp = CheckpointLookup.get(c, name);
       CheckpointDescription.render(fcp).forEach(spec.commandLine().getOut()::println);
       return PluginExitCode.OK;
     }

@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
     description = "Take forensic checkpoints of pods and follow them (ForensicCheckpoint objects of the"
         + " forensics.ckpt.io API), with your kubeconfig and your RBAC rights only.",
     footer = PluginExitCode.FOOTER,
-    subcommands = {TakeCommand.class, GetCommand.class, DescribeCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {TakeCommand.class, GetCommand.class, DescribeCommand.class, FetchCommand.class, InspectCommand.class, CommandLine.HelpCommand.class})
 public final class KubectlFcp {
 
   public static void main(String[] args) {

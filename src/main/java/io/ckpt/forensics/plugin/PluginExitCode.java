@@ -9,10 +9,13 @@ package io.ckpt.forensics.plugin;
 final class PluginExitCode {
 
   static final int OK = 0;
-  /** The checkpoint or its custody failed (Failed, PartiallySucceeded, evidence not stored). */
+  /**
+   * The checkpoint or its custody failed (Failed, PartiallySucceeded, evidence not stored), fetched
+   * evidence failed verification (nothing kept), or fcp inspect could not read it.
+   */
   static final int FAILED = 1;
   static final int USAGE = 2;
-  /** The API server refused the request: a missing RBAC right, or credentials it does not accept. */
+  /** The API server (a missing RBAC right, credentials it does not accept) or the evidence store refused. */
   static final int FORBIDDEN = 3;
   /** The named ForensicCheckpoint (or another object asked for) does not exist. */
   static final int NOT_FOUND = 4;
@@ -21,8 +24,9 @@ final class PluginExitCode {
   /** The cluster could not be reached or the kubeconfig could not be used. */
   static final int UNREACHABLE = 6;
 
-  static final String FOOTER = "%nExit codes: 0 done; 1 the checkpoint or its custody failed; 2 usage error;"
-      + " 3 refused by the API server (the message names the missing right); 4 not found; 5 --timeout passed"
+  static final String FOOTER = "%nExit codes: 0 done; 1 the checkpoint or its custody failed, or evidence failed"
+      + " verification; 2 usage error; 3 refused by the API server or the store (the message names the missing"
+      + " right); 4 not found; 5 --timeout passed"
       + " first; 6 cluster unreachable or kubeconfig unusable.";
 
   private PluginExitCode() {}

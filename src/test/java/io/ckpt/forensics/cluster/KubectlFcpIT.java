@@ -11,7 +11,25 @@ import io.ckpt.forensics.api.ForensicCheckpoint;
 import io.ckpt.forensics.lab.Lab;
 import io.ckpt.forensics.lab.LabOptions;
 import io.ckpt.forensics.lab.KubeletFault;
+import io.ckpt.forensics.cli.FcpMain;
+import io.ckpt.forensics.archive.FixtureArchives;
+import io.ckpt.forensics.evidence.EvidenceFixtures;
+import io.ckpt.forensics.lab.LabAvailability;
+import io.ckpt.forensics.lab.S3TestServer;
+import io.ckpt.forensics.api.ContainerCheckpointStatus;
+import io.ckpt.forensics.api.ContainerPhase;
+import io.ckpt.forensics.api.ForensicCheckpointSpec;
+import io.ckpt.forensics.api.ForensicCheckpointStatus;
+import io.ckpt.forensics.operator.OperatorConfig;
 import io.ckpt.forensics.operator.OperatorMain;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.util.Optional;
+import org.junit.jupiter.api.Assumptions;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
 import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -49,11 +67,13 @@ class KubectlFcpIT {
   static Path responder;
   static Path intern;
   static OperatorMain.Running operator;
+  /** The custody record signer's public key, as a responder has it from a trusted source. */
+  static Path publicKey;
 
   @BeforeAll
   static void installThePluginAndTheUsers() throws Exception {
     lab = CLUSTER.lab();
-    CollectionIT.signingKeySecret(lab);
+    publicKey = CollectionIT.signingKeySecret(lab);
     bin = Files.createDirectories(lab.runDir().resolve("plugin-bin"));
     Path jar = BUILD.resolve("kubectl-fcp-" + PomVersion.read() + ".jar");
     assertThat(jar).as("built by ./mvnw package").isRegularFile();
@@ -72,7 +92,10 @@ class KubectlFcpIT {
         .create();
     responder = kubeconfig("responder");
     intern = kubeconfig("intern");
-    operator = CLUSTER.chart().startOperator(CollectionIT.config());
+    // dev only: the S3 test writes a status by hand in another namespace, which no operator may touch
+    Map<String, String> env = new java.util.HashMap<>(CollectionIT.env());
+    env.put(OperatorConfig.WATCH_NAMESPACES, NS);
+    operator = CLUSTER.chart().startOperator(OperatorConfig.fromEnvironment(env));
   }
 
   @AfterAll
@@ -178,6 +201,154 @@ class KubectlFcpIT {
     System.out.println("KubectlFcpIT: $ kubectl fcp take suspect -c app ... --wait --timeout 2s\n" + slow.out);
   }
 
+  @Test
+  void fetchKeepsOnlyVerifiedEvidenceAndInspectRunsFcpOnIt() throws Exception {
+    Run take = kubectl(responder, "fcp", "take", "suspect", "-c", "app", "--reason", "fetch", "--name", "suspect-fetch",
+        "--wait", "--timeout", "2m");
+    assertThat(take.exit).as(take.all()).isZero();
+    EvidenceStatus evidence = Checkpoints.container(CLUSTER.fcps().get(NS, "suspect-fetch"), "app").getEvidence();
+    Path stored = Path.of(URI.create(evidence.getLocation()));
+    Path dir = Files.createDirectories(lab.runDir().resolve("analyst"));
+
+    Run fetch = kubectl(responder, "fcp", "fetch", "suspect-fetch", "--key", publicKey.toString(), "-o",
+        dir.resolve("suspect-fetch.tar").toString());
+
+    assertThat(fetch.exit).as(fetch.all()).isZero();
+    assertThat(fetch.out).contains("ok    signature ", "ok    stored sha256     " + evidence.getStoredSha256())
+        .endsWith("verified and kept: " + dir.resolve("suspect-fetch.tar") + " (" + evidence.getStoredBytes()
+            + " bytes) and " + dir.resolve("suspect-fetch.tar.dsse.json") + "\n");
+    assertThat(Files.readAllBytes(dir.resolve("suspect-fetch.tar"))).isEqualTo(Files.readAllBytes(stored));
+    assertThat(Files.readAllBytes(dir.resolve("suspect-fetch.tar.dsse.json")))
+        .isEqualTo(Files.readAllBytes(Path.of(URI.create(evidence.getRecordLocation()))));
+
+    Run again = kubectl(responder, "fcp", "fetch", "suspect-fetch", "--key", publicKey.toString(), "-o",
+        dir.resolve("suspect-fetch.tar").toString());
+    assertThat(again.exit).as(again.all()).isEqualTo(2);
+    assertThat(again.err).contains("suspect-fetch.tar exists: fetch never replaces a file");
+
+    // a key that did not sign the record: the download is deleted, nothing under the evidence's name
+    Path otherKey = EvidenceFixtures.publicKeyOf(EvidenceFixtures.newSigningKey(dir, "EC"));
+    Run untrusted = kubectl(responder, "fcp", "fetch", "suspect-fetch", "--key", otherKey.toString(), "-o",
+        dir.resolve("untrusted.tar").toString());
+    assertThat(untrusted.exit).as(untrusted.all()).isEqualTo(1);
+    assertThat(untrusted.out).contains("FAIL  signature");
+    assertThat(untrusted.err).startsWith("error: NOT verified (signature failed): the download was deleted");
+    try (var files = Files.list(dir)) {
+      assertThat(files.map(f -> f.getFileName().toString())).noneMatch(n -> n.startsWith("untrusted")
+          || n.startsWith(".untrusted"));
+    }
+
+    Run inspect = kubectl(responder, "fcp", "inspect", "suspect-fetch", "--key", publicKey.toString(), "--", "--all");
+    assertThat(inspect.exit).as(inspect.all()).isZero();
+    String marker = "verified; fcp inspect of container app:\n";
+    assertThat(inspect.out).contains(marker);
+    String fcpOutput = inspect.out.substring(inspect.out.indexOf(marker) + marker.length());
+    assertThat(fcpOutput.replaceAll("/tmp/kubectl-fcp-inspect\\d+/", "")).as("fcp inspect --all of the stored copy")
+        .isEqualTo(fcp("inspect", "--all", stored.toString()).replace(stored.getParent() + "/", ""));
+    System.out.println("KubectlFcpIT: $ kubectl fcp fetch suspect-fetch --key custody.pub.pem -o suspect-fetch.tar\n"
+        + fetch.out + "$ kubectl fcp fetch suspect-fetch --key other.pub.pem -o untrusted.tar\n" + untrusted.out
+        + untrusted.err + "$ kubectl fcp inspect suspect-fetch --key custody.pub.pem -- --all\n" + inspect.out);
+  }
+
+  /**
+   * An S3 store read with the user's own credentials and endpoint flags (the S3 test server, moto,
+   * inside the lab's network namespace): evidence encrypted to an analyst's key, so fetch checks the
+   * plaintext too and inspect decrypts it. The object and its status are written by the test, in a
+   * namespace no operator watches.
+   */
+  @Test
+  void fetchAndInspectEncryptedEvidenceFromS3() throws Exception {
+    // one method, not a class marked @RequiresS3Server: that would be a second class, and a second lab
+    Optional<String> noServer = S3TestServer.unavailableReason();
+    if (noServer.isPresent()) {
+      LabAvailability.requireOrReport("KubectlFcpIT S3 fetch", noServer.get());
+      Assumptions.abort("S3 test server unavailable: " + noServer.get());
+    }
+    String cases = "cases";
+    lab.createNamespace(cases);
+    lab.adminClient().resource(new RoleBindingBuilder().withNewMetadata().withName("responders").withNamespace(cases)
+        .endMetadata().withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", RESPONDER_ROLE)
+        .addNewSubject().withKind("ServiceAccount").withNamespace(NS).withName("responder").endSubject().build())
+        .create();
+    Path keys = Files.createDirectories(lab.runDir().resolve("s3-keys"));
+    Path signingKey = EvidenceFixtures.newSigningKey(keys, "EC");
+    Path archive = FixtureArchives.write(FixtureArchives.Flavour.CRIO_OPERATOR);
+    EvidenceFixtures.Stored custody = EvidenceFixtures.collect(Files.readAllBytes(archive),
+        List.of(EvidenceFixtures.keyFile("test-only-recipient-a.pub.asc")), signingKey, null, null);
+    String key = "cases/web-inc7-0badc0de/app-1.tar.gpg";
+    try (S3TestServer server = S3TestServer.start(lab.runDir().resolve("s3")); S3Client admin = server.adminClient()) {
+      admin.createBucket(b -> b.bucket("evidence"));
+      admin.putObject(b -> b.bucket("evidence").key(key), RequestBody.fromBytes(custody.stored()));
+      admin.putObject(b -> b.bucket("evidence").key(key + ".dsse.json"), RequestBody.fromBytes(custody.recordFile()));
+      storedInS3(cases, "web-inc7", "s3://evidence/" + key, custody);
+
+      Map<String, String> s3 = Map.of("AWS_ACCESS_KEY_ID", "analyst", "AWS_SECRET_ACCESS_KEY", "analyst-secret");
+      List<String> store = List.of("--s3-endpoint", server.endpoint().toString(), "--s3-path-style", "-n", cases);
+      Path out = lab.runDir().resolve("analyst-s3").resolve("web-inc7.tar.gpg");
+      List<String> fetch = new ArrayList<>(List.of("fcp", "fetch", "web-inc7", "--key",
+          EvidenceFixtures.publicKeyOf(signingKey).toString(), "--decryption-key",
+          EvidenceFixtures.keyFile("test-only-recipient-a.secret.asc").toString(), "-o", out.toString()));
+      fetch.addAll(store);
+      Run fetched = kubectl(responder, s3, fetch.toArray(String[]::new));
+
+      assertThat(fetched.exit).as(fetched.all()).isZero();
+      assertThat(fetched.out).contains("ok    plaintext sha256  ").contains("verified and kept: " + out);
+      assertThat(Files.readAllBytes(out)).as("kept as stored: still encrypted").isEqualTo(custody.stored());
+
+      List<String> inspect = new ArrayList<>(List.of("fcp", "inspect", "web-inc7", "--key",
+          EvidenceFixtures.publicKeyOf(signingKey).toString(), "--decryption-key",
+          EvidenceFixtures.keyFile("test-only-recipient-a.secret.asc").toString()));
+      inspect.addAll(store);
+      Run inspected = kubectl(responder, s3, inspect.toArray(String[]::new));
+      assertThat(inspected.exit).as(inspected.all()).isZero();
+      assertThat(inspected.out).contains("verified; fcp inspect of container app:", "nginx");
+
+      List<String> noKey = new ArrayList<>(List.of("fcp", "inspect", "web-inc7", "--key",
+          EvidenceFixtures.publicKeyOf(signingKey).toString()));
+      noKey.addAll(store);
+      Run refused = kubectl(responder, s3, noKey.toArray(String[]::new));
+      assertThat(refused.exit).as(refused.all()).isEqualTo(2);
+      assertThat(refused.err).contains("is encrypted to " + EvidenceFixtures.RECIPIENT_A + ": give --decryption-key");
+      System.out.println("KubectlFcpIT: $ kubectl fcp fetch web-inc7 -n cases --key ... --decryption-key ..."
+          + " --s3-endpoint " + server.endpoint() + " --s3-path-style -o web-inc7.tar.gpg\n" + fetched.out);
+    }
+  }
+
+  /** What the operator writes once a collector stored the archive in S3, written here as the admin. */
+  private static void storedInS3(String namespace, String name, String location, EvidenceFixtures.Stored custody) {
+    ForensicCheckpoint fcp = new ForensicCheckpoint();
+    fcp.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
+    ForensicCheckpointSpec spec = new ForensicCheckpointSpec();
+    spec.setPodName("web");
+    spec.setReason("S3 fetch test");
+    fcp.setSpec(spec);
+    ForensicCheckpoint created = lab.adminClient().resource(fcp).create();
+    ContainerCheckpointStatus app = new ContainerCheckpointStatus();
+    app.setName("app");
+    app.setPhase(ContainerPhase.Succeeded);
+    EvidenceStatus evidence = new EvidenceStatus();
+    evidence.setPhase(EvidencePhase.Stored);
+    evidence.setLocation(location);
+    evidence.setRecordLocation(location + ".dsse.json");
+    evidence.setEncrypted(true);
+    evidence.setRecipients(List.of(EvidenceFixtures.RECIPIENT_A));
+    evidence.setStoredBytes((long) custody.stored().length);
+    app.setEvidence(evidence);
+    ForensicCheckpointStatus status = new ForensicCheckpointStatus();
+    status.setPhase(CheckpointPhase.Succeeded);
+    status.getContainers().add(app);
+    created.setStatus(status);
+    lab.adminClient().resource(created).updateStatus();
+  }
+
+  /** fcp run in this JVM, as the plugin runs it. */
+  static String fcp(String... args) {
+    StringWriter out = new StringWriter();
+    int code = FcpMain.run(args, new PrintWriter(out), new PrintWriter(new StringWriter()));
+    assertThat(code).as("fcp " + String.join(" ", args)).isZero();
+    return out.toString();
+  }
+
   record Run(int exit, String out, String err) {
     String all() {
       return "exit " + exit + "\nstdout:\n" + out + "stderr:\n" + err;
@@ -186,12 +357,17 @@ class KubectlFcpIT {
 
   /** The lab's kubectl with {@code KUBECONFIG} and a PATH holding only the plugin's directory and the system's. */
   static Run kubectl(Path kubeconfig, String... args) throws Exception {
+    return kubectl(kubeconfig, Map.of(), args);
+  }
+
+  static Run kubectl(Path kubeconfig, Map<String, String> extraEnv, String... args) throws Exception {
     List<String> command = new ArrayList<>(List.of(lab.binaries().kubectl().toString()));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).directory(lab.runDir().toFile());
     builder.environment().clear();
     builder.environment().putAll(Map.of("PATH", bin + ":/usr/bin:/bin", "KUBECONFIG", kubeconfig.toString(),
         "HOME", lab.runDir().toString(), "JAVA_HOME", Path.of(System.getProperty("java.home")).toString()));
+    builder.environment().putAll(extraEnv);
     Path out = Files.createTempFile(lab.runDir(), "kubectl-fcp", ".out");
     Path err = Files.createTempFile(lab.runDir(), "kubectl-fcp", ".err");
     Process process = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
