@@ -5,6 +5,7 @@ import io.ckpt.forensics.api.CheckpointRestoreSpec;
 import io.ckpt.forensics.api.CheckpointRestoreStatus;
 import io.ckpt.forensics.api.ContainerCheckpointStatus;
 import io.ckpt.forensics.api.ContainerPhase;
+import io.ckpt.forensics.api.ExportStatus;
 import io.ckpt.forensics.api.ForensicCheckpoint;
 import io.ckpt.forensics.api.RestorePhase;
 import io.fabric8.kubernetes.api.model.Container;
@@ -22,9 +23,10 @@ import java.util.stream.Collectors;
 /**
  * Decides what to do for one CheckpointRestore from what the reconciler read (issue 16 section 2): refuse
  * early with a reason that says what to fix (checkpoint missing or not succeeded for the container, no
- * image, node missing or its runtime unable or not enabled to restore), wait while the checkpoint is still
- * being taken, create the sandbox, or follow the sandbox pod's state into status. Pure: no API calls,
- * no clock; the reconciler gathers, acts and records.
+ * image: spec.image, else the container's export.reference; node missing, or its runtime unable or not
+ * enabled to restore), wait while the checkpoint or its export is still being made, create the sandbox, or
+ * follow the sandbox pod's state into status. Pure: no API calls, no clock; the reconciler gathers, acts
+ * and records.
  */
 final class RestorePlanner {
 
@@ -143,12 +145,29 @@ final class RestorePlanner {
           + (container.getFailure() != null && container.getFailure().getReason() != null
               ? ": " + container.getFailure().getReason() : "") + "); only a succeeded checkpoint can be restored");
     }
-    String image = spec.getImage() != null ? spec.getImage() : exportedReference(container);
-    if (image == null || !DIGEST_REFERENCE.matcher(image).matches()) {
-      return fail(IMAGE_UNKNOWN, "no checkpoint image by digest for container " + container.getName() + " of "
-          + checkpointName + (image == null ? "" : " (export gave '" + image + "')") + ": create a"
-          + " CheckpointRestore with spec.image (repository@sha256:...), or export the checkpoint as an image"
-          + " (docs/restore.md#the-image)");
+    String image = spec.getImage();
+    if (image == null) {
+      ExportStatus export = container.getExport();
+      boolean exportAsked = checkpoint.getSpec() != null && checkpoint.getSpec().getExport() != null;
+      if (export != null && export.getFailure() != null) {
+        return fail(IMAGE_UNKNOWN, "the checkpoint image of container " + container.getName() + " was not exported ("
+            + export.getFailure().getReason() + ": " + oneLine(String.valueOf(export.getFailure().getMessage()))
+            + "); create a CheckpointRestore with spec.image (repository@sha256:...)");
+      }
+      if (export == null || export.getReference() == null) {
+        if (exportAsked) {
+          return waitFor("waiting for the checkpoint image of container " + container.getName() + " of "
+              + checkpointName + " (spec.export)");
+        }
+        return fail(IMAGE_UNKNOWN, "no checkpoint image for container " + container.getName() + " of "
+            + checkpointName + ": it was not exported (its spec.export is unset); create a CheckpointRestore with"
+            + " spec.image (repository@sha256:...), or checkpoint again with spec.export (docs/restore.md#the-image)");
+      }
+      image = export.getReference();
+    }
+    if (!DIGEST_REFERENCE.matcher(image).matches()) {
+      return fail(IMAGE_UNKNOWN, "the checkpoint image '" + oneLine(image) + "' of container " + container.getName()
+          + " is not a reference by digest (repository@sha256:<64 hex>); create a CheckpointRestore with spec.image");
     }
     Node node = f.node();
     if (node == null) {
@@ -168,14 +187,6 @@ final class RestorePlanner {
   }
 
   /**
-   * The image the checkpoint's export pushed for this container (its export.reference), once ExportStatus
-   * is part of the API; until then a restore names its image in spec.image.
-   */
-  static String exportedReference(ContainerCheckpointStatus container) {
-    return null;
-  }
-
-  /**
    * The original container's runAsUser and runAsGroup (container over pod level) when it declared a non-zero
    * user and the pod read is the one checkpointed (same UID); else {null, null}.
    */
@@ -186,7 +197,7 @@ final class RestorePlanner {
     }
     PodSecurityContext podContext = original.getSpec().getSecurityContext();
     SecurityContext containerContext = original.getSpec().getContainers().stream()
-        .filter(c -> containerName.equals(c.getName())).map(Container::getSecurityContext).findFirst().orElse(null);
+        .filter(c -> containerName.equals(c.getName())).findFirst().map(Container::getSecurityContext).orElse(null);
     Long user = containerContext != null && containerContext.getRunAsUser() != null ? containerContext.getRunAsUser()
         : podContext != null ? podContext.getRunAsUser() : null;
     Long group = containerContext != null && containerContext.getRunAsGroup() != null

@@ -54,7 +54,7 @@ class RestoreIT {
   @RegisterExtension
   static final ChartedLab CLUSTER = new ChartedLab(LabOptions.defaults().name("restore-it").nodes(3)
       .containerRuntimeVersion("worker-2", "containerd://1.7.27"), Map.of("restore.enabled", "true",
-      "restore.nodes", "{worker-1}"));
+      "restore.nodes[0]", "worker-1"));
 
   static Lab lab;
   static OperatorMain.Running operator;
@@ -143,7 +143,10 @@ class RestoreIT {
     assertThat(spec.getAutomountServiceAccountToken()).isFalse();
     assertThat(spec.getServiceAccountName()).isEqualTo("nettools-inc42-sandbox");
     assertThat(spec.getVolumes()).as("no token volume, nothing of the node").isEmpty();
-    assertThat(List.of(spec.getHostNetwork(), spec.getHostPID(), spec.getHostIPC())).containsOnly(false);
+    // false is the API server's default and is not written back (omitempty): not true is what counts
+    assertThat(java.util.Arrays.asList(spec.getHostNetwork(), spec.getHostPID(), spec.getHostIPC(),
+        spec.getShareProcessNamespace())).noneMatch(Boolean.TRUE::equals);
+    assertThat(spec.getEnableServiceLinks()).isFalse();
     assertThat(spec.getHostname()).isEqualTo("nettools");
     assertThat(spec.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
     assertThat(spec.getContainers()).singleElement().satisfies(c -> {
@@ -226,7 +229,7 @@ class RestoreIT {
     // a responder with the chart's aggregated admin rules in this namespace
     lab.adminClient().resource(new RoleBindingBuilder().withNewMetadata().withName("responder-admin")
         .withNamespace(NS).endMetadata().withNewRoleRef().withApiGroup("rbac.authorization.k8s.io")
-        .withKind("ClusterRole").withName(ChartRelease.RELEASE + "-admin").endRoleRef().addNewSubject()
+        .withKind("ClusterRole").withName(ChartRelease.SERVICE_ACCOUNT + "-admin").endRoleRef().addNewSubject()
         .withApiGroup("rbac.authorization.k8s.io").withKind("User").withName("responder").endSubject().build())
         .createOr(r -> r.update());
     String otherNode = "{\"spec\":{\"nodeName\":\"worker-3\"}}";

@@ -9,6 +9,9 @@ import io.ckpt.forensics.api.CheckpointRestoreSpec;
 import io.ckpt.forensics.api.CheckpointRestoreStatus;
 import io.ckpt.forensics.api.ContainerCheckpointStatus;
 import io.ckpt.forensics.api.ContainerPhase;
+import io.ckpt.forensics.api.ExportFailure;
+import io.ckpt.forensics.api.ExportSpec;
+import io.ckpt.forensics.api.ExportStatus;
 import io.ckpt.forensics.api.FailureReason;
 import io.ckpt.forensics.api.ForensicCheckpoint;
 import io.ckpt.forensics.api.ForensicCheckpointSpec;
@@ -112,7 +115,7 @@ class RestorePlannerTest {
             CAPABLE, RestorePhase.Failed, RestorePlanner.CHECKPOINT_NOT_SUCCEEDED, "did not succeed (Failed:"
                 + " CRIUFailed)"),
         Arguments.of("no image", (Consumer<CheckpointRestoreSpec>) s -> s.setImage(null), ONE_SUCCEEDED, CAPABLE,
-            RestorePhase.Failed, RestorePlanner.IMAGE_UNKNOWN, "create a CheckpointRestore with spec.image"),
+            RestorePhase.Failed, RestorePlanner.IMAGE_UNKNOWN, "it was not exported (its spec.export is unset)"),
         Arguments.of("no node", (Consumer<CheckpointRestoreSpec>) s -> { }, ONE_SUCCEEDED, null,
             RestorePhase.Failed, RestorePlanner.NODE_NOT_FOUND, "node sandbox-1 does not exist"),
         Arguments.of("containerd 1.7", (Consumer<CheckpointRestoreSpec>) s -> s.setNodeName("old-1"),
@@ -148,6 +151,43 @@ class RestorePlannerTest {
     assertThat(create.runtime()).isEqualTo("containerd://2.1.0; restore enabled on this node per FCP_RESTORE_NODES");
   }
 
+  static ForensicCheckpoint exported(ExportStatus export) {
+    ContainerCheckpointStatus c = container("nettools", ContainerPhase.Succeeded);
+    c.setExport(export);
+    ForensicCheckpoint fcp = checkpoint(CheckpointPhase.Succeeded, c);
+    fcp.getSpec().setExport(new ExportSpec("registry.lab:5000/ckpt/nettools"));
+    return fcp;
+  }
+
+  @Test
+  void withoutSpecImageTheExportedReferenceIsUsedWaitedForOrItsFailureReported() {
+    ExportStatus pushed = new ExportStatus();
+    pushed.setImage("registry.lab:5000/ckpt/nettools:inc42-nettools");
+    pushed.setReference(IMAGE);
+    ExportStatus refused = new ExportStatus();
+    refused.setFailure(new ExportFailure(ExportFailure.PUSH_REFUSED, "registry said 401\nUnauthorized"));
+    CheckpointRestore noImage = restore(s -> s.setImage(null));
+
+    var create = (RestorePlanner.Decision.Create) decide(noImage, exported(pushed), CAPABLE);
+    var waiting = (RestorePlanner.Decision.Record) decide(noImage, exported(null), CAPABLE);
+    var failed = (RestorePlanner.Decision.Record) decide(noImage, exported(refused), CAPABLE);
+    ExportStatus tagOnly = new ExportStatus();
+    tagOnly.setReference("registry.lab:5000/ckpt/nettools:latest");
+    var notByDigest = (RestorePlanner.Decision.Record) decide(noImage, exported(tagOnly), CAPABLE);
+    var specWins = (RestorePlanner.Decision.Create) decide(restore(s -> s.setImage(IMAGE.replace("ab", "cd"))),
+        exported(pushed), CAPABLE);
+
+    assertThat(create.plan().image()).isEqualTo(IMAGE);
+    assertThat(waiting.phase()).isEqualTo(RestorePhase.Pending);
+    assertThat(waiting.message()).isEqualTo("waiting for the checkpoint image of container nettools of inc42"
+        + " (spec.export)");
+    assertThat(failed.reason()).isEqualTo(RestorePlanner.IMAGE_UNKNOWN);
+    assertThat(failed.message()).contains("was not exported (PushRefused: registry said 401 Unauthorized)");
+    assertThat(notByDigest.reason()).isEqualTo(RestorePlanner.IMAGE_UNKNOWN);
+    assertThat(notByDigest.message()).contains("is not a reference by digest");
+    assertThat(specWins.plan().image()).isEqualTo(IMAGE.replace("ab", "cd"));
+  }
+
   @Test
   void takesTheOriginalNonRootUserOnlyFromTheSamePod() {
     Pod original = new PodBuilder().withNewMetadata().withName("nettools").withUid("pod-uid").endMetadata()
@@ -162,6 +202,12 @@ class RestorePlannerTest {
     assertThat(RestorePlanner.originalUser(replaced, "pod-uid", "nettools")).containsExactly(null, null);
     assertThat(RestorePlanner.originalUser(root, "pod-uid", "nettools")).containsExactly(null, null);
     assertThat(RestorePlanner.originalUser(null, "pod-uid", "nettools")).containsExactly(null, null);
+    Pod plain = new PodBuilder().withNewMetadata().withName("nettools").withUid("pod-uid").endMetadata()
+        .withNewSpec().addNewContainer().withName("nettools").endContainer().endSpec().build();
+    assertThat(RestorePlanner.originalUser(plain, "pod-uid", "nettools")).containsExactly(null, null);
+    Pod podLevel = new PodBuilder(plain).editSpec().withNewSecurityContext().withRunAsUser(1000L).endSecurityContext()
+        .endSpec().build();
+    assertThat(RestorePlanner.originalUser(podLevel, "pod-uid", "nettools")).containsExactly(1000L, null);
     var create = (RestorePlanner.Decision.Create) RestorePlanner.decide(new RestorePlanner.Facts(restore(s -> { }),
         ONE_SUCCEEDED, CAPABLE, null, original, SANDBOX_1));
     assertThat(create.plan().runAsUser()).isEqualTo(1001L);
