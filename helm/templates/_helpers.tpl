@@ -101,6 +101,26 @@ helm.sh/chart: {{ include "fcp.chart" . }}
   verbs: ["create", "get"]
 {{- end }}
 {{- end }}
+{{- if .Values.restore.enabled }}
+# sandbox restore (restore.enabled): the CheckpointRestores, and the sandbox each makes: a pod
+# (deleted with its restore by the garbage collector, so no delete), a deny-all NetworkPolicy and
+# an empty ServiceAccount (get: to recognise its own after a restart)
+- apiGroups: ["forensics.ckpt.io"]
+  resources: ["checkpointrestores"]
+  verbs: ["get", "list", "watch"]
+- apiGroups: ["forensics.ckpt.io"]
+  resources: ["checkpointrestores/status"]
+  verbs: ["get", "update", "patch"]
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["create"]
+- apiGroups: ["networking.k8s.io"]
+  resources: ["networkpolicies"]
+  verbs: ["create", "get"]
+- apiGroups: [""]
+  resources: ["serviceaccounts"]
+  verbs: ["create", "get"]
+{{- end }}
 {{- if and .Values.evidence.store .Values.evidence.fallbackBundles }}
 # fallback bundles (evidence.fallbackBundles): a failed checkpoint's pod logs and events
 - apiGroups: [""]
@@ -115,7 +135,7 @@ helm.sh/chart: {{ include "fcp.chart" . }}
 {{/*
 Rules on nodes, cluster-wide (nodes are not namespaced), for the chosen transport:
 proxy needs create nodes/proxy (see values.yaml for what else it allows);
-direct needs get nodes (the kubelet's address); the kubelet checks create
+direct needs get nodes (the kubelet's address), as do fallback bundles and restore; the kubelet checks create
 nodes/checkpoint of the checkpointer account (kubelet-checkpointer.yaml).
 */}}
 {{- define "fcp.nodeRules" -}}
@@ -128,6 +148,14 @@ nodes/checkpoint of the checkpointer account (kubelet-checkpointer.yaml).
   resources: ["nodes/proxy"]
   verbs: ["create"]
 # fallback bundles (evidence.fallbackBundles): the node's info
+- apiGroups: [""]
+  resources: ["nodes"]
+  verbs: ["get"]
+{{- else if .Values.restore.enabled -}}
+- apiGroups: [""]
+  resources: ["nodes/proxy"]
+  verbs: ["create"]
+# sandbox restore (restore.enabled): the target node's container runtime and version
 - apiGroups: [""]
   resources: ["nodes"]
   verbs: ["get"]

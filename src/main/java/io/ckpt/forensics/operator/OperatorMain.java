@@ -65,7 +65,7 @@ public final class OperatorMain {
     LogSetup.install(config.logFormat());
     Running running;
     try {
-      running = start(config, Config.autoConfigure(null));
+      running = start(config, RestoreConfig.fromEnvironment(System.getenv()), Config.autoConfigure(null));
     } catch (IllegalArgumentException e) {
       System.err.println("forensic-checkpoint-operator: bad configuration: " + e.getMessage());
       System.exit(2);
@@ -108,8 +108,17 @@ public final class OperatorMain {
    */
   static final long INFORMER_LIST_PAGE = 20;
 
-  /** Starts everything and returns a handle that stops it; used by main and by in-process tests. */
+  /** Starts everything but the restore controller; used by in-process tests that do not restore. */
   public static Running start(OperatorConfig config, Config clientConfig) throws Exception {
+    return start(config, RestoreConfig.off(), clientConfig);
+  }
+
+  /**
+   * Starts everything and returns a handle that stops it; used by main and by in-process tests.
+   *
+   * @param restore whether the CheckpointRestore controller runs (issue 16 section 2), and on which nodes
+   */
+  public static Running start(OperatorConfig config, RestoreConfig restore, Config clientConfig) throws Exception {
     config.requireUsable();
     // outside a cluster the kubeconfig's client key may be EC, which Fabric8 alone would fail to read
     Config keyed = KubeconfigClientKey.readable(clientConfig);
@@ -164,6 +173,17 @@ public final class OperatorMain {
       metrics.leading(true);
     }
     operator.register(reconciler, controllerConfiguration(operator, reconciler, config));
+    if (restore.enabled()) {
+      CheckpointRestoreReconciler restorer = new CheckpointRestoreReconciler(client, restore, Clock.systemUTC(),
+          eventWriter, instance);
+      var c = ControllerConfigurationOverrider.override(operator.getConfigurationService()
+          .getConfigurationFor(restorer));
+      c.withRetry(RECONCILE_RETRY);
+      if (!config.watchNamespaces().isEmpty()) {
+        c.settingNamespaces(config.watchNamespaces());
+      }
+      operator.register(restorer, c.build());
+    }
     HealthServer health = new HealthServer(config.healthPort(), () -> true,
         () -> operator.getRuntimeInfo().isStarted() && operator.getRuntimeInfo().allEventSourcesAreHealthy(),
         metrics::scrape);
@@ -184,7 +204,7 @@ public final class OperatorMain {
     }
     LOG.info("operator started namespaces={} transport={} maxConcurrent={} maxConcurrentPerNode={}"
             + " maxConcurrentPerNamespace={} defaultTimeoutSeconds={} maxTimeoutSeconds={} healthPort={} apiServer={}"
-            + " leaderElection={} identity={} evidenceStore={} alertReceiver={}",
+            + " leaderElection={} identity={} evidenceStore={} alertReceiver={} restore={}",
         config.watchNamespaces().isEmpty() ? "all" : String.join(",", config.watchNamespaces()),
         config.transport(), config.maxConcurrent(), config.maxConcurrentPerNode(),
         config.maxConcurrentPerNamespace(), config.defaultTimeoutSeconds(),
@@ -193,7 +213,10 @@ public final class OperatorMain {
         election.enabled() ? election.leaseNamespace() + "/" + election.leaseName() : "off", identity,
         config.collection().enabled() ? config.collection().store() + " (collectors in "
             + config.collection().namespace() + ")" : "off (archives stay on the nodes)",
-        alerts != null ? "port " + alerts.port() : "off");
+        alerts != null ? "port " + alerts.port() : "off",
+        !restore.enabled() ? "off" : restore.allNodes() ? "nodes whose runtime can restore (*)"
+            : restore.nodes().isEmpty() ? "on, no node listed in " + RestoreConfig.NODES
+            : "nodes " + String.join(",", restore.nodes()));
     return new Running(operator, reconciler, transport, client, health, ticker, metrics, eventWriter, alerts);
   }
 

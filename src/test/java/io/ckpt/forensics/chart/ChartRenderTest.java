@@ -210,6 +210,47 @@ class ChartRenderTest {
         .isEqualTo(operatorGrants(render(null)));
   }
 
+  /** Restore creates pods that run captured processes: its rights exist only with restore.enabled. */
+  @Test
+  void restoreAddsItsRightsAndSettingsOnlyWhenEnabled() {
+    Set<Grant> without = operatorGrants(render(null));
+    List<Manifest> render = render("restore: {enabled: true, nodes: [sandbox-1, sandbox-2]}");
+
+    List<Grant> restore = List.of(new Grant("cluster", "forensics.ckpt.io", "checkpointrestores", "get"),
+        new Grant("cluster", "forensics.ckpt.io", "checkpointrestores", "list"),
+        new Grant("cluster", "forensics.ckpt.io", "checkpointrestores", "watch"),
+        new Grant("cluster", "forensics.ckpt.io", "checkpointrestores/status", "get"),
+        new Grant("cluster", "forensics.ckpt.io", "checkpointrestores/status", "update"),
+        new Grant("cluster", "forensics.ckpt.io", "checkpointrestores/status", "patch"),
+        new Grant("cluster", "", "pods", "create"),
+        new Grant("cluster", "networking.k8s.io", "networkpolicies", "create"),
+        new Grant("cluster", "networking.k8s.io", "networkpolicies", "get"),
+        new Grant("cluster", "", "serviceaccounts", "create"),
+        new Grant("cluster", "", "serviceaccounts", "get"),
+        new Grant("cluster", "", "nodes", "get"));
+    assertThat(operatorGrants(render)).containsExactlyInAnyOrderElementsOf(
+        Stream.concat(without.stream(), restore.stream()).toList());
+    assertThat(without).doesNotContainAnyElementsOf(restore);
+    assertThat(operatorGrants(render)).noneMatch(g -> g.resource().equals("pods") && g.verb().equals("delete"));
+    assertThat(env(deployment(render))).containsEntry("FCP_RESTORE_ENABLED", "true")
+        .containsEntry("FCP_RESTORE_NODES", "sandbox-1,sandbox-2");
+    assertThat(env(deployment(render(null)))).doesNotContainKeys("FCP_RESTORE_ENABLED", "FCP_RESTORE_NODES");
+    assertThat(env(deployment(render("restore: {enabled: true, nodes: ['*']}"))))
+        .containsEntry("FCP_RESTORE_NODES", "*");
+    assertThat(operatorGrants(render("transport: direct\nrestore: {enabled: true}")))
+        .filteredOn(g -> g.resource().equals("nodes")).containsExactly(new Grant("cluster", "", "nodes", "get"));
+
+    Manifest admin = named(render, "ClusterRole", FULLNAME + "-admin");
+    assertThat(grants(admin.as(ClusterRole.class).getRules(), "cluster")).contains(
+        new Grant("cluster", "forensics.ckpt.io", "checkpointrestores", "create"));
+    Manifest view = named(render, "ClusterRole", FULLNAME + "-view");
+    assertThat(grants(view.as(ClusterRole.class).getRules(), "cluster"))
+        .filteredOn(g -> g.resource().equals("checkpointrestores")).extracting(Grant::verb)
+        .containsExactlyInAnyOrder("get", "list", "watch");
+    assertThatThrownBy(() -> render("restore: {enabled: true, nodes: [Sandbox_1]}"))
+        .hasMessageContaining("restore.nodes.0");
+  }
+
   @Test
   void defaultRenderIsTheExpectedObjectsWithStandardLabels() {
     List<Manifest> render = render(null);

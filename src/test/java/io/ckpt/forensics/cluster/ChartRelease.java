@@ -6,6 +6,7 @@ import io.ckpt.forensics.api.ForensicCheckpointSpec;
 import io.ckpt.forensics.lab.Lab;
 import io.ckpt.forensics.operator.OperatorConfig;
 import io.ckpt.forensics.operator.OperatorMain;
+import io.ckpt.forensics.operator.RestoreConfig;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -123,8 +124,13 @@ public final class ChartRelease {
 
   /** Starts the operator in this JVM as the chart's ServiceAccount. */
   public OperatorMain.Running startOperator(OperatorConfig config) {
+    return startOperator(config, RestoreConfig.off());
+  }
+
+  /** As {@link #startOperator(OperatorConfig)}, with the CheckpointRestore controller as {@code restore} says. */
+  public OperatorMain.Running startOperator(OperatorConfig config, RestoreConfig restore) {
     try {
-      return OperatorMain.start(config, operatorClientConfig());
+      return OperatorMain.start(config, restore, operatorClientConfig());
     } catch (Exception e) {
       throw new IllegalStateException("operator did not start: " + e.getMessage(), e);
     }

@@ -3,7 +3,9 @@ package io.ckpt.forensics.lab;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /** How to start a {@link Lab}. Fluent and mutable; {@code Lab.start} takes a copy of the values it needs. */
@@ -28,6 +30,7 @@ public final class LabOptions {
   private int podProcessesPerNode = 2;
   private int realNodes;
   private Duration realNodeRuntimeRequestTimeout = RealKubeletNode.DEFAULT_RUNTIME_REQUEST_TIMEOUT;
+  private final Map<String, String> containerRuntimeVersions = new HashMap<>();
 
   public static LabOptions defaults() {
     return new LabOptions();
@@ -160,6 +163,20 @@ public final class LabOptions {
 
   public Duration realNodeRuntimeRequestTimeout() {
     return realNodeRuntimeRequestTimeout;
+  }
+
+  /**
+   * What simulated node {@code nodeName} reports as its Node's {@code status.nodeInfo.containerRuntimeVersion}
+   * (default {@value SimulatedNode#CONTAINER_RUNTIME_VERSION}), e.g. {@code containerd://1.7.27} for a node whose
+   * runtime cannot restore. Only the report changes: the node answers checkpoints as every other does.
+   */
+  public LabOptions containerRuntimeVersion(String nodeName, String version) {
+    containerRuntimeVersions.put(Objects.requireNonNull(nodeName), Objects.requireNonNull(version));
+    return this;
+  }
+
+  public String containerRuntimeVersion(String nodeName) {
+    return containerRuntimeVersions.getOrDefault(nodeName, SimulatedNode.CONTAINER_RUNTIME_VERSION);
   }
 
   public int podProcessesPerNode() {

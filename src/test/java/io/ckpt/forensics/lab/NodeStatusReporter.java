@@ -25,10 +25,12 @@ final class NodeStatusReporter {
 
   private final String name;
   private final String address;
+  private final String containerRuntimeVersion;
 
-  NodeStatusReporter(String name, String address) {
+  NodeStatusReporter(String name, String address, String containerRuntimeVersion) {
     this.name = name;
     this.address = address;
+    this.containerRuntimeVersion = containerRuntimeVersion;
   }
 
   /** Creates the Node (if missing) as the kubelet itself and reports it Ready. */
@@ -105,7 +107,7 @@ final class NodeStatusReporter {
         .withBootID(PodStatusWriter.sha256Hex(name + "-boot").substring(0, 32))
         .withKernelVersion("6.1.0-lab-amd64")
         .withOsImage("Debian GNU/Linux 12 (bookworm)")
-        .withContainerRuntimeVersion(SimulatedNode.CONTAINER_RUNTIME_VERSION)
+        .withContainerRuntimeVersion(containerRuntimeVersion)
         .withKubeletVersion(SimulatedNode.KUBELET_VERSION)
         .withOperatingSystem("linux")
         .withArchitecture("amd64")

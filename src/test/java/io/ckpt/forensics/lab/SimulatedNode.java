@@ -70,7 +70,7 @@ public final class SimulatedNode implements LabNode, AutoCloseable {
     this.faults = new FaultPlan(checkpointGate);
     this.archives = new NodeArchiveStore(dataDir, reportedRootDir);
     this.ledger = new CheckpointLedger(dataDir.resolve("kubelet.log"));
-    this.status = new NodeStatusReporter(name, address());
+    this.status = new NodeStatusReporter(name, address(), lab.options().containerRuntimeVersion(name));
     this.runner = new PodRunner(name, dataDir.resolve("pods"), new VolumeMapping(name, dataDir, archives.rootDir(),
         lab.runDir().resolve("claims"), this::readSecret), lab.options().podProcessesPerNode(), lab::log);
     this.pods = new SimulatedPods(name, index, address(), runner, lab::log);
