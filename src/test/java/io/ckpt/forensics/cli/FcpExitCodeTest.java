@@ -88,6 +88,6 @@ class FcpExitCodeTest {
     FcpRun help = FcpRun.of("--help");
     assertThat(help.exitCode()).isZero();
     assertThat(help.out().replaceAll("\\s+", " ")).contains("Exit codes: 0 done; 1 found something (no search match,"
-        + " archives differ, a verification check failed); 2 usage error; 3 unreadable or invalid archive; 4 unusable key.");
+        + " archives differ, a verification check failed); 2 usage error; 3 unreadable or invalid archive; 4 unusable key; 5 registry refused or unreachable (fcp image --push).");
   }
 }

@@ -57,7 +57,7 @@ class AlertReceiverTest {
     receiver = new AlertReceiver(AlertsConfig.fromEnvironment(env), alert -> {
       handled.add(alert);
       return new Decision(Outcome.Created, alert.namespace(), alert.pod(), "p", "p-x", null);
-    }, registry);
+    }, registry, () -> 0L);
     return receiver;
   }
 
@@ -148,7 +148,8 @@ class AlertReceiverTest {
       ok += status == 200 ? 1 : 0;
       limited += status == 429 ? 1 : 0;
     }
-    assertThat(ok).as("a burst of twice the rate, and what refilled meanwhile").isBetween(4, 6);
+    // the receiver's clock stands still: exactly the burst (twice the rate) passes, however slow the machine
+    assertThat(ok).as("a burst of twice the rate").isEqualTo(4);
     assertThat(limited).isEqualTo(10 - ok);
     assertThat(answered(429)).isEqualTo(limited);
   }
