@@ -36,8 +36,8 @@ public class ExportSpec {
   @JsonPropertyDescription("Repository to push each container's checkpoint image to, with its registry host and"
       + " without tag or digest, e.g. registry.example.com/forensics/nettools. It must start with one of the"
       + " prefixes the platform admin allowed (chart value export.allowedRepositories); the operator pushes with"
-      + " the admin's credentials, never with a Secret of this namespace. The tag is made of the object's name and the"
-      + " container (docs/export.md); what was pushed, by digest, is in status.containers[].export.")
+      + " the admin's credentials, never with a Secret of this namespace. What was pushed, by digest, or why nothing"
+      + " was, is in status.containers[].export (docs/export.md).")
   private String repository;
 
   public ExportSpec() {

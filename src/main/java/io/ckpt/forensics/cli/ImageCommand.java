@@ -76,8 +76,8 @@ final class ImageCommand implements Callable<Integer> {
       + " credentials (default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json, when it exists)")
   Path registryConfig;
 
-  @Option(names = "--plain-http", description = "talk HTTP to the registry, credentials included (a registry on"
-      + " loopback or in a test network)")
+  @Option(names = "--plain-http", description = "allow HTTP, credentials included, and TLS without certificate"
+      + " checks (Jib's insecure-registry mode): only for a registry on loopback or in a test network")
   boolean plainHttp;
 
   @Override

@@ -62,8 +62,8 @@ public final class RegistryPush {
   }
 
   /**
-   * Pushes config, layer and manifest; {@code plainHttp} allows HTTP (and sends credentials over it),
-   * for a registry on loopback or in a test network.
+   * Pushes config, layer and manifest; {@code plainHttp} is Jib's insecure-registry mode: HTTP (with
+   * the credentials) and TLS without certificate checks, for a registry on loopback or in a test network.
    */
   public static Pushed push(CheckpointImage image, PushTarget target, Optional<Credential> credential,
       boolean plainHttp) throws Failure {

@@ -4,11 +4,15 @@ import io.ckpt.forensics.api.ContainerCheckpointStatus;
 import io.ckpt.forensics.api.ContainerPhase;
 import io.ckpt.forensics.api.EvidencePhase;
 import io.ckpt.forensics.api.EvidenceStatus;
+import io.ckpt.forensics.api.ExportFailure;
+import io.ckpt.forensics.api.ExportSpec;
+import io.ckpt.forensics.api.ExportStatus;
 import io.ckpt.forensics.api.ForensicCheckpoint;
 import io.ckpt.forensics.api.ForensicCheckpointStatus;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Decides the custody steps of one ForensicCheckpoint (issue 12): each container that succeeded is
@@ -29,9 +33,16 @@ final class CustodyPlanner {
   }
 
   private final CollectionConfig config;
+  private final ExportConfig export;
 
+  /** Export off. */
   CustodyPlanner(CollectionConfig config) {
+    this(config, ExportConfig.OFF);
+  }
+
+  CustodyPlanner(CollectionConfig config, ExportConfig export) {
     this.config = config;
+    this.export = export;
   }
 
   boolean enabled() {
@@ -54,7 +65,7 @@ final class CustodyPlanner {
     List<CheckpointPlanner.Notice> notices = new ArrayList<>();
     boolean changed = false;
     if (!enabled()) {
-      return new Steps(false, start, delete, notices);
+      return new Steps(recordExports(fcp, status), start, delete, notices);
     }
     for (ContainerCheckpointStatus c : status.getContainers()) {
       if (!inCustody(c)) {
@@ -93,7 +104,45 @@ final class CustodyPlanner {
         delete.add(pod.podName()); // its report is in status; the pod was left by a crash before deleting it
       }
     }
+    changed |= recordExports(fcp, status);
     return new Steps(changed, start, delete, notices);
+  }
+
+  /**
+   * Writes, once, why a checkpointed container of an object with {@code spec.export} has no image:
+   * refused by the admin's configuration (as soon as it succeeded), its archive not stored, or, once
+   * stored, that this version builds no images in the operator yet (fcp image does, by hand).
+   */
+  private boolean recordExports(ForensicCheckpoint fcp, ForensicCheckpointStatus status) {
+    ExportSpec asked = fcp.getSpec() == null ? null : fcp.getSpec().getExport();
+    if (asked == null) {
+      return false;
+    }
+    boolean changed = false;
+    for (ContainerCheckpointStatus c : status.getContainers()) {
+      if (c.getPhase() != ContainerPhase.Succeeded || c.getExport() != null) {
+        continue;
+      }
+      Optional<ExportFailure> why = export.refusal(asked);
+      if (why.isEmpty() && !enabled()) {
+        why = Optional.of(new ExportFailure(ExportFailure.EVIDENCE_NOT_STORED, "the image is built from the archive"
+            + " taken into custody, and this operator takes none (no evidence store configured)"));
+      } else if (why.isEmpty() && c.getEvidence() != null && c.getEvidence().getPhase() == EvidencePhase.Failed) {
+        why = Optional.of(new ExportFailure(ExportFailure.EVIDENCE_NOT_STORED, "the image is built from the archive"
+            + " taken into custody, and this one was not stored (evidence.failure says why)"));
+      } else if (why.isEmpty() && c.getEvidence() != null && c.getEvidence().getPhase() == EvidencePhase.Stored) {
+        why = Optional.of(new ExportFailure(ExportFailure.EXPORT_ERROR, "not built: this version of the operator"
+            + " does not build or push checkpoint images yet; build one from the stored evidence with fcp image"
+            + " (docs/export.md)"));
+      }
+      if (why.isPresent()) {
+        ExportStatus recorded = new ExportStatus();
+        recorded.setFailure(why.get());
+        c.setExport(recorded);
+        changed = true;
+      }
+    }
+    return changed;
   }
 
   /** A checkpointed container's archive, or a failed one's fallback bundle, is taken into custody. */

@@ -102,7 +102,7 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
     this.recorder = new StatusRecorder(client, clock);
     this.finalizer = new CollectionFinalizer(client);
     this.planner = new CheckpointPlanner(clock, status -> client.getKubernetesSerialization().clone(status),
-        () -> UUID.randomUUID().toString(), new CustodyPlanner(config.collection()));
+        () -> UUID.randomUUID().toString(), new CustodyPlanner(config.collection(), config.export()));
     CheckpointEvents events = new CheckpointEvents(client, clock, instance, eventWriter);
     this.notifier = new CheckpointNotifier(events, metrics, clock, transport.warning());
     this.containment = new PodContainment(client, config.alerts(), config.collection().enabled(), recorder, events,

@@ -25,11 +25,12 @@ import java.util.regex.Pattern;
  * @param leaderElection whether replicas elect a leader on a Lease, and its timing
  * @param collection whether and how archives are taken into custody after a checkpoint
  * @param alerts whether the alert receiver runs, and its settings (issue 15)
+ * @param export whether spec.export is honoured, where to, with which credentials (issue 16 §1)
  */
 public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNode, int maxConcurrent,
     int maxConcurrentPerNamespace, int defaultTimeoutSeconds, int maxTimeoutSeconds, LogFormat logFormat,
     int healthPort, Transport transport, Direct direct, RetryPolicy retries, LeaderElection leaderElection,
-    CollectionConfig collection, AlertsConfig alerts) {
+    CollectionConfig collection, AlertsConfig alerts, ExportConfig export) {
 
   /** How log lines are written. */
   public enum LogFormat {
@@ -173,6 +174,7 @@ public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNo
           + MAX_TIMEOUT_SECONDS + " (" + maxTimeout + "): lower the default or raise the maximum");
     }
     int maxConcurrent = integer(env, MAX_CONCURRENT, 10, 1, 1000);
+    CollectionConfig collection = CollectionConfig.fromEnvironment(env);
     return new OperatorConfig(Set.copyOf(namespaces),
         integer(env, MAX_CONCURRENT_PER_NODE, 1, 1, 100),
         maxConcurrent,
@@ -185,8 +187,9 @@ public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNo
         direct(env),
         retryPolicy(env),
         leaderElection(env),
-        CollectionConfig.fromEnvironment(env),
-        AlertsConfig.fromEnvironment(env));
+        collection,
+        AlertsConfig.fromEnvironment(env),
+        ExportConfig.fromEnvironment(env, collection));
   }
 
   /**
@@ -242,21 +245,28 @@ public record OperatorConfig(Set<String> watchNamespaces, int maxConcurrentPerNo
   public OperatorConfig withTransport(Transport other, Direct settings) {
     return new OperatorConfig(watchNamespaces, maxConcurrentPerNode, maxConcurrent, maxConcurrentPerNamespace,
         defaultTimeoutSeconds, maxTimeoutSeconds, logFormat, healthPort, other, settings, retries, leaderElection,
-        collection, alerts);
+        collection, alerts, export);
   }
 
   /** A copy that takes archives into custody as {@code other} says (tests switch it). */
   public OperatorConfig withCollection(CollectionConfig other) {
     return new OperatorConfig(watchNamespaces, maxConcurrentPerNode, maxConcurrent, maxConcurrentPerNamespace,
         defaultTimeoutSeconds, maxTimeoutSeconds, logFormat, healthPort, transport, direct, retries, leaderElection,
-        other, alerts);
+        other, alerts, export);
   }
 
   /** A copy with the alert receiver as {@code other} says (tests switch it). */
   public OperatorConfig withAlerts(AlertsConfig other) {
     return new OperatorConfig(watchNamespaces, maxConcurrentPerNode, maxConcurrent, maxConcurrentPerNamespace,
         defaultTimeoutSeconds, maxTimeoutSeconds, logFormat, healthPort, transport, direct, retries, leaderElection,
-        collection, other);
+        collection, other, export);
+  }
+
+  /** A copy that honours spec.export as {@code other} says (tests switch it). */
+  public OperatorConfig withExport(ExportConfig other) {
+    return new OperatorConfig(watchNamespaces, maxConcurrentPerNode, maxConcurrent, maxConcurrentPerNamespace,
+        defaultTimeoutSeconds, maxTimeoutSeconds, logFormat, healthPort, transport, direct, retries, leaderElection,
+        collection, alerts, other);
   }
 
   /**

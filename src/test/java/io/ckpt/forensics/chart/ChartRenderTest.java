@@ -593,6 +593,24 @@ class ChartRenderTest {
     assertThatThrownBy(() -> template().set("evidence.store", "ftp").call()).hasMessageContaining("evidence");
   }
 
+  @Test
+  void exportIsOffByDefaultAndOnOnlyWithTheAdminsRepositoriesAndSecret() {
+    assertThat(env(deployment(render(null)))).doesNotContainKeys("FCP_EXPORT_ENABLED",
+        "FCP_EXPORT_ALLOWED_REPOSITORIES", "FCP_EXPORT_PUSH_SECRET");
+
+    List<Manifest> on = render("evidence: {store: s3, signingKeySecret: fcp-signing, s3: {bucket: evidence,"
+        + " credentialsSecret: fcp-s3}}\nexport: {enabled: true, allowedRepositories:"
+        + " [registry.example.com/forensics, 'localhost:5000'], pushSecret: fcp-push}");
+    assertThat(env(deployment(on))).containsEntry("FCP_EXPORT_ENABLED", "true")
+        .containsEntry("FCP_EXPORT_ALLOWED_REPOSITORIES", "registry.example.com/forensics,localhost:5000")
+        .containsEntry("FCP_EXPORT_PUSH_SECRET", "fcp-push");
+
+    assertThatThrownBy(() -> template().set("export.enabled", true).call())
+        .hasMessageContaining("export.allowedRepositories");
+    assertThatThrownBy(() -> render("export: {enabled: true, allowedRepositories: ['https://registry.example.com']}"))
+        .as("the schema refuses a URL").hasMessageContaining("allowedRepositories");
+  }
+
   // ---- spec.requestedBy: written and guarded by admission policies
 
   @Test
