@@ -104,7 +104,8 @@ helm.sh/chart: {{ include "fcp.chart" . }}
 {{- if .Values.restore.enabled }}
 # sandbox restore (restore.enabled): the CheckpointRestores, and the sandbox each makes: a pod
 # (deleted with its restore by the garbage collector, so no delete), a deny-all NetworkPolicy and
-# an empty ServiceAccount (get: to recognise its own after a restart)
+# an empty ServiceAccount (get: to recognise its own after a restart; list networkpolicies: to
+# warn of other policies that let traffic through to the sandbox)
 - apiGroups: ["forensics.ckpt.io"]
   resources: ["checkpointrestores"]
   verbs: ["get", "list", "watch"]
@@ -116,7 +117,7 @@ helm.sh/chart: {{ include "fcp.chart" . }}
   verbs: ["create"]
 - apiGroups: ["networking.k8s.io"]
   resources: ["networkpolicies"]
-  verbs: ["create", "get"]
+  verbs: ["create", "get", "list"]
 - apiGroups: [""]
   resources: ["serviceaccounts"]
   verbs: ["create", "get"]

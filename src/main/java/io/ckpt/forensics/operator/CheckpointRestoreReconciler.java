@@ -18,6 +18,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -36,6 +37,8 @@ public class CheckpointRestoreReconciler implements Reconciler<CheckpointRestore
 
   public static final String NAME = "checkpointrestore";
   static final String FORBIDDEN = "Forbidden";
+  /** Warning Event: other NetworkPolicies select the sandbox pod and allow traffic. */
+  static final String ALLOWING_POLICIES = "NetworkPoliciesAllowTraffic";
   /** Status writes refused with 409 Conflict, each followed by a fresh read, before the framework retries. */
   static final int MAX_CONFLICTING_WRITES = 3;
 
@@ -118,7 +121,7 @@ public class CheckpointRestoreReconciler implements Reconciler<CheckpointRestore
     if (checkpoint != null && checkpoint.getSpec() != null && checkpoint.getSpec().getPodName() != null) {
       original = client.pods().inNamespace(namespace).withName(checkpoint.getSpec().getPodName()).get();
     }
-    return new RestorePlanner.Facts(restore, checkpoint, node, null, original, config);
+    return new RestorePlanner.Facts(restore, checkpoint, node, null, original, config, clock.instant());
   }
 
   private Duration createSandbox(CheckpointRestore restore, RestorePlanner.Decision.Create create) {
@@ -137,6 +140,7 @@ public class CheckpointRestoreReconciler implements Reconciler<CheckpointRestore
         events.normal(restore, "NetworkPolicyCreated", "deny-all ingress and egress NetworkPolicy "
             + SandboxPod.name(restore) + " selects " + CheckpointRestore.RESTORE_LABEL + "="
             + restore.getMetadata().getName());
+        warnOfAllowingPolicies(restore);
       }
     }
     if (refused == null) {
@@ -161,6 +165,30 @@ public class CheckpointRestoreReconciler implements Reconciler<CheckpointRestore
           status.setRuntime(create.runtime());
         });
     return RestorePlanner.WAIT_STARTING;
+  }
+
+  /**
+   * NetworkPolicies add up, so another policy of the namespace that selects the sandbox pod and allows
+   * traffic lets that traffic through despite the deny-all one: say which, as a Warning Event, before the
+   * pod exists. Whether that traffic matters is the analyst's call, not the operator's.
+   */
+  private void warnOfAllowingPolicies(CheckpointRestore restore) {
+    String namespace = restore.getMetadata().getNamespace();
+    try {
+      List<String> allowing = AllowingPolicies.selecting(SandboxPod.labels(restore),
+          client.network().v1().networkPolicies().inNamespace(namespace).list().getItems(), SandboxPod.name(restore));
+      if (!allowing.isEmpty()) {
+        String message = "NetworkPolicies of namespace " + namespace + " also select the sandbox pod and allow"
+            + " traffic, which the deny-all policy cannot take back: " + String.join(", ", allowing)
+            + " (docs/security.md#sandbox-restore)";
+        events.warning(restore, ALLOWING_POLICIES, message);
+        LOG.warn("restore fcr={}/{} allowingNetworkPolicies={}", namespace, restore.getMetadata().getName(), allowing);
+      }
+    } catch (KubernetesClientException e) {
+      events.warning(restore, ALLOWING_POLICIES, "could not list the NetworkPolicies of namespace " + namespace
+          + " to check that none lets traffic through to the sandbox pod (HTTP " + e.getCode() + "); the chart grants"
+          + " list on networkpolicies with restore.enabled=true");
+    }
   }
 
   /**

@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -49,6 +50,11 @@ final class RestorePlanner {
   static final Duration WAIT_CHECKPOINT = Duration.ofSeconds(5);
   static final Duration WAIT_STARTING = Duration.ofSeconds(2);
   static final Duration WAIT_RUNNING = Duration.ofSeconds(30);
+  /**
+   * How long after the checkpoint ended a restore without spec.image waits for the image its spec.export
+   * asked for; past that it fails rather than wait for an export that may never come.
+   */
+  static final Duration EXPORT_WAIT = Duration.ofMinutes(15);
 
   /** Waiting reasons of a container that will not start without someone changing something. */
   static final Set<String> STUCK = Set.of("ErrImagePull", "ImagePullBackOff", "InvalidImageName",
@@ -57,9 +63,18 @@ final class RestorePlanner {
 
   private static final Pattern DIGEST_REFERENCE = Pattern.compile(CheckpointRestoreSpec.DIGEST_REFERENCE_PATTERN);
 
-  /** What the reconciler read for one restore; any of the objects may be null (absent, or not read). */
+  /**
+   * What the reconciler read for one restore; any of the objects may be null (absent, or not read).
+   *
+   * @param now the reconciler's clock; null: no deadline applies (tests of other decisions)
+   */
   record Facts(CheckpointRestore restore, ForensicCheckpoint checkpoint, Node node, Pod sandbox, Pod original,
-      RestoreConfig config) {
+      RestoreConfig config, Instant now) {
+
+    Facts(CheckpointRestore restore, ForensicCheckpoint checkpoint, Node node, Pod sandbox, Pod original,
+        RestoreConfig config) {
+      this(restore, checkpoint, node, sandbox, original, config, null);
+    }
   }
 
   /** What to do. */
@@ -155,9 +170,15 @@ final class RestorePlanner {
             + "); create a CheckpointRestore with spec.image (repository@sha256:...)");
       }
       if (export == null || export.getReference() == null) {
-        if (exportAsked) {
+        if (exportAsked && !exportOverdue(checkpointStatus.getCompletionTime(), f.now())) {
           return waitFor("waiting for the checkpoint image of container " + container.getName() + " of "
               + checkpointName + " (spec.export)");
+        }
+        if (exportAsked) {
+          return fail(IMAGE_UNKNOWN, "ForensicCheckpoint " + checkpointName + " asked for a checkpoint image"
+              + " (spec.export) but none was reported for container " + container.getName() + " within "
+              + EXPORT_WAIT.toMinutes() + " minutes of the checkpoint's end (is export enabled in the operator?"
+              + " docs/export.md); create a CheckpointRestore with spec.image (repository@sha256:...)");
         }
         return fail(IMAGE_UNKNOWN, "no checkpoint image for container " + container.getName() + " of "
             + checkpointName + ": it was not exported (its spec.export is unset); create a CheckpointRestore with"
@@ -184,6 +205,18 @@ final class RestorePlanner {
     return new Decision.Create(new SandboxPod.Plan(checkpointName, container.getName(),
         checkpoint.getSpec() == null ? null : checkpoint.getSpec().getPodName(), image, spec.getNodeName(),
         spec.getRuntimeClassName(), user[0], user[1]), verdict.runtime());
+  }
+
+  /** True once the export has had {@link #EXPORT_WAIT} since the checkpoint ended without reporting. */
+  static boolean exportOverdue(String completionTime, Instant now) {
+    if (completionTime == null || now == null) {
+      return false;
+    }
+    try {
+      return now.isAfter(Instant.parse(completionTime).plus(EXPORT_WAIT));
+    } catch (java.time.format.DateTimeParseException e) {
+      return false;
+    }
   }
 
   /**

@@ -225,6 +225,7 @@ class ChartRenderTest {
         new Grant("cluster", "", "pods", "create"),
         new Grant("cluster", "networking.k8s.io", "networkpolicies", "create"),
         new Grant("cluster", "networking.k8s.io", "networkpolicies", "get"),
+        new Grant("cluster", "networking.k8s.io", "networkpolicies", "list"),
         new Grant("cluster", "", "serviceaccounts", "create"),
         new Grant("cluster", "", "serviceaccounts", "get"),
         new Grant("cluster", "", "nodes", "get"));

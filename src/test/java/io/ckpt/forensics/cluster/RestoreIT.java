@@ -119,6 +119,11 @@ class RestoreIT {
 
   @Test
   void restoresIntoALockedDownPodOnTheChosenNodeAndStatusFollowsIt() {
+    // a common policy that lets every pod of the namespace reach every other: the sandbox's deny-all cannot undo it
+    lab.adminClient().resource(new io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder()
+        .withNewMetadata().withName("allow-same-namespace").withNamespace(NS).endMetadata().withNewSpec()
+        .withNewPodSelector().endPodSelector().addNewIngress().addNewFrom().withNewPodSelector().endPodSelector()
+        .endFrom().endIngress().endSpec().build()).createOr(r -> r.update());
     create("nettools-inc42", spec -> spec.setRuntimeClassName("gvisor"));
 
     CheckpointRestore running = await("nettools-inc42", phase(RestorePhase.Running));
@@ -173,7 +178,11 @@ class RestoreIT {
         .extracting(p -> p.getMetadata().getName()).containsExactly("nettools");
 
     Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(eventReasons("nettools-inc42"))
-        .contains("Restoring", "NetworkPolicyCreated", "SandboxPodCreated", "SandboxRunning"));
+        .contains("Restoring", "NetworkPolicyCreated", "NetworkPoliciesAllowTraffic", "SandboxPodCreated",
+            "SandboxRunning"));
+    assertThat(lab.adminClient().v1().events().inNamespace(NS).list().getItems()).filteredOn(e ->
+        "nettools-inc42".equals(e.getInvolvedObject().getName()) && "NetworkPoliciesAllowTraffic".equals(e.getReason()))
+        .singleElement().satisfies(e -> assertThat(e.getMessage()).contains(": allow-same-namespace ("));
     ExecResult get = lab.kubectl("get", "fcr", "-n", NS, "nettools-inc42");
     ExecResult describe = lab.kubectl("describe", "fcr", "-n", NS, "nettools-inc42");
     System.out.println("RestoreIT: $ kubectl get fcr -n dev nettools-inc42\n" + get.stdout()

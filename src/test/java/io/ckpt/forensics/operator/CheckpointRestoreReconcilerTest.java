@@ -121,6 +121,23 @@ class CheckpointRestoreReconcilerTest {
   }
 
   @Test
+  void otherPoliciesThatLetTrafficThroughAreNamedInAWarning() {
+    client.resource(new NetworkPolicyBuilder().withNewMetadata().withName("allow-same-namespace").withNamespace("dev")
+        .endMetadata().withNewSpec().withNewPodSelector().endPodSelector().addNewIngress().addNewFrom()
+        .withNewPodSelector().endPodSelector().endFrom().endIngress().endSpec().build()).create();
+
+    reconciler.pass(restore("leaky"));
+
+    assertThat(current("leaky").getStatus().getPhase()).isEqualTo(RestorePhase.Creating);
+    assertThat(client.v1().events().inNamespace("dev").list().getItems())
+        .filteredOn(e -> "NetworkPoliciesAllowTraffic".equals(e.getReason())).singleElement().satisfies(e -> {
+          assertThat(e.getType()).isEqualTo("Warning");
+          assertThat(e.getMessage()).contains("allow traffic, which the deny-all policy cannot take back:"
+              + " allow-same-namespace (");
+        });
+  }
+
+  @Test
   void aRetryAfterARestartFindsItsOwnObjectsAndCreatesNothingTwice() {
     CheckpointRestore restore = restore("again");
     client.resource(SandboxPod.denyAll(restore)).create();

@@ -189,6 +189,25 @@ class RestorePlannerTest {
   }
 
   @Test
+  void anExportThatNeverReportsFailsTheRestoreAfterTheWait() {
+    ForensicCheckpoint asked = exported(null);
+    asked.getStatus().setCompletionTime("2026-12-02T09:00:00Z");
+    CheckpointRestore noImage = restore(s -> s.setImage(null));
+    java.time.Instant ended = java.time.Instant.parse("2026-12-02T09:00:00Z");
+
+    var early = (RestorePlanner.Decision.Record) RestorePlanner.decide(new RestorePlanner.Facts(noImage, asked,
+        CAPABLE, null, null, SANDBOX_1, ended.plus(RestorePlanner.EXPORT_WAIT)));
+    var late = (RestorePlanner.Decision.Record) RestorePlanner.decide(new RestorePlanner.Facts(noImage, asked,
+        CAPABLE, null, null, SANDBOX_1, ended.plus(RestorePlanner.EXPORT_WAIT).plusSeconds(1)));
+
+    assertThat(early.phase()).isEqualTo(RestorePhase.Pending);
+    assertThat(late.phase()).isEqualTo(RestorePhase.Failed);
+    assertThat(late.reason()).isEqualTo(RestorePlanner.IMAGE_UNKNOWN);
+    assertThat(late.message()).contains("asked for a checkpoint image (spec.export) but none was reported for"
+        + " container nettools within 15 minutes");
+  }
+
+  @Test
   void takesTheOriginalNonRootUserOnlyFromTheSamePod() {
     Pod original = new PodBuilder().withNewMetadata().withName("nettools").withUid("pod-uid").endMetadata()
         .withNewSpec().withNewSecurityContext().withRunAsUser(1000L).withRunAsGroup(3000L).endSecurityContext()
