@@ -31,6 +31,11 @@ final class ApiRefusal {
       "with the chart: the namespace's view, edit or admin role (its aggregated forensic-checkpoint-operator-view"
           + " rules)");
 
+  static final Resource CHECKPOINT_RESTORES = new Resource("checkpointrestores", "forensics.ckpt.io",
+      "e.g. a RoleBinding in that namespace to a role with that rule; restoring runs a captured workload, so it is"
+          + " granted apart from taking checkpoints",
+      "e.g. a RoleBinding in that namespace to a role with that rule");
+
   private ApiRefusal() {}
 
   /**

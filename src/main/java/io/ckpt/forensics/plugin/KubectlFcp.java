@@ -5,6 +5,7 @@ import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import picocli.CommandLine;
@@ -19,8 +20,12 @@ import picocli.CommandLine.Command;
     description = "Take forensic checkpoints of pods and follow them (ForensicCheckpoint objects of the"
         + " forensics.ckpt.io API), with your kubeconfig and your RBAC rights only.",
     footer = PluginExitCode.FOOTER,
-    subcommands = {TakeCommand.class, GetCommand.class, DescribeCommand.class, FetchCommand.class, InspectCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {TakeCommand.class, GetCommand.class, DescribeCommand.class, FetchCommand.class, InspectCommand.class, RestoreCommand.class, CompletionCommand.class,
+        CommandLine.HelpCommand.class})
 public final class KubectlFcp {
+
+  /** The hidden first argument with which kubectl_complete-fcp asks for completions (Cobra's name for it). */
+  static final String COMPLETE = "__complete";
 
   public static void main(String[] args) {
     // every failure reaches the user as one message of ours (PluginError); Fabric8's own log lines (a
@@ -36,6 +41,13 @@ public final class KubectlFcp {
   /** Runs one command line, writing to the given streams; returns the exit code ({@link PluginExitCode}). */
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
     CommandLine cmd = new CommandLine(new KubectlFcp());
+    if (args.length > 0 && args[0].equals(COMPLETE)) {
+      // kubectl_complete-fcp: the words are a partial command line, not options of a command of ours
+      Completions.complete(cmd.getCommandSpec(), List.of(args).subList(1, args.length), Completions.cluster())
+          .lines().forEach(out::println);
+      out.flush();
+      return PluginExitCode.OK;
+    }
     cmd.setOut(out);
     cmd.setErr(err);
     cmd.setExecutionExceptionHandler((e, commandLine, parseResult) -> {

@@ -244,6 +244,32 @@ class FcpDistributionIT {
   }
 
   /**
+   * plugins/krew/fcp.yaml installs from the tarball: every file it copies is in it, its bin is the
+   * launcher, its version the pom's; only the release's uri and sha256 are placeholders.
+   */
+  @Test
+  void theKrewManifestNamesWhatTheKubectlFcpTarballHolds() throws Exception {
+    Path tarball = BUILD.resolve("kubectl-fcp-" + VERSION + ".tar.gz");
+    Result list = run(List.of("tar", "-tzf", tarball.toString()), dir, Map.of("PATH", "/usr/bin:/bin"));
+    assertThat(list.exit).as(list.err).isZero();
+    var manifest = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+        .readTree(Path.of(System.getProperty("project.root", ".")).resolve("plugins/krew/fcp.yaml").toFile());
+
+    assertThat(manifest.at("/kind").asText()).isEqualTo("Plugin");
+    assertThat(manifest.at("/metadata/name").asText()).isEqualTo("fcp");
+    assertThat(manifest.at("/spec/version").asText()).isEqualTo("v" + VERSION);
+    var platform = manifest.at("/spec/platforms/0");
+    assertThat(platform.at("/sha256").asText()).matches("[0-9a-f]{64}");
+    assertThat(platform.at("/uri").asText()).endsWith("/kubectl-fcp-" + VERSION + ".tar.gz");
+    List<String> copied = new ArrayList<>();
+    platform.at("/files").forEach(f -> copied.add(f.at("/from").asText()));
+    assertThat(list.out.lines().toList()).as("the tarball holds every file krew copies").containsAll(copied);
+    assertThat(copied).contains("kubectl-fcp-" + VERSION + "/bin/kubectl-fcp", "kubectl-fcp-" + VERSION
+        + "/lib/kubectl-fcp.jar");
+    assertThat(platform.at("/bin").asText()).isEqualTo("kubectl-fcp");
+  }
+
+  /**
    * C1 alone (-XX:TieredStopAtLevel=1) compiles no SHA-256 or AES intrinsics: under it every hashing
    * command ran about 8 times slower (docs/benchmarks.md, fcp files). The JVM's own final flags, not
    * the script's text, so that a flag added through another route counts too.

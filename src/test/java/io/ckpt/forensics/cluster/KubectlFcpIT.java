@@ -55,6 +55,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class KubectlFcpIT {
 
   static final String NS = "dev";
+  /** A namespace the test's operator does not watch: statuses there are written by the tests. */
+  static final String CASES = "cases";
   static final String RESPONDER_ROLE = "forensic-checkpoint-operator-responder";
   static final Path BUILD = Path.of(System.getProperty("operator.build.dir", "target")).toAbsolutePath();
 
@@ -81,12 +83,19 @@ class KubectlFcpIT {
     Files.copy(ChartRelease.projectRoot().resolve("src/dist/bin/kubectl-fcp"), bin.resolve("kubectl-fcp"),
         StandardCopyOption.REPLACE_EXISTING);
     Files.copy(jar, bin.resolve("kubectl-fcp.jar"), StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(ChartRelease.projectRoot().resolve("src/dist/bin/kubectl_complete-fcp"), bin.resolve("kubectl_complete-fcp"),
+        StandardCopyOption.REPLACE_EXISTING);
     assertThat(bin.resolve("kubectl-fcp").toFile().canExecute()).as("the launcher keeps its mode").isTrue();
 
     lab.createRunningPod(NS, "suspect", lab.nodes().get(0), "app", "sidecar");
     lab.createServiceAccount(NS, "responder");
     lab.createServiceAccount(NS, "intern");
     lab.adminClient().resource(new RoleBindingBuilder().withNewMetadata().withName("responders").withNamespace(NS)
+        .endMetadata().withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", RESPONDER_ROLE)
+        .addNewSubject().withKind("ServiceAccount").withNamespace(NS).withName("responder").endSubject().build())
+        .create();
+    lab.createNamespace(CASES);
+    lab.adminClient().resource(new RoleBindingBuilder().withNewMetadata().withName("responders").withNamespace(CASES)
         .endMetadata().withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", RESPONDER_ROLE)
         .addNewSubject().withKind("ServiceAccount").withNamespace(NS).withName("responder").endSubject().build())
         .create();
@@ -264,12 +273,7 @@ class KubectlFcpIT {
       LabAvailability.requireOrReport("KubectlFcpIT S3 fetch", noServer.get());
       Assumptions.abort("S3 test server unavailable: " + noServer.get());
     }
-    String cases = "cases";
-    lab.createNamespace(cases);
-    lab.adminClient().resource(new RoleBindingBuilder().withNewMetadata().withName("responders").withNamespace(cases)
-        .endMetadata().withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", RESPONDER_ROLE)
-        .addNewSubject().withKind("ServiceAccount").withNamespace(NS).withName("responder").endSubject().build())
-        .create();
+    String cases = CASES;
     Path keys = Files.createDirectories(lab.runDir().resolve("s3-keys"));
     Path signingKey = EvidenceFixtures.newSigningKey(keys, "EC");
     Path archive = FixtureArchives.write(FixtureArchives.Flavour.CRIO_OPERATOR);
@@ -312,6 +316,83 @@ class KubectlFcpIT {
       System.out.println("KubectlFcpIT: $ kubectl fcp fetch web-inc7 -n cases --key ... --decryption-key ..."
           + " --s3-endpoint " + server.endpoint() + " --s3-path-style -o web-inc7.tar.gpg\n" + fetched.out);
     }
+  }
+
+  @Test
+  void restoreNeedsItsOwnRightAndFollowsTheSandboxPod() throws Exception {
+    Run refused = kubectl(responder, "fcp", "restore", "suspect-inc42", "--node", "worker-1");
+    assertThat(refused.exit).as(refused.all()).isEqualTo(3);
+    assertThat(refused.err).startsWith("error: cannot create checkpointrestores.forensics.ckpt.io in namespace dev: ask"
+        + " for the right to create checkpointrestores (API group forensics.ckpt.io) in namespace dev");
+
+    for (String ns : List.of(NS, CASES)) {
+      lab.adminClient().resource(new io.fabric8.kubernetes.api.model.rbac.RoleBuilder().withNewMetadata()
+          .withName("restorers").withNamespace(ns).endMetadata().addNewRule().withApiGroups("forensics.ckpt.io")
+          .withResources("checkpointrestores").withVerbs("create", "get").endRule().build()).create();
+      lab.adminClient().resource(new RoleBindingBuilder().withNewMetadata().withName("restorers").withNamespace(ns)
+          .endMetadata().withNewRoleRef("rbac.authorization.k8s.io", "Role", "restorers").addNewSubject()
+          .withKind("ServiceAccount").withNamespace(NS).withName("responder").endSubject().build()).create();
+    }
+    Run created = kubectl(responder, "fcp", "restore", "suspect-inc42", "--node", "worker-1", "-c", "app",
+        "--runtime-class", "gvisor", "--name", "suspect-restore");
+    assertThat(created.exit).as(created.all()).isZero();
+    assertThat(created.out).isEqualTo("checkpointrestore.forensics.ckpt.io/suspect-restore created in namespace dev\n"
+        + "follow it: kubectl get fcr suspect-restore -n dev\n");
+    var restores = lab.adminClient().resources(io.ckpt.forensics.api.CheckpointRestore.class);
+    var spec = restores.inNamespace(NS).withName("suspect-restore").get().getSpec();
+    assertThat(List.of(spec.getCheckpointName(), spec.getContainer(), spec.getNodeName(), spec.getRuntimeClassName()))
+        .containsExactly("suspect-inc42", "app", "worker-1", "gvisor");
+
+    // --wait, in the namespace no operator watches: the status is written here as a restore controller would
+    var waiting = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        return kubectl(responder, "fcp", "restore", "web-inc7", "-n", CASES, "--node", "worker-1", "--name",
+            "web-restore", "--wait", "--timeout", "60s");
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
+        .until(() -> restores.inNamespace(CASES).withName("web-restore").get() != null);
+    for (var phase : List.of(io.ckpt.forensics.api.RestorePhase.Creating, io.ckpt.forensics.api.RestorePhase.Running)) {
+      var restore = restores.inNamespace(CASES).withName("web-restore").get();
+      var status = new io.ckpt.forensics.api.CheckpointRestoreStatus();
+      status.setPhase(phase);
+      status.setPodName("fcr-web-restore");
+      status.setNodeName("worker-1");
+      status.setMessage(phase == io.ckpt.forensics.api.RestorePhase.Creating ? "sandbox pod created" : null);
+      restore.setStatus(status);
+      restores.inNamespace(CASES).resource(restore).updateStatus();
+      Thread.sleep(2500); // longer than the plugin's poll interval: it sees each phase
+    }
+    Run followed = waiting.get(120, TimeUnit.SECONDS);
+    assertThat(followed.exit).as(followed.all()).isZero();
+    assertThat(followed.out).isEqualTo("checkpointrestore.forensics.ckpt.io/web-restore created in namespace cases\n"
+        + "phase Creating pod fcr-web-restore on node worker-1: sandbox pod created\n"
+        + "phase Running pod fcr-web-restore on node worker-1\n"
+        + "Running: sandbox pod fcr-web-restore on node worker-1; watch it with kubectl get pod fcr-web-restore -n cases\n");
+    System.out.println("KubectlFcpIT: $ kubectl fcp restore suspect-inc42 --node worker-1  (no right)\n" + refused.err
+        + "$ kubectl fcp restore web-inc7 -n cases --node worker-1 --name web-restore --wait\n" + followed.out);
+  }
+
+  /** kubectl (1.26+) completes `kubectl fcp ...` by asking kubectl_complete-fcp on PATH. */
+  @Test
+  void kubectlCompletesThePluginThroughKubectlCompleteFcp() throws Exception {
+    CLUSTER.fcps().create(NS, "completion-target", "suspect", "app");
+
+    Run commands = kubectl(responder, "__complete", "fcp", "");
+    Run names = kubectl(responder, "__complete", "fcp", "describe", "completion-t");
+    Run options = kubectl(responder, "__complete", "fcp", "take", "suspect", "--re");
+
+    assertThat(commands.exit).as(commands.all()).isZero();
+    assertThat(commands.out.lines().toList()).contains("take", "get", "describe", "fetch", "inspect", "restore",
+        "completion").last().isEqualTo(":4");
+    assertThat(names.out.lines().toList()).as(names.all()).containsExactly("completion-target", ":4");
+    assertThat(options.out.lines().toList()).as(options.all()).containsExactly("--reason", ":4");
+
+    Run script = kubectl(responder, "fcp", "completion", "bash");
+    assertThat(script.exit).as(script.all()).isZero();
+    assertThat(script.out).startsWith("#!/usr/bin/env bash").contains("complete -F _complete_kubectl-fcp");
   }
 
   /** What the operator writes once a collector stored the archive in S3, written here as the admin. */
