@@ -57,6 +57,8 @@ final class TimedProcess {
       }
     }
     if (!p.waitFor(TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
+      // /usr/bin/time does not pass a kill on to the process it measures: end that one first
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
       p.destroyForcibly();
       throw new IllegalStateException("timed out: " + String.join(" ", command));
     }
