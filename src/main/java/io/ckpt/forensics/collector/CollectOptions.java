@@ -75,6 +75,23 @@ final class CollectOptions {
       description = "in a series: the SHA-256 of the previous round's custody record file, which this record names")
   String previousRecordSha256;
 
+  @Option(names = "--export-repository", paramLabel = "REGISTRY/REPOSITORY",
+      description = "after storing: push the checkpoint image of the node's archive there (docs/export.md); a failed"
+          + " push is reported, the collection stands")
+  String exportRepository;
+
+  @Option(names = "--export-tag", paramLabel = "TAG", description = "the pushed image's tag; required with"
+      + " --export-repository")
+  String exportTag;
+
+  @Option(names = "--registry-auth", paramLabel = "FILE",
+      description = "Docker config with the push credentials: the push Secret's .dockerconfigjson, as mounted")
+  Path registryAuth;
+
+  @Option(names = "--export-plain-http", description = "allow HTTP and TLS without certificate checks for the push"
+      + " (Jib's insecure-registry mode): only for a registry on loopback or in a test network")
+  boolean exportPlainHttp;
+
   @Option(names = "--termination-log", paramLabel = "FILE")
   Path terminationLog = DEFAULT_TERMINATION_LOG;
 
@@ -91,6 +108,25 @@ final class CollectOptions {
           + " --series-index 1 --series-count 3) or neither");
     }
     return SeriesLink.of(seriesIndex, seriesCount, previousRecordSha256);
+  }
+
+  /** The export after custody, when asked for: --export-tag is required with --export-repository, and only then. */
+  java.util.Optional<ArchiveExport> export(java.time.Clock clock) {
+    if (exportRepository == null) {
+      if (exportTag != null || registryAuth != null || exportPlainHttp) {
+        throw new IllegalArgumentException("--export-tag, --registry-auth and --export-plain-http need"
+            + " --export-repository");
+      }
+      return java.util.Optional.empty();
+    }
+    if (exportTag == null) {
+      throw new IllegalArgumentException("--export-repository needs --export-tag (the operator derives it from the"
+          + " checkpoint's name, container and round)");
+    }
+    if (fallbackBundle != null) {
+      throw new IllegalArgumentException("--export-repository needs --archive: a fallback bundle is no checkpoint");
+    }
+    return java.util.Optional.of(new ArchiveExport(exportRepository, exportTag, registryAuth, exportPlainHttp, clock));
   }
 
   /** The Object Lock retention: both options or neither. */

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine;
 
 /**
@@ -74,6 +75,7 @@ public final class CollectorMain {
       CollectFacts facts;
       SeriesLink link;
       EvidenceStore store;
+      Optional<ArchiveExport> export;
       try {
         if ((options.archive == null) == (options.fallbackBundle == null)) {
           throw new IllegalArgumentException("give one of --archive and --fallback-bundle");
@@ -82,6 +84,7 @@ public final class CollectorMain {
         EvidenceName.require(options.name + EvidenceCollector.RECORD_SUFFIX);
         facts = CollectFacts.parse(environment.get(CollectFacts.ENVIRONMENT_VARIABLE));
         link = options.seriesLink();
+        export = options.export(clock);
         SigningKey key = SigningKey.load(options.signingKey);
         List<OpenPgpRecipient> recipients = recipients(options.recipients);
         store = store(options);
@@ -90,10 +93,12 @@ public final class CollectorMain {
         throw new CollectionFailure(FailureReason.BadConfiguration, e.getMessage(), e);
       }
       try {
+        AtomicReference<ExportResult> exported = new AtomicReference<>();
         Collected collected = options.fallbackBundle != null
             ? collector.collectFallbackBundle(options.fallbackBundle, options.name, facts)
-            : collector.collect(options.archive, options.name, facts, link, options.deleteAfterStore);
-        return new Outcome(TerminationMessage.stored(collected), STORED);
+            : collector.collect(options.archive, options.name, facts, link, options.deleteAfterStore,
+                () -> export.ifPresent(e -> exported.set(e.export(options.archive, facts))));
+        return new Outcome(TerminationMessage.stored(collected, Optional.ofNullable(exported.get())), STORED);
       } finally {
         if (store instanceof AutoCloseable closeable) {
           closeQuietly(closeable);

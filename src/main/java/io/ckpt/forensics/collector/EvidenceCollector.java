@@ -63,6 +63,15 @@ public final class EvidenceCollector {
   /** The same, for a record at {@code link}'s place in a series. */
   public Collected collect(Path archive, String name, CollectFacts facts, SeriesLink link, boolean deleteAfterStore)
       throws CollectionFailure {
+    return collect(archive, name, facts, link, deleteAfterStore, () -> { });
+  }
+
+  /**
+   * The same, running {@code whileStored} once the evidence and its record are stored and before the
+   * node's copy is removed (the export reads the plaintext archive there); it must not throw.
+   */
+  public Collected collect(Path archive, String name, CollectFacts facts, SeriesLink link, boolean deleteAfterStore,
+      Runnable whileStored) throws CollectionFailure {
     long size = requireRegularFile(archive);
     PipedCustodyUpload.Uploaded uploaded = null;
     CapturedOverviewTap tap = null;
@@ -87,6 +96,7 @@ public final class EvidenceCollector {
     Instant collectedAt = clock.instant();
     StoredEvidence storedRecord = storeRecord(name, facts.predicate(uploaded.copy(), collectedAt, link), stored,
         "; the node's archive is kept");
+    whileStored.run();
     boolean removed = false;
     Optional<String> removalProblem = Optional.empty();
     if (deleteAfterStore) {

@@ -18,7 +18,10 @@ import java.util.Optional;
  * a message (docs/collector.md). Never longer than {@value #MAX_BYTES} bytes with its newline: the
  * kubelet keeps no more. What does not fit is shortened where that loses nothing that checks
  * evidence: the message is trimmed, the summary's signs past the limit are counted instead of listed
- * (fcp summary shows them all), then recipients too (the custody record lists them all).
+ * (fcp summary shows them all), then recipients too (the custody record lists them all). An export's
+ * result ({@code export} or {@code exportFailure}) has a budget of its own: its failure message is
+ * trimmed, and what the sanitizer dropped is listed as far as {@value #MAX_DROPPED_BYTES} bytes go, then
+ * counted ({@code fcp image} lists it all).
  */
 public final class TerminationMessage {
 
@@ -29,6 +32,8 @@ public final class TerminationMessage {
   private static final String ELLIPSIS = "...";
   private static final int MAX_NOTE_CHARS = 300;
   private static final int MAX_SIGN_CHARS = 200;
+  private static final int MAX_EXPORT_MESSAGE_CHARS = 600;
+  static final int MAX_DROPPED_BYTES = 1024;
 
   private TerminationMessage() {}
 
@@ -38,29 +43,75 @@ public final class TerminationMessage {
    * then the summary itself.
    */
   public static String stored(Collected c) {
+    return stored(c, Optional.empty());
+  }
+
+  /** The same, with what became of the checkpoint image the collector pushed after storing. */
+  public static String stored(Collected c, Optional<ExportResult> export) {
+    Optional<ObjectNode> exported = export.map(e -> exportNode(e, MAX_DROPPED_BYTES));
     List<String> recipients = c.copy().recipientFingerprints();
     List<String> signs = c.overview().map(o -> o.signs().stream().map(TerminationMessage::shortSign).toList())
         .orElse(List.of());
     for (int listedSigns = signs.size(); listedSigns >= 0; listedSigns--) {
       Optional<List<String>> listed = c.overview().isPresent() ? Optional.of(signsListed(signs, listedSigns))
           : Optional.empty();
-      String text = stored(c, recipients.size(), listed);
+      String text = stored(c, recipients.size(), listed, exported);
       if (fits(text)) {
         return text;
       }
     }
     List<String> noSigns = signs.isEmpty() ? List.of() : signsListed(signs, 0);
     for (int listed = recipients.size(); listed >= 0; listed--) {
-      String text = stored(c, listed, c.overview().map(o -> noSigns));
+      String text = stored(c, listed, c.overview().map(o -> noSigns), exported);
       if (fits(text)) {
         return text;
       }
     }
-    // at most two names of 1024 characters, digests and a short note: always fits without recipients and summary
-    return stored(c, 0, Optional.empty());
+    String text = stored(c, 0, Optional.empty(), exported);
+    if (fits(text)) {
+      return text;
+    }
+    // at most two names of 1024 characters, digests, short notes, two references: fits with removals only counted
+    return stored(c, 0, Optional.empty(), export.map(e -> exportNode(e, 0)));
   }
 
-  private static String stored(Collected c, int listedRecipients, Optional<List<String>> signs) {
+  /** The export's object: pushed (with what was dropped, within its budget) or failed (message trimmed). */
+  private static ObjectNode exportNode(ExportResult result, int maxDroppedBytes) {
+    ObjectNode node = JSON.createObjectNode();
+    if (result instanceof ExportResult.Pushed p) {
+      ObjectNode pushed = node.putObject("export");
+      pushed.put("image", p.image());
+      pushed.put("digest", p.digest());
+      pushed.put("reference", p.reference());
+      List<String> dropped = p.dropped().stream().map(TerminationMessage::shortSign).toList();
+      int listed = dropped.size();
+      while (listed > 0 && bytes(text(droppedArray(dropped, listed))) > maxDroppedBytes) {
+        listed--;
+      }
+      pushed.set("droppedAnnotations", droppedArray(dropped, listed));
+      pushed.put("exportedAt", p.exportedAt().toString());
+    } else if (result instanceof ExportResult.Failed f) {
+      ObjectNode failed = node.putObject("exportFailure");
+      failed.put("reason", f.reason().name());
+      String message = UnsafeCharacters.escape(f.message());
+      failed.put("message", message.length() <= MAX_EXPORT_MESSAGE_CHARS ? message
+          : shortened(message, MAX_EXPORT_MESSAGE_CHARS - ELLIPSIS.length()));
+    }
+    return node;
+  }
+
+  /** The first {@code listed} removals, then one entry that counts the others. */
+  private static ArrayNode droppedArray(List<String> dropped, int listed) {
+    ArrayNode array = JSON.createArrayNode();
+    dropped.subList(0, listed).forEach(array::add);
+    if (listed < dropped.size()) {
+      array.add("and " + (dropped.size() - listed) + " more: fcp image lists them all");
+    }
+    return array;
+  }
+
+  private static String stored(Collected c, int listedRecipients, Optional<List<String>> signs,
+      Optional<ObjectNode> export) {
     List<String> recipients = c.copy().recipientFingerprints();
     // a side note, kept short so that what identifies the evidence always fits
     Optional<String> removalProblem = c.removalProblem().map(p -> p.length() <= MAX_NOTE_CHARS ? p
@@ -101,6 +152,7 @@ public final class TerminationMessage {
       ArrayNode topFiles = summary.putArray("topFiles");
       o.topFiles().forEach(f -> topFiles.add(shortSign(f)));
     }
+    export.ifPresent(line::setAll);
     return text(line);
   }
 
@@ -170,7 +222,7 @@ public final class TerminationMessage {
     return text.getBytes(StandardCharsets.UTF_8).length;
   }
 
-  private static String text(ObjectNode line) {
+  private static String text(com.fasterxml.jackson.databind.JsonNode line) {
     try {
       return JSON.writeValueAsString(line) + "\n";
     } catch (JsonProcessingException e) {

@@ -161,6 +161,87 @@ class TerminationMessageTest {
     assertThat(parse(TerminationMessage.stored(collected(List.of(), null))).has("summary")).isFalse();
   }
 
+  @Test
+  void aPushedExportIsReportedWithItsRemovalsListedWithinTheirBudgetThenCounted() throws IOException {
+    List<String> dropped = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      dropped.add("annotation io.kubernetes.cri-o.Devices" + i + ": " + "d".repeat(300));
+    }
+    String digest = "sha256:" + "a".repeat(64);
+    ExportResult pushed = new ExportResult.Pushed("127.0.0.1:5000/forensics/app:dev-x-app-0", digest,
+        "127.0.0.1:5000/forensics/app@" + digest, dropped, Instant.parse("2026-12-01T06:00:05Z"));
+    List<String> recipients = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      recipients.add(String.format("%040X", i));
+    }
+
+    JsonNode json = parse(TerminationMessage.stored(collected(recipients, null), Optional.of(pushed)));
+
+    JsonNode export = json.path("export");
+    assertThat(export.path("image").asText()).isEqualTo("127.0.0.1:5000/forensics/app:dev-x-app-0");
+    assertThat(export.path("digest").asText()).isEqualTo(digest);
+    assertThat(export.path("reference").asText()).isEqualTo("127.0.0.1:5000/forensics/app@" + digest);
+    assertThat(export.path("exportedAt").asText()).isEqualTo("2026-12-01T06:00:05Z");
+    JsonNode listed = export.path("droppedAnnotations");
+    int shown = listed.size() - 1;
+    assertThat(shown).isBetween(1, 39);
+    assertThat(listed.get(0).asText()).startsWith("annotation io.kubernetes.cri-o.Devices0: ddd").endsWith("...")
+        .hasSize(200);
+    assertThat(listed.get(shown).asText()).isEqualTo("and " + (40 - shown) + " more: fcp image lists them all");
+    assertThat(json.path("location").asText()).endsWith(".tar");
+  }
+
+  @Test
+  void aPushedExportWithoutRemovalsHasAnEmptyList() throws IOException {
+    ExportResult pushed = new ExportResult.Pushed("r.example/a:t", "sha256:" + "b".repeat(64),
+        "r.example/a@sha256:" + "b".repeat(64), List.of(), Instant.parse("2026-12-01T06:00:05Z"));
+
+    JsonNode json = parse(TerminationMessage.stored(collected(List.of(), null), Optional.of(pushed)));
+
+    assertThat(json.path("export").path("droppedAnnotations").isArray()).isTrue();
+    assertThat(json.path("export").path("droppedAnnotations")).isEmpty();
+    assertThat(json.has("exportFailure")).isFalse();
+  }
+
+  @Test
+  void anExportFailureIsReportedWithItsMessageTrimmedAndTheEvidenceWhole() throws IOException {
+    ExportResult failed = new ExportResult.Failed(ExportResult.FailureReason.PushRefused, "refused \u0007"
+        + "x".repeat(5000));
+
+    JsonNode json = parse(TerminationMessage.stored(collected(List.of("ABC"), null), Optional.of(failed)));
+
+    assertThat(json.path("result").asText()).isEqualTo("Stored");
+    assertThat(json.path("recipients").get(0).asText()).isEqualTo("ABC");
+    assertThat(json.path("exportFailure").path("reason").asText()).isEqualTo("PushRefused");
+    assertThat(json.path("exportFailure").path("message").asText()).startsWith("refused").endsWith("...")
+        .hasSize(600);
+    assertThat(json.has("export")).isFalse();
+  }
+
+  @Test
+  void withTheLongestNamesAnExportStillFitsWithItsRemovalsCounted() throws IOException {
+    String name = "n".repeat(1000);
+    Collected collected = new Collected(new CustodyCopy.Result(PLAIN, STORED, List.of()),
+        new StoredEvidence("s3://bucket/" + name, STORED.sha256(), STORED.size(), Optional.empty(), Optional.empty()),
+        "s3://bucket/" + name + ".dsse.json", "SHA256:key", Instant.parse("2026-12-01T06:00:03Z"), false,
+        Optional.of("x".repeat(5000)));
+    String repository = "registry.example:5000/" + "r".repeat(250);
+    String digest = "sha256:" + "c".repeat(64);
+    List<String> dropped = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      dropped.add("spec field " + i + ": " + "w".repeat(190));
+    }
+    ExportResult pushed = new ExportResult.Pushed(repository + ":" + "t".repeat(128), digest, repository + "@" + digest,
+        dropped, Instant.parse("2026-12-01T06:00:05Z"));
+
+    JsonNode json = parse(TerminationMessage.stored(collected, Optional.of(pushed)));
+
+    assertThat(json.path("location").asText()).isEqualTo("s3://bucket/" + name);
+    assertThat(json.path("export").path("reference").asText()).isEqualTo(repository + "@" + digest);
+    JsonNode listed = json.path("export").path("droppedAnnotations");
+    assertThat(listed.get(listed.size() - 1).asText()).endsWith("more: fcp image lists them all");
+  }
+
   private static Collected collected(List<String> recipients, CapturedOverview overview) {
     String name = "dev/" + "n".repeat(900) + ".tar";
     return new Collected(new CustodyCopy.Result(PLAIN, STORED, recipients),

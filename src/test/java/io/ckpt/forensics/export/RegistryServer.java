@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Assumptions;
  * pinned in operator/versions.env), run by a test on a free loopback port with its storage in a
  * directory of the test; stopped by {@link #close()}.
  */
-final class RegistryServer implements AutoCloseable {
+public final class RegistryServer implements AutoCloseable {
 
   private final Process process;
   private final int port;
@@ -36,7 +36,7 @@ final class RegistryServer implements AutoCloseable {
    * spaces, for {@code maintenance:}) and at the top level (for {@code auth:}); skips the test with
    * the reason, or fails under FCP_LAB_REQUIRED=true, when the binary has not been built.
    */
-  static RegistryServer start(Path dir, String storageLines, String topLines) throws Exception {
+  public static RegistryServer start(Path dir, String storageLines, String topLines) throws Exception {
     Files.createDirectories(dir);
     Path binary = binary();
     int port;
@@ -71,15 +71,15 @@ final class RegistryServer implements AutoCloseable {
   }
 
   /** host:port, as a reference names the registry. */
-  String host() {
+  public String host() {
     return "127.0.0.1:" + port;
   }
 
-  URI url(String path) {
+  public URI url(String path) {
     return URI.create("http://" + host() + path);
   }
 
-  String log() throws IOException {
+  public String log() throws IOException {
     return Files.readString(log);
   }
 
