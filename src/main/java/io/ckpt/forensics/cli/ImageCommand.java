@@ -97,7 +97,7 @@ final class ImageCommand implements Callable<Integer> {
       } catch (IllegalArgumentException e) {
         throw new UserError("--push: " + e.getMessage());
       }
-      workDir = Files.createTempDirectory("fcp-image-");
+      workDir = null; // the layer is streamed to the registry, twice read from the archive
     } else {
       Path out = destination.output.toAbsolutePath();
       if (Files.exists(out, LinkOption.NOFOLLOW_LINKS)) {
@@ -144,9 +144,6 @@ final class ImageCommand implements Callable<Integer> {
       return ExitCode.OK;
     } finally {
       image.deleteLayer();
-      if (target != null) {
-        Files.deleteIfExists(workDir);
-      }
     }
   }
 

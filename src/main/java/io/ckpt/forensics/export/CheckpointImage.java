@@ -59,6 +59,7 @@ public final class CheckpointImage {
     }
   }
 
+  private final Path archive;
   private final Path layerFile;
   private final OciManifest manifest;
   private final byte[] manifestBytes;
@@ -67,8 +68,9 @@ public final class CheckpointImage {
   private final String diffId;
   private final List<String> dropped;
 
-  private CheckpointImage(Path layerFile, OciManifest manifest, byte[] configBytes, String diffId,
+  private CheckpointImage(Path archive, Path layerFile, OciManifest manifest, byte[] configBytes, String diffId,
       List<String> dropped) throws IOException {
+    this.archive = archive;
     this.layerFile = layerFile;
     this.manifest = manifest;
     this.manifestBytes = JsonTemplateMapper.toByteArray(manifest);
@@ -78,7 +80,12 @@ public final class CheckpointImage {
     this.dropped = dropped;
   }
 
-  /** Builds the image of {@code archive}, writing its layer into {@code workDir} (which must exist). */
+  /**
+   * Builds the image of {@code archive}, writing its layer into {@code workDir} (which must exist);
+   * with {@code workDir} null nothing is written: the layer's digests come from a first pass, and
+   * {@link #writeLayerTo} reads the archive again (a push needs the digest before the upload, and
+   * a layer file as large as the archive may not fit where the pusher runs).
+   */
   public static CheckpointImage build(Path archive, Facts facts, Path workDir) throws IOException {
     try (CheckpointTar tar = CheckpointTar.open(archive)) {
       for (String required : List.of("config.dump", "spec.dump")) {
@@ -98,63 +105,107 @@ public final class CheckpointImage {
             + " (--architecture amd64, arm64, ...)");
       }
 
-      Path layerFile = Files.createTempFile(workDir, "layer-", ".tar.gz");
-      MessageDigest compressed = sha256();
-      MessageDigest uncompressed = sha256();
-      long[] compressedSize = new long[1];
-      try (OutputStream file = new BufferedOutputStream(Files.newOutputStream(layerFile), 1 << 16);
-          OutputStream counting = new java.io.FilterOutputStream(new DigestOutputStream(file, compressed)) {
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-              out.write(b, off, len);
-              compressedSize[0] += len;
-            }
-
-            @Override
-            public void write(int b) throws IOException {
-              out.write(b);
-              compressedSize[0]++;
-            }
-          };
-          GZIPOutputStream gzip = new GZIPOutputStream(counting, 1 << 16) {
-            {
-              // memory pages compress well even at the fastest level; speed matters for GiB archives
-              def.setLevel(Deflater.BEST_SPEED);
-            }
-          };
-          LayerTarWriter layer = new LayerTarWriter(new DigestOutputStream(gzip, uncompressed))) {
-        for (TarMember m : tar.members()) {
-          switch (m.kind()) {
-            case DIRECTORY -> layer.directory(m.name(), m.mtimeSeconds());
-            case FILE -> {
-              if (RestoreSanitizer.MEMBERS.contains(m.name())) {
-                RestoreSanitizer.Result clean = RestoreSanitizer.sanitize(m.name(), tar.readAll(m));
-                dropped.addAll(clean.dropped());
-                layer.file(m.name(), clean.content(), m.mode(), m.mtimeSeconds());
-              } else {
-                try (InputStream data = tar.openStream(m)) {
-                  layer.file(m.name(), m.size(), m.mode(), m.mtimeSeconds(), data);
-                }
-              }
-            }
-            default -> dropped.add("member " + RestoreSanitizer.quoted(m.name()) + ": a "
-                + m.kind().name().toLowerCase(Locale.ROOT) + "; a checkpoint holds only files and directories");
-          }
-        }
+      Path layerFile = workDir == null ? null : Files.createTempFile(workDir, "layer-", ".tar.gz");
+      LayerDigests layer;
+      try (OutputStream sink = layerFile == null ? OutputStream.nullOutputStream()
+          : new BufferedOutputStream(Files.newOutputStream(layerFile), 1 << 16)) {
+        layer = writeLayer(tar, sink, dropped);
       } catch (IOException | RuntimeException e) {
-        Files.deleteIfExists(layerFile);
+        if (layerFile != null) {
+          Files.deleteIfExists(layerFile);
+        }
         throw e;
       }
-      String layerDigest = "sha256:" + HexFormat.of().formatHex(compressed.digest());
-      String diffId = "sha256:" + HexFormat.of().formatHex(uncompressed.digest());
-
+      String diffId = layer.diffId();
       byte[] configBytes = imageConfig(architecture, diffId);
       OciManifest manifest = new OciManifest(
           new OciManifest.Descriptor(OciManifest.CONFIG_MEDIA_TYPE,
               "sha256:" + HexFormat.of().formatHex(sha256().digest(configBytes)), configBytes.length),
-          new OciManifest.Descriptor(OciManifest.LAYER_MEDIA_TYPE, layerDigest, compressedSize[0]),
+          new OciManifest.Descriptor(OciManifest.LAYER_MEDIA_TYPE, layer.digest(), layer.size()),
           CheckpointAnnotations.of(facts.containerName(), rootfsName, rootfsId));
-      return new CheckpointImage(layerFile, manifest, configBytes, diffId, capped(dropped));
+      return new CheckpointImage(archive, layerFile, manifest, configBytes, diffId, capped(dropped));
+    }
+  }
+
+  /** The digests and size of a layer as written. */
+  private record LayerDigests(String digest, String diffId, long size) {
+  }
+
+  /**
+   * Writes the gzip layer of {@code tar} to {@code sink} (left open), adding what the sanitizer
+   * removed to {@code dropped}. The same archive always gives the same bytes: gzip at a fixed level
+   * with no time or name in its header, members in archive order with their own times.
+   */
+  private static LayerDigests writeLayer(CheckpointTar tar, OutputStream sink, List<String> dropped)
+      throws IOException {
+    MessageDigest compressed = sha256();
+    MessageDigest uncompressed = sha256();
+    long[] compressedSize = new long[1];
+    OutputStream counting = new java.io.FilterOutputStream(new DigestOutputStream(sink, compressed)) {
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        out.write(b, off, len);
+        compressedSize[0] += len;
+      }
+
+      @Override
+      public void write(int b) throws IOException {
+        out.write(b);
+        compressedSize[0]++;
+      }
+
+      @Override
+      public void close() throws IOException {
+        flush(); // the sink belongs to the caller
+      }
+    };
+    try (GZIPOutputStream gzip = new GZIPOutputStream(counting, 1 << 16) {
+          {
+            // memory pages compress well even at the fastest level; speed matters for GiB archives
+            def.setLevel(Deflater.BEST_SPEED);
+          }
+        };
+        LayerTarWriter layer = new LayerTarWriter(new DigestOutputStream(gzip, uncompressed))) {
+      for (TarMember m : tar.members()) {
+        switch (m.kind()) {
+          case DIRECTORY -> layer.directory(m.name(), m.mtimeSeconds());
+          case FILE -> {
+            if (RestoreSanitizer.MEMBERS.contains(m.name())) {
+              RestoreSanitizer.Result clean = RestoreSanitizer.sanitize(m.name(), tar.readAll(m));
+              dropped.addAll(clean.dropped());
+              layer.file(m.name(), clean.content(), m.mode(), m.mtimeSeconds());
+            } else {
+              try (InputStream data = tar.openStream(m)) {
+                layer.file(m.name(), m.size(), m.mode(), m.mtimeSeconds(), data);
+              }
+            }
+          }
+          default -> dropped.add("member " + RestoreSanitizer.quoted(m.name()) + ": a "
+              + m.kind().name().toLowerCase(Locale.ROOT) + "; a checkpoint holds only files and directories");
+        }
+      }
+    }
+    return new LayerDigests("sha256:" + HexFormat.of().formatHex(compressed.digest()),
+        "sha256:" + HexFormat.of().formatHex(uncompressed.digest()), compressedSize[0]);
+  }
+
+  /**
+   * The layer's bytes: the file {@link #build} wrote, or, for an image built without a work
+   * directory, the archive read again; an archive that changed since is refused (the registry would
+   * also refuse a blob whose digest differs from the one announced).
+   */
+  public void writeLayerTo(OutputStream out) throws IOException {
+    if (layerFile != null) {
+      Files.copy(layerFile, out);
+      return;
+    }
+    LayerDigests again;
+    try (CheckpointTar tar = CheckpointTar.open(archive)) {
+      again = writeLayer(tar, out, new ArrayList<>());
+    }
+    if (!again.digest().equals(manifest.layer().digest())) {
+      throw new UnusableArchiveException("the archive changed while its image was pushed: its layer is now "
+          + again.digest() + ", not " + manifest.layer().digest());
     }
   }
 
@@ -229,7 +280,7 @@ public final class CheckpointImage {
     }
   }
 
-  /** The gzip layer, in the work directory; {@link #deleteLayer()} removes it. */
+  /** The gzip layer, in the work directory; {@link #deleteLayer()} removes it. Null when built without one. */
   public Path layerFile() {
     return layerFile;
   }
@@ -263,6 +314,8 @@ public final class CheckpointImage {
   }
 
   public void deleteLayer() throws IOException {
-    Files.deleteIfExists(layerFile);
+    if (layerFile != null) {
+      Files.deleteIfExists(layerFile);
+    }
   }
 }

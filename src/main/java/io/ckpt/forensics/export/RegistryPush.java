@@ -77,7 +77,8 @@ public final class RegistryPush {
       }
       client.pushBlob(digest(image.manifest().config().digest()),
           Blobs.from(new ByteArrayInputStream(image.configBytes())), null, n -> { });
-      client.pushBlob(digest(image.manifest().layer().digest()), Blobs.from(image.layerFile()), null, n -> { });
+      client.pushBlob(digest(image.manifest().layer().digest()), Blobs.from(image::writeLayerTo, true), null,
+          n -> { });
       DescriptorDigest pushed = client.pushManifest(image.manifest(), target.tag());
       if (!pushed.toString().equals(image.manifestDigest())) {
         throw new Failure(Failure.Kind.UNAVAILABLE, "the registry stored the manifest under " + pushed + ", not "

@@ -99,7 +99,11 @@ public class CheckpointRestoreReconciler implements Reconciler<CheckpointRestore
       return nothing.lookAgain();
     }
     if (decision instanceof RestorePlanner.Decision.Record record) {
-      record(restore, record.phase(), record.reason(), record.message(), null);
+      record(restore, record.phase(), record.reason(), record.message(), record.runtime() == null ? null
+          : status -> {
+            status.setRuntime(record.runtime());
+            status.setNodeName(restore.getSpec().getNodeName());
+          });
       return record.lookAgain();
     }
     RestorePlanner.Decision.Create create = (RestorePlanner.Decision.Create) decision;

@@ -83,8 +83,16 @@ final class RestorePlanner {
     record Nothing(Duration lookAgain) implements Decision {
     }
 
-    /** Write this phase, reason and message into status; look again after {@code lookAgain} (null: never). */
-    record Record(RestorePhase phase, String reason, String message, Duration lookAgain) implements Decision {
+    /**
+     * Write this phase, reason and message into status; look again after {@code lookAgain} (null: never).
+     * {@code runtime}, when known, is what the node reported, for status.runtime.
+     */
+    record Record(RestorePhase phase, String reason, String message, Duration lookAgain, String runtime)
+        implements Decision {
+
+      Record(RestorePhase phase, String reason, String message, Duration lookAgain) {
+        this(phase, reason, message, lookAgain, null);
+      }
     }
 
     /** Create the sandbox (ServiceAccount, NetworkPolicy, pod) as planned, then record Creating. */
@@ -199,7 +207,7 @@ final class RestorePlanner {
         : node.getStatus().getNodeInfo().getContainerRuntimeVersion();
     RestoreCapability.Verdict verdict = RestoreCapability.of(spec.getNodeName(), runtimeVersion, f.config());
     if (!verdict.allowed()) {
-      return new Decision.Record(RestorePhase.Failed, verdict.reason(), verdict.message(), null);
+      return new Decision.Record(RestorePhase.Failed, verdict.reason(), verdict.message(), null, verdict.runtime());
     }
     Long[] user = originalUser(f.original(), checkpointStatus.getPodUID(), container.getName());
     return new Decision.Create(new SandboxPod.Plan(checkpointName, container.getName(),

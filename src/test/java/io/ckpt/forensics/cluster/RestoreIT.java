@@ -202,8 +202,11 @@ class RestoreIT {
         .isEqualTo("RuntimeCannotRestore");
     assertThat(old.getStatus().getMessage()).startsWith("node worker-2 runs containerd://1.7.27: containerd restores"
         + " checkpoints through the CRI from version 2.0 on");
+    assertThat(old.getStatus().getRuntime()).isEqualTo("containerd://1.7.27");
+    assertThat(old.getStatus().getNodeName()).isEqualTo("worker-2");
     assertThat(Conditions.find(unlisted.getStatus().getConditions(), Conditions.FAILED).getReason())
         .isEqualTo("RestoreNotEnabled");
+    assertThat(unlisted.getStatus().getRuntime()).isEqualTo("containerd://2.1.0");
     assertThat(unlisted.getStatus().getMessage()).contains("enable_experimental_restore_via_create = true",
         "restore.nodes (FCP_RESTORE_NODES)");
     for (String name : List.of("on-old-containerd", "on-unlisted")) {
@@ -216,6 +219,20 @@ class RestoreIT {
         .contains("RuntimeCannotRestore"));
     ExecResult describe = lab.kubectl("describe", "fcr", "-n", NS, "on-old-containerd");
     System.out.println("RestoreIT: $ kubectl describe fcr -n dev on-old-containerd\n" + describe.stdout());
+  }
+
+  @Test
+  void aPodTheApiServerRefusesFailsTheRestoreQuotingIt() {
+    create("no-such-class", spec -> spec.setRuntimeClassName("kata"));
+
+    CheckpointRestore failed = await("no-such-class", phase(RestorePhase.Failed));
+
+    assertThat(Conditions.find(failed.getStatus().getConditions(), Conditions.FAILED).getReason())
+        .isEqualTo("SandboxPodRefused");
+    assertThat(failed.getStatus().getMessage()).startsWith("the API server refused to create Pod no-such-class-sandbox"
+        + " (HTTP 403): ").contains("RuntimeClass \"kata\" not found");
+    assertThat(failed.getStatus().getPodName()).isNull();
+    assertThat(lab.adminClient().pods().inNamespace(NS).withName("no-such-class-sandbox").get()).isNull();
   }
 
   @Test

@@ -181,6 +181,32 @@ class CheckpointImageTest {
   }
 
   @Test
+  void withoutAWorkDirectoryTheLayerIsStreamedAgainWithTheSameBytesOrRefusedWhenTheArchiveChanged()
+      throws Exception {
+    Path archive = Files.copy(FixtureArchives.write(FixtureArchives.Flavour.CRIO_OPERATOR), tmp.resolve("a.tar"));
+    CheckpointImage onDisk = CheckpointImage.build(archive, FACTS, tmp);
+    CheckpointImage streamed = CheckpointImage.build(archive, FACTS, null);
+
+    assertThat(streamed.layerFile()).isNull();
+    assertThat(streamed.manifestDigest()).isEqualTo(onDisk.manifestDigest());
+    java.io.ByteArrayOutputStream layer = new java.io.ByteArrayOutputStream();
+    streamed.writeLayerTo(layer);
+    assertThat(layer.toByteArray()).isEqualTo(Files.readAllBytes(onDisk.layerFile()));
+    assertThat(sha256(layer.toByteArray())).isEqualTo(streamed.manifest().layer().digest());
+
+    long offset;
+    try (CheckpointTar tar = CheckpointTar.open(archive)) {
+      offset = tar.member("checkpoint/pages-1.img").orElseThrow().dataOffset();
+    }
+    byte[] changed = Files.readAllBytes(archive);
+    changed[(int) offset] ^= 1; // a memory page's byte: the tar stays valid, its content does not
+    Files.write(archive, changed);
+    assertThatThrownBy(() -> streamed.writeLayerTo(OutputStream.nullOutputStream()))
+        .isInstanceOf(UnusableArchiveException.class).hasMessageStartingWith("the archive changed while its image");
+    onDisk.deleteLayer();
+  }
+
+  @Test
   void refusesWhatIsNotACheckpoint() throws Exception {
     Path archive = FixtureArchives.write(FixtureArchives.Flavour.BARE_IMAGES);
     assertThatThrownBy(() -> CheckpointImage.build(archive, FACTS, tmp))

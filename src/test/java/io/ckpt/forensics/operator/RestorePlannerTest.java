@@ -138,6 +138,9 @@ class RestorePlannerTest {
     assertThat(record.reason()).isEqualTo(reason);
     assertThat(record.message()).contains(words);
     assertThat(record.lookAgain()).isEqualTo(phase == RestorePhase.Pending ? RestorePlanner.WAIT_CHECKPOINT : null);
+    assertThat(record.runtime()).as("what the node reported, only when the node's runtime decided")
+        .isEqualTo(reason.startsWith("Runtime") || reason.startsWith("RestoreNot")
+            ? node.getStatus().getNodeInfo().getContainerRuntimeVersion() : null);
   }
 
   @Test
