@@ -32,9 +32,10 @@ final class ApiRefusal {
           + " rules)");
 
   static final Resource CHECKPOINT_RESTORES = new Resource("checkpointrestores", "forensics.ckpt.io",
-      "e.g. a RoleBinding in that namespace to a role with that rule; restoring runs a captured workload, so it is"
-          + " granted apart from taking checkpoints",
-      "e.g. a RoleBinding in that namespace to a role with that rule");
+      "with the chart: the namespace's admin role (its aggregated forensic-checkpoint-operator-admin rules);"
+          + " restoring runs a captured workload again, so the responder role does not grant it",
+      "with the chart: the namespace's view, edit or admin role (its aggregated forensic-checkpoint-operator-view"
+          + " rules)");
 
   private ApiRefusal() {}
 

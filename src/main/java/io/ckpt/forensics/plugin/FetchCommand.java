@@ -1,6 +1,7 @@
 package io.ckpt.forensics.plugin;
 
 import io.ckpt.forensics.analysis.UnsafeCharacters;
+import io.ckpt.forensics.api.ForensicCheckpoint;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Path;
@@ -48,11 +49,13 @@ final class FetchCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     var verifier = keys.verifier();
     try (ClusterOptions.Cluster c = cluster.connect(); StoreReader store = new StoreReader(access)) {
-      EvidenceChoice.Chosen chosen = EvidenceChoice.of(CheckpointLookup.get(c, name), container);
+      ForensicCheckpoint fcp = CheckpointLookup.get(c, name);
+      EvidenceChoice.Chosen chosen = EvidenceChoice.of(fcp, container);
       Path target = output != null ? output : Path.of(fileName(chosen.evidence().getLocation()));
       out.println("fetching " + UnsafeCharacters.escape(chosen.evidence().getLocation()) + " (container "
           + chosen.container() + ") and its custody record");
-      VerifiedDownload.Kept kept = VerifiedDownload.fetch(store, chosen.evidence(), target, verifier, out);
+      VerifiedDownload.Kept kept = VerifiedDownload.fetch(store, chosen.evidence(), fcp.getMetadata(),
+          chosen.container(), target, verifier, out);
       out.println("verified and kept: " + kept.evidence() + " (" + kept.bytes() + " bytes"
           + (Boolean.TRUE.equals(chosen.evidence().getEncrypted()) ? ", encrypted as stored" : "") + ") and "
           + kept.record());

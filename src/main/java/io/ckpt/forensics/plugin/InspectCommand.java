@@ -1,5 +1,6 @@
 package io.ckpt.forensics.plugin;
 
+import io.ckpt.forensics.api.ForensicCheckpoint;
 import io.ckpt.forensics.cli.FcpMain;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -56,7 +57,8 @@ final class InspectCommand implements Callable<Integer> {
     var verifier = keys.verifier();
     Path dir = null;
     try (ClusterOptions.Cluster c = cluster.connect(); StoreReader store = new StoreReader(access)) {
-      EvidenceChoice.Chosen chosen = EvidenceChoice.of(CheckpointLookup.get(c, name), container);
+      ForensicCheckpoint fcp = CheckpointLookup.get(c, name);
+      EvidenceChoice.Chosen chosen = EvidenceChoice.of(fcp, container);
       if (Boolean.TRUE.equals(chosen.evidence().getEncrypted()) && keys.decryptionKeys.isEmpty()) {
         throw new PluginError(PluginExitCode.USAGE, "the evidence of " + name + " is encrypted"
             + (chosen.evidence().getRecipients() == null ? "" : " to " + String.join(", ",
@@ -64,7 +66,7 @@ final class InspectCommand implements Callable<Integer> {
       }
       dir = Files.createTempDirectory("kubectl-fcp-inspect");
       Path file = dir.resolve(FetchCommand.fileName(chosen.evidence().getLocation()));
-      VerifiedDownload.fetch(store, chosen.evidence(), file, verifier, out);
+      VerifiedDownload.fetch(store, chosen.evidence(), fcp.getMetadata(), chosen.container(), file, verifier, out);
       out.println("verified; fcp inspect of container " + chosen.container() + ":");
       out.flush();
       List<String> args = new ArrayList<>(List.of("inspect"));

@@ -5,6 +5,7 @@ import io.ckpt.forensics.api.EvidenceStatus;
 import io.ckpt.forensics.evidence.CustodyVerifier;
 import io.ckpt.forensics.evidence.KeyFileException;
 import io.ckpt.forensics.evidence.VerificationCheck;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -15,8 +16,8 @@ import java.util.List;
 
 /**
  * Downloads one stored object and its custody record, checks the object against the signed record
- * (CustodyVerifier: signature, stored and plaintext sizes and digests) and keeps both only when
- * every check passed. The object is written under a hidden temporary name beside its target and
+ * (CustodyVerifier: signature, stored and plaintext sizes and digests) and the record against the
+ * object asked for ({@link RecordBinding}), and keeps both only when every check passed. The object is written under a hidden temporary name beside its target and
  * given its name only after verification, so that a file that failed is never found under the name
  * of evidence; an existing file is never replaced. The bytes are kept as stored (still encrypted
  * when they were): evidence is never altered on the way.
@@ -31,8 +32,13 @@ final class VerifiedDownload {
   /** Where the verified object and its record were written. */
   record Kept(Path evidence, Path record, long bytes) {}
 
-  static Kept fetch(StoreReader store, EvidenceStatus evidence, Path target, CustodyVerifier verifier, PrintWriter out)
-      throws PluginError {
+  /**
+   * Fetches {@code evidence} of container {@code container} of the object {@code asked} into
+   * {@code target}; besides the verifier's checks, the record must be of that object and container
+   * ({@link RecordBinding}).
+   */
+  static Kept fetch(StoreReader store, EvidenceStatus evidence, ObjectMeta asked, String container, Path target,
+      CustodyVerifier verifier, PrintWriter out) throws PluginError {
     Path record = target.resolveSibling(target.getFileName() + ".dsse.json");
     for (Path p : List.of(target, record)) {
       if (Files.exists(p)) {
@@ -63,12 +69,13 @@ final class VerifiedDownload {
       }
       List<VerificationCheck> checks;
       try (InputStream in = Files.newInputStream(part)) {
-        checks = verifier.verify(recordFile, in, null);
+        checks = new java.util.ArrayList<>(verifier.verify(recordFile, in, null));
       } catch (KeyFileException e) {
         throw new PluginError(PluginExitCode.USAGE, "--decryption-key: " + e.getMessage(), e);
       } catch (IOException e) {
         throw new PluginError(PluginExitCode.FAILED, "cannot verify the download: " + e.getMessage(), e);
       }
+      checks.add(RecordBinding.check(recordFile, asked, container));
       report(checks, out);
       List<String> failed = checks.stream().filter(VerificationCheck::failed).map(VerificationCheck::name).toList();
       if (failed.isEmpty()) {

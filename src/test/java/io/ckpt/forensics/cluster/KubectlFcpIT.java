@@ -254,6 +254,8 @@ class KubectlFcpIT {
     String fcpOutput = inspect.out.substring(inspect.out.indexOf(marker) + marker.length());
     assertThat(fcpOutput.replaceAll("/tmp/kubectl-fcp-inspect\\d+/", "")).as("fcp inspect --all of the stored copy")
         .isEqualTo(fcp("inspect", "--all", stored.toString()).replace(stored.getParent() + "/", ""));
+    assertThat(fetch.out).contains("ok    checkpoint        record of dev/suspect-fetch (uid "
+        + CLUSTER.fcps().get(NS, "suspect-fetch").getMetadata().getUid() + "), container app");
     System.out.println("KubectlFcpIT: $ kubectl fcp fetch suspect-fetch --key custody.pub.pem -o suspect-fetch.tar\n"
         + fetch.out + "$ kubectl fcp fetch suspect-fetch --key other.pub.pem -o untrusted.tar\n" + untrusted.out
         + untrusted.err + "$ kubectl fcp inspect suspect-fetch --key custody.pub.pem -- --all\n" + inspect.out);
@@ -277,14 +279,14 @@ class KubectlFcpIT {
     Path keys = Files.createDirectories(lab.runDir().resolve("s3-keys"));
     Path signingKey = EvidenceFixtures.newSigningKey(keys, "EC");
     Path archive = FixtureArchives.write(FixtureArchives.Flavour.CRIO_OPERATOR);
-    EvidenceFixtures.Stored custody = EvidenceFixtures.collect(Files.readAllBytes(archive),
-        List.of(EvidenceFixtures.keyFile("test-only-recipient-a.pub.asc")), signingKey, null, null);
     String key = "cases/web-inc7-0badc0de/app-1.tar.gpg";
+    ForensicCheckpoint object = checkpointObject(cases, "web-inc7");
+    EvidenceFixtures.Stored custody = custodyOf(Files.readAllBytes(archive), signingKey, object, "app", key);
     try (S3TestServer server = S3TestServer.start(lab.runDir().resolve("s3")); S3Client admin = server.adminClient()) {
       admin.createBucket(b -> b.bucket("evidence"));
       admin.putObject(b -> b.bucket("evidence").key(key), RequestBody.fromBytes(custody.stored()));
       admin.putObject(b -> b.bucket("evidence").key(key + ".dsse.json"), RequestBody.fromBytes(custody.recordFile()));
-      storedInS3(cases, "web-inc7", "s3://evidence/" + key, custody);
+      storedInS3(object, "s3://evidence/" + key, custody);
 
       Map<String, String> s3 = Map.of("AWS_ACCESS_KEY_ID", "analyst", "AWS_SECRET_ACCESS_KEY", "analyst-secret");
       List<String> store = List.of("--s3-endpoint", server.endpoint().toString(), "--s3-path-style", "-n", cases);
@@ -296,7 +298,9 @@ class KubectlFcpIT {
       Run fetched = kubectl(responder, s3, fetch.toArray(String[]::new));
 
       assertThat(fetched.exit).as(fetched.all()).isZero();
-      assertThat(fetched.out).contains("ok    plaintext sha256  ").contains("verified and kept: " + out);
+      assertThat(fetched.out).contains("ok    plaintext sha256  ").contains("verified and kept: " + out)
+          .contains("ok    checkpoint        record of cases/web-inc7 (uid " + object.getMetadata().getUid()
+              + "), container app");
       assertThat(Files.readAllBytes(out)).as("kept as stored: still encrypted").isEqualTo(custody.stored());
 
       List<String> inspect = new ArrayList<>(List.of("fcp", "inspect", "web-inc7", "--key",
@@ -395,15 +399,37 @@ class KubectlFcpIT {
     assertThat(script.out).startsWith("#!/usr/bin/env bash").contains("complete -F _complete_kubectl-fcp");
   }
 
-  /** What the operator writes once a collector stored the archive in S3, written here as the admin. */
-  private static void storedInS3(String namespace, String name, String location, EvidenceFixtures.Stored custody) {
+  /** A ForensicCheckpoint made by the admin in a namespace no operator watches. */
+  private static ForensicCheckpoint checkpointObject(String namespace, String name) {
     ForensicCheckpoint fcp = new ForensicCheckpoint();
     fcp.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
     ForensicCheckpointSpec spec = new ForensicCheckpointSpec();
     spec.setPodName("web");
     spec.setReason("S3 fetch test");
     fcp.setSpec(spec);
-    ForensicCheckpoint created = lab.adminClient().resource(fcp).create();
+    return lab.adminClient().resource(fcp).create();
+  }
+
+  /** The archive taken into custody as a collector would for that object's container, encrypted to recipient A. */
+  private static EvidenceFixtures.Stored custodyOf(byte[] archive, Path signingKey, ForensicCheckpoint of,
+      String container, String storedName) throws IOException {
+    var store = new java.io.ByteArrayOutputStream();
+    var copy = io.ckpt.forensics.evidence.CustodyCopy.copy(new java.io.ByteArrayInputStream(archive), store,
+        io.ckpt.forensics.evidence.OpenPgpRecipient.loadAll(List.of(EvidenceFixtures.keyFile(
+            "test-only-recipient-a.pub.asc"))));
+    var p = EvidenceFixtures.predicate(copy, null, null);
+    var predicate = new io.ckpt.forensics.evidence.CustodyPredicate(p.requestedBy(), p.reason(), p.caseId(),
+        new io.ckpt.forensics.evidence.CustodyPredicate.ObjectReference(of.getMetadata().getNamespace(),
+            of.getMetadata().getName(), of.getMetadata().getUid()), p.pod(), p.podUid(), container, p.containerId(),
+        p.image(), p.imageId(), p.node(), p.kubeletArchivePath(), p.times(), p.plaintext(), p.stored(), p.tool(),
+        null, null);
+    var record = io.ckpt.forensics.evidence.CustodyRecord.sign(io.ckpt.forensics.evidence.InTotoStatement.custody(
+        storedName, predicate), io.ckpt.forensics.evidence.SigningKey.load(signingKey));
+    return new EvidenceFixtures.Stored(archive, store.toByteArray(), record);
+  }
+
+  /** What the operator writes once a collector stored the archive in S3, written here as the admin. */
+  private static void storedInS3(ForensicCheckpoint created, String location, EvidenceFixtures.Stored custody) {
     ContainerCheckpointStatus app = new ContainerCheckpointStatus();
     app.setName("app");
     app.setPhase(ContainerPhase.Succeeded);

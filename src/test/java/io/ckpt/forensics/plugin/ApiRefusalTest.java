@@ -36,6 +36,16 @@ class ApiRefusalTest {
   }
 
   @Test
+  void aForbiddenRestorePointsAtTheAdminRoleNotTheResponders() {
+    var refused = new KubernetesClientException(new StatusBuilder().withCode(403).withMessage("no").build());
+
+    assertThat(ApiRefusal.of(refused, "create", ApiRefusal.CHECKPOINT_RESTORES, "dev", null).getMessage())
+        .startsWith("cannot create checkpointrestores.forensics.ckpt.io in namespace dev: ask for the right to create"
+            + " checkpointrestores (API group forensics.ckpt.io) in namespace dev, with the chart: the namespace's"
+            + " admin role");
+  }
+
+  @Test
   void missingObjectsAndMissingApisAreTold() {
     var gone = new KubernetesClientException(new StatusBuilder().withCode(404).withReason("NotFound")
         .withMessage("forensiccheckpoints.forensics.ckpt.io \"x\" not found").withNewDetails().withName("x")
