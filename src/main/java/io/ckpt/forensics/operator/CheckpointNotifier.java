@@ -92,6 +92,22 @@ final class CheckpointNotifier {
           LOG.warn("evidence not stored fcp={} container={} reason={} message=\"{}\"", ref(fcp), e.container(),
               ev.getFailure().getReason(), ev.getFailure().getMessage());
         });
+      } else if (notice instanceof CheckpointPlanner.Notice.ExportPushed e) {
+        fcp.getStatus().container(e.container()).map(ContainerCheckpointStatus::getExport).ifPresent(ex -> {
+          int dropped = ex.getDroppedAnnotations() == null ? 0 : ex.getDroppedAnnotations().size();
+          events.normal(fcp, "ExportPushed", "container " + e.container() + ": checkpoint image pushed as "
+              + ex.getReference() + " (tag " + ex.getImage() + "); " + dropped + " restore settings dropped from the"
+              + " archive (export.droppedAnnotations)");
+          LOG.info("export pushed fcp={} container={} reference={}", ref(fcp), e.container(), ex.getReference());
+        });
+      } else if (notice instanceof CheckpointPlanner.Notice.ExportFailed e) {
+        fcp.getStatus().container(e.container()).map(ContainerCheckpointStatus::getExport)
+            .filter(ex -> ex.getFailure() != null).ifPresent(ex -> {
+              events.warning(fcp, "ExportFailed", "container " + e.container() + ": " + ex.getFailure().getReason()
+                  + ": " + ex.getFailure().getMessage());
+              LOG.warn("export failed fcp={} container={} reason={} message=\"{}\"", ref(fcp), e.container(),
+                  ex.getFailure().getReason(), ex.getFailure().getMessage());
+            });
       } else if (notice instanceof CheckpointPlanner.Notice.EvidenceCollecting e) {
         LOG.info("evidence collection asked for fcp={} container={}", ref(fcp), e.container());
       } else if (notice instanceof CheckpointPlanner.Notice.IdentityChanged i) {

@@ -166,6 +166,14 @@ final class CheckpointPlanner {
     record EvidenceNotStored(String container) implements Notice {
     }
 
+    /** A container's checkpoint image was pushed; its export status says where. */
+    record ExportPushed(String container) implements Notice {
+    }
+
+    /** A container's checkpoint image was not exported; export.failure says why (the checkpoint stands). */
+    record ExportFailed(String container) implements Notice {
+    }
+
     /** A container was checkpointed, but the pod or container it names changed during the call. */
     record IdentityChanged(String container) implements Notice {
     }

@@ -51,6 +51,13 @@ public final class CollectorPods {
   static final String S3_DIR = "/etc/fcp/s3";
   static final String SIGNING_DIR = "/etc/fcp/signing";
   static final String RECIPIENTS_DIR = "/etc/fcp/recipients";
+  /** The push Secret (kubernetes.io/dockerconfigjson), mounted only when the pod pushes an image. */
+  static final String PUSH_DIR = "/etc/fcp/push";
+  static final String PUSH_CONFIG_FILE = ".dockerconfigjson";
+  static final String EXPORT_REPOSITORY = "--export-repository";
+  static final String EXPORT_TAG = "--export-tag";
+  /** What a registry takes as a tag (the distribution spec's rule). */
+  static final String TAG_PATTERN = "[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}";
   static final String FACTS = "FCP_COLLECT_FACTS";
   /** Named in the arguments too: the report goes where the pod spec says the kubelet reads it. */
   static final String TERMINATION_LOG = "/dev/termination-log";
@@ -114,7 +121,36 @@ public final class CollectorPods {
         + "-" + attemptKey(fcp.getStatus(), c) + ".tar" + (config.recipientsSecret() != null ? ".gpg" : "");
   }
 
+  /**
+   * The tag of a container's checkpoint image: namespace, object, uid prefix, container and attempt
+   * (with the round in a series), so that no two checkpoints move each other's tag; past 128
+   * characters the end is cut and a digest of the whole keeps it unique.
+   */
+  static String exportTag(ForensicCheckpoint fcp, ContainerCheckpointStatus c) {
+    var meta = fcp.getMetadata();
+    String tag = meta.getNamespace() + "-" + meta.getName() + "-" + meta.getUid().substring(0, 8) + "-" + c.getName()
+        + "-" + attemptKey(fcp.getStatus(), c);
+    if (tag.length() <= 128) {
+      return tag;
+    }
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(tag.getBytes(StandardCharsets.UTF_8));
+      return tag.substring(0, 128 - 17) + "-" + HexFormat.of().formatHex(digest, 0, 8);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JVM has no SHA-256", e);
+    }
+  }
+
+  /** Without export. */
   static Pod build(ForensicCheckpoint fcp, ContainerCheckpointStatus c, CollectionConfig config) {
+    return build(fcp, c, config, ExportConfig.OFF);
+  }
+
+  /**
+   * The collector pod; when {@code export} allows {@code fcp}'s spec.export, it also pushes the
+   * checkpoint image, with the admin's push Secret mounted read-only (never one of the user's).
+   */
+  static Pod build(ForensicCheckpoint fcp, ContainerCheckpointStatus c, CollectionConfig config, ExportConfig export) {
     String archive = c.getArchivePath();
     int slash = archive.lastIndexOf('/');
     String directory = slash == 0 ? "/" : archive.substring(0, slash);
@@ -163,6 +199,17 @@ public final class CollectorPods {
       String previous = SeriesRounds.previousRecord(fcp.getStatus(), c.getName());
       if (previous != null) {
         args.addAll(List.of("--previous-record-sha256", previous));
+      }
+    }
+    if (export.exports(fcp)) {
+      args.addAll(List.of(EXPORT_REPOSITORY, fcp.getSpec().getExport().getRepository(), EXPORT_TAG,
+          exportTag(fcp, c)));
+      if (export.pushSecret() != null) {
+        secretVolume(volumes, mounts, "push-secret", export.pushSecret(), PUSH_DIR);
+        args.addAll(List.of("--registry-auth", PUSH_DIR + "/" + PUSH_CONFIG_FILE));
+      }
+      if (export.plainHttp()) {
+        args.add("--export-plain-http");
       }
     }
     volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().withSizeLimit(new Quantity("16Mi"))

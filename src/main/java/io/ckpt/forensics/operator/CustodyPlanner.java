@@ -24,8 +24,16 @@ import java.util.Optional;
  */
 final class CustodyPlanner {
 
-  /** A collector pod as the informer has it: {@code report} once it finished, else null. */
-  record Collector(String podName, EvidenceStatus report) {
+  /**
+   * A collector pod as the informer has it: {@code report} once it finished, else null; {@code export}
+   * once it finished, stored the evidence and was asked to push the checkpoint image, else null.
+   */
+  record Collector(String podName, EvidenceStatus report, ExportStatus export) {
+
+    /** A collector that pushes no image. */
+    Collector(String podName, EvidenceStatus report) {
+      this(podName, report, null);
+    }
   }
 
   /** What to do: containers whose collector pod to create, pods to delete, and what to tell. */
@@ -65,7 +73,7 @@ final class CustodyPlanner {
     List<CheckpointPlanner.Notice> notices = new ArrayList<>();
     boolean changed = false;
     if (!enabled()) {
-      return new Steps(recordExports(fcp, status), start, delete, notices);
+      return new Steps(recordExports(fcp, status, notices), start, delete, notices);
     }
     for (ContainerCheckpointStatus c : status.getContainers()) {
       if (!inCustody(c)) {
@@ -98,22 +106,29 @@ final class CustodyPlanner {
           notices.add(report.getPhase() == EvidencePhase.Stored
               ? new CheckpointPlanner.Notice.EvidenceStored(c.getName())
               : new CheckpointPlanner.Notice.EvidenceNotStored(c.getName()));
+          if (report.getPhase() == EvidencePhase.Stored && pod.export() != null && c.getExport() == null) {
+            c.setExport(pod.export());
+            notices.add(pod.export().getFailure() == null ? new CheckpointPlanner.Notice.ExportPushed(c.getName())
+                : new CheckpointPlanner.Notice.ExportFailed(c.getName()));
+          }
           changed = true;
         }
       } else if (pod != null) {
         delete.add(pod.podName()); // its report is in status; the pod was left by a crash before deleting it
       }
     }
-    changed |= recordExports(fcp, status);
+    changed |= recordExports(fcp, status, notices);
     return new Steps(changed, start, delete, notices);
   }
 
   /**
    * Writes, once, why a checkpointed container of an object with {@code spec.export} has no image:
-   * refused by the admin's configuration (as soon as it succeeded), its archive not stored, or, once
-   * stored, that this version builds no images in the operator yet (fcp image does, by hand).
+   * refused by the admin's configuration (as soon as it succeeded), its archive not stored, or
+   * stored by a collector that reported no export. An image the collector pushed (or failed to) is
+   * recorded from its report in {@link #plan}.
    */
-  private boolean recordExports(ForensicCheckpoint fcp, ForensicCheckpointStatus status) {
+  private boolean recordExports(ForensicCheckpoint fcp, ForensicCheckpointStatus status,
+      List<CheckpointPlanner.Notice> notices) {
     ExportSpec asked = fcp.getSpec() == null ? null : fcp.getSpec().getExport();
     if (asked == null) {
       return false;
@@ -131,14 +146,15 @@ final class CustodyPlanner {
         why = Optional.of(new ExportFailure(ExportFailure.EVIDENCE_NOT_STORED, "the image is built from the archive"
             + " taken into custody, and this one was not stored (evidence.failure says why)"));
       } else if (why.isEmpty() && c.getEvidence() != null && c.getEvidence().getPhase() == EvidencePhase.Stored) {
-        why = Optional.of(new ExportFailure(ExportFailure.EXPORT_ERROR, "not built: this version of the operator"
-            + " does not build or push checkpoint images yet; build one from the stored evidence with fcp image"
+        why = Optional.of(new ExportFailure(ExportFailure.EXPORT_ERROR, "not built: the collector stored the"
+            + " evidence without reporting an export; build the image from the stored evidence with fcp image"
             + " (docs/export.md)"));
       }
       if (why.isPresent()) {
         ExportStatus recorded = new ExportStatus();
         recorded.setFailure(why.get());
         c.setExport(recorded);
+        notices.add(new CheckpointPlanner.Notice.ExportFailed(c.getName()));
         changed = true;
       }
     }

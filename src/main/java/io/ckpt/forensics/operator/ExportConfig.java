@@ -2,6 +2,7 @@ package io.ckpt.forensics.operator;
 
 import io.ckpt.forensics.api.ExportFailure;
 import io.ckpt.forensics.api.ExportSpec;
+import io.ckpt.forensics.api.ForensicCheckpoint;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -19,18 +20,26 @@ import java.util.regex.Pattern;
  * @param allowedRepositories {@value #ALLOWED_REPOSITORIES}: repository prefixes, compared by whole path segments
  * @param pushSecret {@value #PUSH_SECRET}: a kubernetes.io/dockerconfigjson Secret in the collector
  *     namespace; null for a registry that takes anonymous pushes
+ * @param plainHttp {@value #PLAIN_HTTP}: the collector may push over HTTP, and over TLS without checking the
+ *     certificate (Jib's insecure-registry mode); only for a registry in a test network; default false
  */
-public record ExportConfig(boolean enabled, List<String> allowedRepositories, String pushSecret) {
+public record ExportConfig(boolean enabled, List<String> allowedRepositories, String pushSecret, boolean plainHttp) {
 
   public static final String ENABLED = "FCP_EXPORT_ENABLED";
   public static final String ALLOWED_REPOSITORIES = "FCP_EXPORT_ALLOWED_REPOSITORIES";
   public static final String PUSH_SECRET = "FCP_EXPORT_PUSH_SECRET";
+  public static final String PLAIN_HTTP = "FCP_EXPORT_PLAIN_HTTP";
 
   static final ExportConfig OFF = new ExportConfig(false, List.of(), null);
   private static final Pattern REPOSITORY = Pattern.compile(ExportSpec.REPOSITORY_PATTERN);
 
   public ExportConfig {
     allowedRepositories = List.copyOf(allowedRepositories);
+  }
+
+  /** Pushing over TLS with certificate checks. */
+  public ExportConfig(boolean enabled, List<String> allowedRepositories, String pushSecret) {
+    this(enabled, allowedRepositories, pushSecret, false);
   }
 
   static ExportConfig fromEnvironment(Map<String, String> env, CollectionConfig collection) {
@@ -62,7 +71,14 @@ public record ExportConfig(boolean enabled, List<String> allowedRepositories, St
         || secret.length() > 253)) {
       throw new IllegalArgumentException(PUSH_SECRET + ": '" + secret + "' is not a Secret name");
     }
-    return new ExportConfig(true, allowed, secret.isEmpty() ? null : secret);
+    return new ExportConfig(true, allowed, secret.isEmpty() ? null : secret,
+        OperatorConfig.bool(env, PLAIN_HTTP, false));
+  }
+
+  /** True when the collector of {@code fcp}'s containers pushes their images: asked for, and allowed. */
+  boolean exports(ForensicCheckpoint fcp) {
+    ExportSpec asked = fcp.getSpec() == null ? null : fcp.getSpec().getExport();
+    return asked != null && refusal(asked).isEmpty();
   }
 
   /** Why {@code spec} must not be exported under this configuration; empty when it may. */

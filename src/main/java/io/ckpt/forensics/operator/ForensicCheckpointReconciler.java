@@ -237,7 +237,7 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
       }
       String[] ref = c.getEvidence().getCollectorPod().split("/", 2);
       informer.get(new ResourceID(ref[1], ref[0])).ifPresent(p -> found.put(c.getName(),
-          new CustodyPlanner.Collector(ref[1], CollectorPods.report(p).orElse(null))));
+          new CustodyPlanner.Collector(ref[1], CollectorPods.report(p).orElse(null), ExportReports.read(p))));
     }
     return found;
   }
@@ -390,7 +390,7 @@ public class ForensicCheckpointReconciler implements Reconciler<ForensicCheckpoi
     if (entry.getPhase() == io.ckpt.forensics.api.ContainerPhase.Failed) {
       return bundleCustody.start(marked, entry);
     }
-    Pod pod = CollectorPods.build(marked, entry, config.collection());
+    Pod pod = CollectorPods.build(marked, entry, config.collection(), config.export());
     try {
       client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(pod).create();
       notifier.collectorStarted(marked, name, pod);

@@ -82,7 +82,7 @@ class ExportGatingTest {
   }
 
   @Test
-  void anAllowedRepositoryWaitsForTheEvidenceThenSaysWhatHappened() {
+  void anAllowedRepositoryWaitsForTheEvidenceThenRecordsWhatTheCollectorPushed() {
     CheckpointPlanner planner = planner(CollectorPodsTest.FILE, ALLOWED);
     Plan collecting = succeed(planner, asking("registry.example.com/forensics/app"));
     assertThat(collecting.status().container("app").orElseThrow().getExport()).as("decided once stored").isNull();
@@ -90,17 +90,68 @@ class ExportGatingTest {
     ForensicCheckpoint fcp = asking("registry.example.com/forensics/app");
     fcp.setStatus(collecting.status());
     fcp.getMetadata().setUid("fcp-uid");
-    var stored = CollectorPods.report(CollectorPodsTest.finished(0, "{\"v\":1,\"result\":\"Stored\","
-        + "\"location\":\"file:///evidence/a.tar\",\"sha256\":\"" + "a".repeat(64) + "\",\"sizeBytes\":5}"))
-        .orElseThrow();
+    String digest = CollectorExportPodsTest.DIGEST;
+    String report = "{\"v\":1,\"result\":\"Stored\",\"location\":\"file:///evidence/a.tar\",\"sha256\":\""
+        + "a".repeat(64) + "\",\"sizeBytes\":5,\"export\":{\"digest\":\"" + digest + "\",\"droppedAnnotations\":[],"
+        + "\"exportedAt\":\"2026-12-01T06:00:05Z\"}}";
+    var stored = CollectorPods.report(CollectorPodsTest.finished(0, report)).orElseThrow();
+    var pushed = ExportReports.status(json(report), "registry.example.com/forensics/app", "dev-x-fcp-uid-app-1", pod);
     Plan plan = planner.plan(new Input(fcp, PodRead.NOT_READ, null, Map.of(), Map.of("app",
-        new CustodyPlanner.Collector(pod, stored))));
+        new CustodyPlanner.Collector(pod, stored, pushed))));
 
     ContainerCheckpointStatus app = plan.status().container("app").orElseThrow();
     assertThat(app.getEvidence().getPhase()).isEqualTo(EvidencePhase.Stored);
-    assertThat(app.getExport().getFailure().getReason()).isEqualTo(ExportFailure.EXPORT_ERROR);
-    assertThat(app.getExport().getFailure().getMessage()).contains("fcp image");
+    assertThat(app.getExport().getFailure()).isNull();
+    assertThat(app.getExport().getDigest()).isEqualTo(digest);
+    assertThat(app.getExport().getReference()).isEqualTo("registry.example.com/forensics/app@" + digest);
+    assertThat(app.getExport().getImage()).isEqualTo("registry.example.com/forensics/app:dev-x-fcp-uid-app-1");
+    assertThat(app.getExport().getExportedAt()).isEqualTo("2026-12-01T06:00:05Z");
+    assertThat(plan.notices()).contains(new CheckpointPlanner.Notice.ExportPushed("app"));
     assertThat(plan.done()).isTrue();
+  }
+
+  @Test
+  void aRefusedPushLeavesTheCheckpointSucceededWithItsEvidenceStored() {
+    CheckpointPlanner planner = planner(CollectorPodsTest.FILE, ALLOWED);
+    ForensicCheckpoint fcp = asking("registry.example.com/forensics/app");
+    fcp.setStatus(succeed(planner, asking("registry.example.com/forensics/app")).status());
+    String report = "{\"v\":1,\"result\":\"Stored\",\"location\":\"file:///evidence/a.tar\",\"exportFailure\":"
+        + "{\"reason\":\"PushRefused\",\"message\":\"the registry refused the push (HTTP 405)\"}}";
+    var stored = CollectorPods.report(CollectorPodsTest.finished(0, report)).orElseThrow();
+    var refused = ExportReports.status(json(report), "registry.example.com/forensics/app", "t", pod);
+
+    Plan plan = planner.plan(new Input(fcp, PodRead.NOT_READ, null, Map.of(), Map.of("app",
+        new CustodyPlanner.Collector(pod, stored, refused))));
+
+    ContainerCheckpointStatus app = plan.status().container("app").orElseThrow();
+    assertThat(plan.status().getPhase()).isEqualTo(CheckpointPhase.Succeeded);
+    assertThat(app.getEvidence().getPhase()).isEqualTo(EvidencePhase.Stored);
+    assertThat(app.getExport().getFailure().getReason()).isEqualTo(ExportFailure.PUSH_REFUSED);
+    assertThat(plan.notices()).contains(new CheckpointPlanner.Notice.ExportFailed("app"));
+  }
+
+  @Test
+  void aStoredReportWithoutAnExportSaysSo() {
+    CheckpointPlanner planner = planner(CollectorPodsTest.FILE, ALLOWED);
+    ForensicCheckpoint fcp = asking("registry.example.com/forensics/app");
+    fcp.setStatus(succeed(planner, asking("registry.example.com/forensics/app")).status());
+    var stored = CollectorPods.report(CollectorPodsTest.finished(0, "{\"v\":1,\"result\":\"Stored\","
+        + "\"location\":\"file:///evidence/a.tar\"}")).orElseThrow();
+
+    Plan plan = planner.plan(new Input(fcp, PodRead.NOT_READ, null, Map.of(), Map.of("app",
+        new CustodyPlanner.Collector(pod, stored))));
+
+    var failure = plan.status().container("app").orElseThrow().getExport().getFailure();
+    assertThat(failure.getReason()).isEqualTo(ExportFailure.EXPORT_ERROR);
+    assertThat(failure.getMessage()).contains("without reporting an export", "fcp image");
+  }
+
+  private static com.fasterxml.jackson.databind.JsonNode json(String text) {
+    try {
+      return new com.fasterxml.jackson.databind.ObjectMapper().readTree(text);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   @Test
@@ -147,6 +198,9 @@ class ExportGatingTest {
     assertThat(ExportConfig.fromEnvironment(Map.of(ExportConfig.ENABLED, "true", ExportConfig.ALLOWED_REPOSITORIES,
         "registry.example.com/forensics, localhost:5000", ExportConfig.PUSH_SECRET, "push-creds"), collection))
         .isEqualTo(new ExportConfig(true, List.of("registry.example.com/forensics", "localhost:5000"), "push-creds"));
+    assertThat(ExportConfig.fromEnvironment(Map.of(ExportConfig.ENABLED, "true", ExportConfig.ALLOWED_REPOSITORIES,
+        "10.0.0.1:5000", ExportConfig.PLAIN_HTTP, "true"), collection))
+        .isEqualTo(new ExportConfig(true, List.of("10.0.0.1:5000"), null, true));
     assertThatThrownBy(() -> ExportConfig.fromEnvironment(Map.of(ExportConfig.ENABLED, "true"), collection))
         .hasMessageContaining(ExportConfig.ALLOWED_REPOSITORIES + " is empty");
     assertThatThrownBy(() -> ExportConfig.fromEnvironment(Map.of(ExportConfig.ENABLED, "true",
