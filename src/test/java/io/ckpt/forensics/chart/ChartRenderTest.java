@@ -597,14 +597,17 @@ class ChartRenderTest {
   @Test
   void exportIsOffByDefaultAndOnOnlyWithTheAdminsRepositoriesAndSecret() {
     assertThat(env(deployment(render(null)))).doesNotContainKeys("FCP_EXPORT_ENABLED",
-        "FCP_EXPORT_ALLOWED_REPOSITORIES", "FCP_EXPORT_PUSH_SECRET");
+        "FCP_EXPORT_ALLOWED_REPOSITORIES", "FCP_EXPORT_PUSH_SECRET", "FCP_EXPORT_PLAIN_HTTP");
 
     List<Manifest> on = render("evidence: {store: s3, signingKeySecret: fcp-signing, s3: {bucket: evidence,"
         + " credentialsSecret: fcp-s3}}\nexport: {enabled: true, allowedRepositories:"
         + " [registry.example.com/forensics, 'localhost:5000'], pushSecret: fcp-push}");
     assertThat(env(deployment(on))).containsEntry("FCP_EXPORT_ENABLED", "true")
         .containsEntry("FCP_EXPORT_ALLOWED_REPOSITORIES", "registry.example.com/forensics,localhost:5000")
-        .containsEntry("FCP_EXPORT_PUSH_SECRET", "fcp-push");
+        .containsEntry("FCP_EXPORT_PUSH_SECRET", "fcp-push").doesNotContainKey("FCP_EXPORT_PLAIN_HTTP");
+    assertThat(env(deployment(render("evidence: {store: s3, signingKeySecret: fcp-signing, s3: {bucket: evidence,"
+        + " credentialsSecret: fcp-s3}}\nexport: {enabled: true, allowedRepositories: ['10.0.0.1:5000'],"
+        + " plainHttp: true}")))).containsEntry("FCP_EXPORT_PLAIN_HTTP", "true");
 
     assertThatThrownBy(() -> template().set("export.enabled", true).call())
         .hasMessageContaining("export.allowedRepositories");
