@@ -205,7 +205,11 @@ public final class CollectorPods {
       args.addAll(List.of(EXPORT_REPOSITORY, fcp.getSpec().getExport().getRepository(), EXPORT_TAG,
           exportTag(fcp, c)));
       if (export.pushSecret() != null) {
-        secretVolume(volumes, mounts, "push-secret", export.pushSecret(), PUSH_DIR);
+        // optional: a missing push Secret must not keep the pod from taking the archive into custody;
+        // the collector then reports the export as failed (--registry-auth ... is not a file)
+        volumes.add(new VolumeBuilder().withName("push-secret").withNewSecret().withSecretName(export.pushSecret())
+            .withDefaultMode(0400).withOptional(true).endSecret().build());
+        mounts.add(mount("push-secret", PUSH_DIR, true));
         args.addAll(List.of("--registry-auth", PUSH_DIR + "/" + PUSH_CONFIG_FILE));
       }
       if (export.plainHttp()) {

@@ -41,6 +41,7 @@ class CollectorExportPodsTest {
     Volume secret = pod.getSpec().getVolumes().stream().filter(v -> v.getName().equals("push-secret")).findFirst()
         .orElseThrow();
     assertThat(secret.getSecret().getSecretName()).isEqualTo("push-creds");
+    assertThat(secret.getSecret().getOptional()).as("a missing Secret fails the export, not the custody").isTrue();
     VolumeMount mount = c.getVolumeMounts().stream().filter(m -> m.getName().equals("push-secret")).findFirst()
         .orElseThrow();
     assertThat(mount.getMountPath()).isEqualTo("/etc/fcp/push");
