@@ -30,6 +30,7 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.awaitility.Awaitility;
 import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -115,6 +116,19 @@ class ExportGatingIT {
             .header("Authorization", "Basic " + basic).build(), HttpResponse.BodyHandlers.ofByteArray());
         assertThat(manifest.statusCode()).isEqualTo(200);
         assertThat(manifest.headers().firstValue("Docker-Content-Digest")).contains(export.getDigest());
+        Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+          var events = lab.adminClient().v1().events().inNamespace("dev").list().getItems();
+          assertThat(events).anySatisfy(e -> {
+            assertThat(e.getReason()).isEqualTo("ExportPushed");
+            assertThat(e.getInvolvedObject().getName()).isEqualTo("allowed");
+            assertThat(e.getMessage()).contains(export.getReference());
+          });
+          assertThat(events).anySatisfy(e -> {
+            assertThat(e.getReason()).isEqualTo("ExportFailed");
+            assertThat(e.getInvolvedObject().getName()).isEqualTo("refused");
+            assertThat(e.getMessage()).startsWith("container app: PushRefused: the registry refused the push");
+          });
+        });
         System.out.println("ExportGatingIT: status.containers[app].export of dev/allowed:\n"
             + Serialization.asYaml(export) + "of dev/refused:\n" + Serialization.asYaml(refused.getExport()));
       }
