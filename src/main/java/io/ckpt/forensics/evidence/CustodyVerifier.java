@@ -104,7 +104,7 @@ public final class CustodyVerifier {
       checks.add(VerificationCheck.failed(label + "record", e.getMessage()));
       return null;
     }
-    checks.add(signature(label + "signature", envelope));
+    checks.add(signature(key, label + "signature", envelope));
     try {
       CustodyRecord record = CustodyRecord.parse(file);
       CustodyPredicate.FallbackBundle fallback = record.statement().predicate().fallbackBundle();
@@ -119,7 +119,8 @@ public final class CustodyVerifier {
     }
   }
 
-  private VerificationCheck signature(String name, DsseEnvelope envelope) {
+  /** Whether any of the envelope's signatures verifies with {@code key}; the export record is checked the same way. */
+  static VerificationCheck signature(VerificationKey key, String name, DsseEnvelope envelope) {
     byte[] pae = DsseEnvelope.pae(envelope.payloadType(), envelope.payload());
     List<String> named = new ArrayList<>();
     for (DsseEnvelope.Signature s : envelope.signatures()) {
