@@ -1,5 +1,6 @@
 package io.ckpt.forensics.plugin;
 
+import io.ckpt.forensics.api.ExportSpec;
 import io.ckpt.forensics.api.ForensicCheckpoint;
 import io.ckpt.forensics.api.ForensicCheckpointSpec;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -47,6 +48,12 @@ final class TakeCommand implements Callable<Integer> {
       description = "The ForensicCheckpoint's name (default: the pod's name and a random suffix).")
   String name;
 
+  @Option(names = "--export", paramLabel = "REPOSITORY",
+      description = "Also push each container's checkpoint image to this repository (registry host and path, no tag),"
+          + " which the operator's admin must allow (export.allowedRepositories); the pushed digest lands in the"
+          + " container's export status, and restore uses it when given no --image.")
+  String exportRepository;
+
   @Option(names = "--wait", description = "Follow the checkpoint until it is over, printing its progress.")
   boolean wait;
 
@@ -64,7 +71,7 @@ final class TakeCommand implements Callable<Integer> {
     try (ClusterOptions.Cluster c = cluster.connect()) {
       ForensicCheckpoint created;
       try {
-        created = c.client().resources(ForensicCheckpoint.class).inNamespace(c.namespace()).resource(request(c))
+        created = c.client().resources(ForensicCheckpoint.class).inNamespace(c.namespace()).resource(request(c.namespace()))
             .create();
       } catch (KubernetesClientException e) {
         throw ApiRefusal.of(e, "create", ApiRefusal.FORENSIC_CHECKPOINTS, c.namespace(), name);
@@ -80,16 +87,18 @@ final class TakeCommand implements Callable<Integer> {
     }
   }
 
-  private ForensicCheckpoint request(ClusterOptions.Cluster c) {
+  /** The object this take creates in the namespace; the API server validates it (--export's pattern too). */
+  ForensicCheckpoint request(String namespace) {
     ForensicCheckpoint fcp = new ForensicCheckpoint();
     // without --name the API server picks a unique suffix: two takes of one pod never collide
-    fcp.setMetadata(new ObjectMetaBuilder().withNamespace(c.namespace()).withName(name)
+    fcp.setMetadata(new ObjectMetaBuilder().withNamespace(namespace).withName(name)
         .withGenerateName(name == null ? pod + "-" : null).build());
     ForensicCheckpointSpec request = new ForensicCheckpointSpec();
     request.setPodName(pod);
     request.setContainers(containers == null || containers.isEmpty() ? null : containers);
     request.setReason(reason);
     request.setCaseId(caseId);
+    request.setExport(exportRepository == null ? null : new ExportSpec(exportRepository));
     fcp.setSpec(request);
     return fcp;
   }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ckpt.forensics.archive.FixtureArchives;
 import io.ckpt.forensics.archive.FixtureArchives.Flavour;
 import io.ckpt.forensics.lab.LabAvailability;
+import io.ckpt.forensics.lab.ProvisionCache;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -151,18 +152,9 @@ class CheckpointctlParityIT {
     if (configured != null && !configured.isBlank()) {
       dir = Path.of(configured);
     } else {
-      Properties v = new Properties();
-      Path root = Path.of(System.getProperty("project.root", "."));
-      try (var in = Files.newBufferedReader(root.resolve("operator/versions.env"))) {
-        v.load(in);
-      }
-      String cache = System.getenv("FCP_LAB_CACHE");
-      if (cache == null || cache.isBlank()) {
-        String xdg = System.getenv("XDG_CACHE_HOME");
-        cache = (xdg == null || xdg.isBlank() ? System.getProperty("user.home") + "/.cache" : xdg) + "/forensic-checkpoint";
-      }
-      dir = Path.of(cache, "bin", "k8s-" + v.getProperty("KUBERNETES_VERSION") + "-etcd-" + v.getProperty("ETCD_VERSION")
-          + "-checkpointctl-" + v.getProperty("CHECKPOINTCTL_VERSION"));
+      Properties v = ProvisionCache.versions();
+      dir = ProvisionCache.dir().resolve(Path.of("bin", "k8s-" + v.getProperty("KUBERNETES_VERSION") + "-etcd-"
+          + v.getProperty("ETCD_VERSION") + "-checkpointctl-" + v.getProperty("CHECKPOINTCTL_VERSION")));
     }
     Path ctl = dir.resolve("checkpointctl");
     if (!Files.isExecutable(ctl)) {

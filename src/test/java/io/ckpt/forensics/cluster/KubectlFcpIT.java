@@ -2,7 +2,7 @@ package io.ckpt.forensics.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ckpt.forensics.PomVersion;
+import io.ckpt.forensics.cluster.PluginKubectl.Run;
 import io.ckpt.forensics.api.CheckpointPhase;
 import io.ckpt.forensics.api.Conditions;
 import io.ckpt.forensics.api.EvidencePhase;
@@ -58,14 +58,13 @@ class KubectlFcpIT {
   /** A namespace the test's operator does not watch: statuses there are written by the tests. */
   static final String CASES = "cases";
   static final String RESPONDER_ROLE = "forensic-checkpoint-operator-responder";
-  static final Path BUILD = Path.of(System.getProperty("operator.build.dir", "target")).toAbsolutePath();
 
   @RegisterExtension
   static final ChartedLab CLUSTER = new ChartedLab(LabOptions.defaults().name("kubectl-fcp-it").nodes(1),
       Map.of("evidence.store", "file", "evidence.pvc", CollectionIT.CLAIM, "evidence.signingKeySecret",
           CollectionIT.SIGNING_SECRET, "responderRole.enabled", true));
   static Lab lab;
-  static Path bin;
+  static PluginKubectl plugin;
   static Path responder;
   static Path intern;
   static OperatorMain.Running operator;
@@ -76,17 +75,7 @@ class KubectlFcpIT {
   static void installThePluginAndTheUsers() throws Exception {
     lab = CLUSTER.lab();
     publicKey = CollectionIT.signingKeySecret(lab);
-    bin = Files.createDirectories(lab.runDir().resolve("plugin-bin"));
-    Path jar = BUILD.resolve("kubectl-fcp-" + PomVersion.read() + ".jar");
-    assertThat(jar).as("built by ./mvnw package").isRegularFile();
-    // installed as docs/kubectl-plugin.md says: the launcher and the jar side by side on PATH
-    Files.copy(ChartRelease.projectRoot().resolve("src/dist/bin/kubectl-fcp"), bin.resolve("kubectl-fcp"),
-        StandardCopyOption.REPLACE_EXISTING);
-    Files.copy(jar, bin.resolve("kubectl-fcp.jar"), StandardCopyOption.REPLACE_EXISTING);
-    Files.copy(ChartRelease.projectRoot().resolve("src/dist/bin/kubectl_complete-fcp"), bin.resolve("kubectl_complete-fcp"),
-        StandardCopyOption.REPLACE_EXISTING);
-    assertThat(bin.resolve("kubectl-fcp").toFile().canExecute()).as("the launcher keeps its mode").isTrue();
-
+    plugin = PluginKubectl.install(lab);
     lab.createRunningPod(NS, "suspect", lab.nodes().get(0), "app", "sidecar");
     lab.createServiceAccount(NS, "responder");
     lab.createServiceAccount(NS, "intern");
@@ -114,10 +103,9 @@ class KubectlFcpIT {
     }
   }
 
-  /** A token kubeconfig for a ServiceAccount of dev whose context's namespace is dev, as kubectl config set-context writes it. */
+  /** A token kubeconfig for a ServiceAccount of dev whose context's namespace is dev. */
   static Path kubeconfig(String account) throws IOException {
-    Path file = lab.writeKubeconfig(lab.runDir().resolve(account + ".kubeconfig"), lab.mintToken(NS, account));
-    return Files.writeString(file, Files.readString(file).replace("namespace: default", "namespace: " + NS));
+    return plugin.kubeconfig(NS, account);
   }
 
   @Test
@@ -125,39 +113,39 @@ class KubectlFcpIT {
     Run take = kubectl(responder, "fcp", "take", "suspect", "-c", "app", "--reason", "Falco: Terminal shell in container",
         "--case", "INC-2026-0042", "--name", "suspect-inc42", "--wait", "--timeout", "2m");
 
-    assertThat(take.exit).as(take.all()).isZero();
+    assertThat(take.exit()).as(take.all()).isZero();
     ForensicCheckpoint done = CLUSTER.fcps().get(NS, "suspect-inc42");
     EvidenceStatus evidence = Checkpoints.container(done, "app").getEvidence();
     assertThat(done.getStatus().getPhase()).isEqualTo(CheckpointPhase.Succeeded);
     assertThat(evidence.getPhase()).isEqualTo(EvidencePhase.Stored);
     assertThat(done.getSpec().getCaseId()).isEqualTo("INC-2026-0042");
     assertThat(done.getSpec().getContainers()).containsExactly("app");
-    List<String> lines = take.out.lines().toList();
+    List<String> lines = take.out().lines().toList();
     assertThat(lines.get(0)).isEqualTo("forensiccheckpoint.forensics.ckpt.io/suspect-inc42 created in namespace dev");
     assertThat(lines).contains("  app: evidence stored at " + evidence.getLocation() + " (sha256 "
         + evidence.getSha256() + ", " + evidence.getSizeBytes() + " bytes)");
     assertThat(lines).anyMatch(l -> l.startsWith("  app: checkpointed in ") && l.endsWith(": "
         + Checkpoints.container(done, "app").getArchivePath()));
     assertThat(lines.get(lines.size() - 1)).isEqualTo("Succeeded, evidence stored: " + done.getStatus().getMessage());
-    assertThat(take.err).isEmpty();
+    assertThat(take.err()).isEmpty();
 
     Run get = kubectl(responder, "fcp", "get");
-    assertThat(get.exit).as(get.all()).isZero();
-    assertThat(get.out.lines().toList().get(0)).matches("NAME +POD +NODE +PHASE +CONTAINERS +EVIDENCE +AGE");
-    assertThat(get.out).containsPattern("(?m)^suspect-inc42 +suspect +" + done.getStatus().getNodeName()
+    assertThat(get.exit()).as(get.all()).isZero();
+    assertThat(get.out().lines().toList().get(0)).matches("NAME +POD +NODE +PHASE +CONTAINERS +EVIDENCE +AGE");
+    assertThat(get.out()).containsPattern("(?m)^suspect-inc42 +suspect +" + done.getStatus().getNodeName()
         + " +Succeeded +app=Succeeded +Stored +\\d+s$");
 
     Run describe = kubectl(responder, "fcp", "describe", "suspect-inc42", "--context", "lab", "-n", NS);
-    assertThat(describe.exit).as(describe.all()).isZero();
-    assertThat(describe.out).contains("Reason:                  Falco: Terminal shell in container",
+    assertThat(describe.exit()).as(describe.all()).isZero();
+    assertThat(describe.out()).contains("Reason:                  Falco: Terminal shell in container",
         "Case:                    INC-2026-0042", "Phase:                   Succeeded",
         "      Location:          " + evidence.getLocation(),
         "      SHA-256:           " + evidence.getSha256(),
         "      Custody record:    " + evidence.getRecordLocation(),
         "      Signing key:       " + evidence.getSigningKeyId(),
         "    Captured:", "      Processes:         " + evidence.getCaptured().getProcesses());
-    System.out.println("KubectlFcpIT: $ kubectl fcp take ...\n" + take.out + "$ kubectl fcp get\n" + get.out
-        + "$ kubectl fcp describe suspect-inc42\n" + describe.out);
+    System.out.println("KubectlFcpIT: $ kubectl fcp take ...\n" + take.out() + "$ kubectl fcp get\n" + get.out()
+        + "$ kubectl fcp describe suspect-inc42\n" + describe.out());
   }
 
   @Test
@@ -167,54 +155,54 @@ class KubectlFcpIT {
     Run take = kubectl(responder, "fcp", "take", "suspect", "-c", "sidecar", "--reason", "test", "--name",
         "suspect-criu", "--wait", "--timeout", "2m");
 
-    assertThat(take.exit).as(take.all()).isEqualTo(1);
-    assertThat(take.out).contains("  sidecar: failed: CRIUFailed (HTTP 500): ");
+    assertThat(take.exit()).as(take.all()).isEqualTo(1);
+    assertThat(take.out()).contains("  sidecar: failed: CRIUFailed (HTTP 500): ");
     ForensicCheckpoint done = CLUSTER.fcps().get(NS, "suspect-criu");
-    assertThat(take.out.strip().lines().reduce((a, b) -> b).orElseThrow()).startsWith("Failed")
+    assertThat(take.out().strip().lines().reduce((a, b) -> b).orElseThrow()).startsWith("Failed")
         .endsWith(": " + done.getStatus().getMessage());
-    System.out.println("KubectlFcpIT: $ kubectl fcp take suspect -c sidecar ... --wait\n" + take.out);
+    System.out.println("KubectlFcpIT: $ kubectl fcp take suspect -c sidecar ... --wait\n" + take.out());
   }
 
   @Test
   void aUserWithoutRightsIsToldWhichRightToAskFor() throws Exception {
     Run take = kubectl(intern, "fcp", "take", "suspect", "--reason", "curious");
 
-    assertThat(take.exit).as(take.all()).isEqualTo(3);
-    assertThat(take.out).isEmpty();
-    assertThat(take.err).startsWith("error: cannot create forensiccheckpoints.forensics.ckpt.io in namespace dev: ask"
+    assertThat(take.exit()).as(take.all()).isEqualTo(3);
+    assertThat(take.out()).isEmpty();
+    assertThat(take.err()).startsWith("error: cannot create forensiccheckpoints.forensics.ckpt.io in namespace dev: ask"
         + " for the right to create forensiccheckpoints (API group forensics.ckpt.io) in namespace dev, with the chart:"
         + " a RoleBinding in that namespace to the ClusterRole " + RESPONDER_ROLE)
         .contains("User \"system:serviceaccount:dev:intern\" cannot create resource \"forensiccheckpoints\"");
 
     Run get = kubectl(intern, "fcp", "get");
-    assertThat(get.exit).as(get.all()).isEqualTo(3);
-    assertThat(get.err).startsWith("error: cannot list forensiccheckpoints.forensics.ckpt.io in namespace dev: ask for"
+    assertThat(get.exit()).as(get.all()).isEqualTo(3);
+    assertThat(get.err()).startsWith("error: cannot list forensiccheckpoints.forensics.ckpt.io in namespace dev: ask for"
         + " the right to list forensiccheckpoints (API group forensics.ckpt.io) in namespace dev");
     assertThat(CLUSTER.fcps().list(NS)).noneMatch(f -> "curious".equals(f.getSpec().getReason()));
-    System.out.println("KubectlFcpIT: $ kubectl fcp take suspect --reason curious  (as dev:intern)\n" + take.err);
+    System.out.println("KubectlFcpIT: $ kubectl fcp take suspect --reason curious  (as dev:intern)\n" + take.err());
   }
 
   @Test
   void aMissingCheckpointIsNotFoundAndTheCheckpointGoesOnAfterATimeout() throws Exception {
     Run missing = kubectl(responder, "fcp", "describe", "nothing-here");
-    assertThat(missing.exit).as(missing.all()).isEqualTo(4);
-    assertThat(missing.err).isEqualTo("error: forensiccheckpoints.forensics.ckpt.io \"nothing-here\" not found in"
+    assertThat(missing.exit()).as(missing.all()).isEqualTo(4);
+    assertThat(missing.err()).isEqualTo("error: forensiccheckpoints.forensics.ckpt.io \"nothing-here\" not found in"
         + " namespace dev\n");
 
     lab.nodes().get(0).setLatency(java.time.Duration.ofSeconds(8));
     Run slow = kubectl(responder, "fcp", "take", "suspect", "-c", "app", "--reason", "slow", "--name", "suspect-slow",
         "--wait", "--timeout", "2s");
-    assertThat(slow.exit).as(slow.all()).isEqualTo(5);
-    assertThat(slow.out).contains("after 2s; the checkpoint goes on: follow it with kubectl fcp describe suspect-slow"
+    assertThat(slow.exit()).as(slow.all()).isEqualTo(5);
+    assertThat(slow.out()).contains("after 2s; the checkpoint goes on: follow it with kubectl fcp describe suspect-slow"
         + " -n dev");
-    System.out.println("KubectlFcpIT: $ kubectl fcp take suspect -c app ... --wait --timeout 2s\n" + slow.out);
+    System.out.println("KubectlFcpIT: $ kubectl fcp take suspect -c app ... --wait --timeout 2s\n" + slow.out());
   }
 
   @Test
   void fetchKeepsOnlyVerifiedEvidenceAndInspectRunsFcpOnIt() throws Exception {
     Run take = kubectl(responder, "fcp", "take", "suspect", "-c", "app", "--reason", "fetch", "--name", "suspect-fetch",
         "--wait", "--timeout", "2m");
-    assertThat(take.exit).as(take.all()).isZero();
+    assertThat(take.exit()).as(take.all()).isZero();
     EvidenceStatus evidence = Checkpoints.container(CLUSTER.fcps().get(NS, "suspect-fetch"), "app").getEvidence();
     Path stored = Path.of(URI.create(evidence.getLocation()));
     Path dir = Files.createDirectories(lab.runDir().resolve("analyst"));
@@ -222,8 +210,8 @@ class KubectlFcpIT {
     Run fetch = kubectl(responder, "fcp", "fetch", "suspect-fetch", "--key", publicKey.toString(), "-o",
         dir.resolve("suspect-fetch.tar").toString());
 
-    assertThat(fetch.exit).as(fetch.all()).isZero();
-    assertThat(fetch.out).contains("ok    signature ", "ok    stored sha256     " + evidence.getStoredSha256())
+    assertThat(fetch.exit()).as(fetch.all()).isZero();
+    assertThat(fetch.out()).contains("ok    signature ", "ok    stored sha256     " + evidence.getStoredSha256())
         .endsWith("verified and kept: " + dir.resolve("suspect-fetch.tar") + " (" + evidence.getStoredBytes()
             + " bytes) and " + dir.resolve("suspect-fetch.tar.dsse.json") + "\n");
     assertThat(Files.readAllBytes(dir.resolve("suspect-fetch.tar"))).isEqualTo(Files.readAllBytes(stored));
@@ -232,33 +220,33 @@ class KubectlFcpIT {
 
     Run again = kubectl(responder, "fcp", "fetch", "suspect-fetch", "--key", publicKey.toString(), "-o",
         dir.resolve("suspect-fetch.tar").toString());
-    assertThat(again.exit).as(again.all()).isEqualTo(2);
-    assertThat(again.err).contains("suspect-fetch.tar exists: fetch never replaces a file");
+    assertThat(again.exit()).as(again.all()).isEqualTo(2);
+    assertThat(again.err()).contains("suspect-fetch.tar exists: fetch never replaces a file");
 
     // a key that did not sign the record: the download is deleted, nothing under the evidence's name
     Path otherKey = EvidenceFixtures.publicKeyOf(EvidenceFixtures.newSigningKey(dir, "EC"));
     Run untrusted = kubectl(responder, "fcp", "fetch", "suspect-fetch", "--key", otherKey.toString(), "-o",
         dir.resolve("untrusted.tar").toString());
-    assertThat(untrusted.exit).as(untrusted.all()).isEqualTo(1);
-    assertThat(untrusted.out).contains("FAIL  signature");
-    assertThat(untrusted.err).startsWith("error: NOT verified (signature failed): the download was deleted");
+    assertThat(untrusted.exit()).as(untrusted.all()).isEqualTo(1);
+    assertThat(untrusted.out()).contains("FAIL  signature");
+    assertThat(untrusted.err()).startsWith("error: NOT verified (signature failed): the download was deleted");
     try (var files = Files.list(dir)) {
       assertThat(files.map(f -> f.getFileName().toString())).noneMatch(n -> n.startsWith("untrusted")
           || n.startsWith(".untrusted"));
     }
 
     Run inspect = kubectl(responder, "fcp", "inspect", "suspect-fetch", "--key", publicKey.toString(), "--", "--all");
-    assertThat(inspect.exit).as(inspect.all()).isZero();
+    assertThat(inspect.exit()).as(inspect.all()).isZero();
     String marker = "verified; fcp inspect of container app:\n";
-    assertThat(inspect.out).contains(marker);
-    String fcpOutput = inspect.out.substring(inspect.out.indexOf(marker) + marker.length());
+    assertThat(inspect.out()).contains(marker);
+    String fcpOutput = inspect.out().substring(inspect.out().indexOf(marker) + marker.length());
     assertThat(fcpOutput.replaceAll("/tmp/kubectl-fcp-inspect\\d+/", "")).as("fcp inspect --all of the stored copy")
         .isEqualTo(fcp("inspect", "--all", stored.toString()).replace(stored.getParent() + "/", ""));
-    assertThat(fetch.out).contains("ok    checkpoint        record of dev/suspect-fetch (uid "
+    assertThat(fetch.out()).contains("ok    checkpoint        record of dev/suspect-fetch (uid "
         + CLUSTER.fcps().get(NS, "suspect-fetch").getMetadata().getUid() + "), container app");
     System.out.println("KubectlFcpIT: $ kubectl fcp fetch suspect-fetch --key custody.pub.pem -o suspect-fetch.tar\n"
-        + fetch.out + "$ kubectl fcp fetch suspect-fetch --key other.pub.pem -o untrusted.tar\n" + untrusted.out
-        + untrusted.err + "$ kubectl fcp inspect suspect-fetch --key custody.pub.pem -- --all\n" + inspect.out);
+        + fetch.out() + "$ kubectl fcp fetch suspect-fetch --key other.pub.pem -o untrusted.tar\n" + untrusted.out()
+        + untrusted.err() + "$ kubectl fcp inspect suspect-fetch --key custody.pub.pem -- --all\n" + inspect.out());
   }
 
   /**
@@ -297,8 +285,8 @@ class KubectlFcpIT {
       fetch.addAll(store);
       Run fetched = kubectl(responder, s3, fetch.toArray(String[]::new));
 
-      assertThat(fetched.exit).as(fetched.all()).isZero();
-      assertThat(fetched.out).contains("ok    plaintext sha256  ").contains("verified and kept: " + out)
+      assertThat(fetched.exit()).as(fetched.all()).isZero();
+      assertThat(fetched.out()).contains("ok    plaintext sha256  ").contains("verified and kept: " + out)
           .contains("ok    checkpoint        record of cases/web-inc7 (uid " + object.getMetadata().getUid()
               + "), container app");
       assertThat(Files.readAllBytes(out)).as("kept as stored: still encrypted").isEqualTo(custody.stored());
@@ -308,25 +296,25 @@ class KubectlFcpIT {
           EvidenceFixtures.keyFile("test-only-recipient-a.secret.asc").toString()));
       inspect.addAll(store);
       Run inspected = kubectl(responder, s3, inspect.toArray(String[]::new));
-      assertThat(inspected.exit).as(inspected.all()).isZero();
-      assertThat(inspected.out).contains("verified; fcp inspect of container app:", "nginx");
+      assertThat(inspected.exit()).as(inspected.all()).isZero();
+      assertThat(inspected.out()).contains("verified; fcp inspect of container app:", "nginx");
 
       List<String> noKey = new ArrayList<>(List.of("fcp", "inspect", "web-inc7", "--key",
           EvidenceFixtures.publicKeyOf(signingKey).toString()));
       noKey.addAll(store);
       Run refused = kubectl(responder, s3, noKey.toArray(String[]::new));
-      assertThat(refused.exit).as(refused.all()).isEqualTo(2);
-      assertThat(refused.err).contains("is encrypted to " + EvidenceFixtures.RECIPIENT_A + ": give --decryption-key");
+      assertThat(refused.exit()).as(refused.all()).isEqualTo(2);
+      assertThat(refused.err()).contains("is encrypted to " + EvidenceFixtures.RECIPIENT_A + ": give --decryption-key");
       System.out.println("KubectlFcpIT: $ kubectl fcp fetch web-inc7 -n cases --key ... --decryption-key ..."
-          + " --s3-endpoint " + server.endpoint() + " --s3-path-style -o web-inc7.tar.gpg\n" + fetched.out);
+          + " --s3-endpoint " + server.endpoint() + " --s3-path-style -o web-inc7.tar.gpg\n" + fetched.out());
     }
   }
 
   @Test
   void restoreNeedsItsOwnRightAndFollowsTheSandboxPod() throws Exception {
     Run refused = kubectl(responder, "fcp", "restore", "suspect-inc42", "--node", "worker-1");
-    assertThat(refused.exit).as(refused.all()).isEqualTo(3);
-    assertThat(refused.err).startsWith("error: cannot create checkpointrestores.forensics.ckpt.io in namespace dev: ask"
+    assertThat(refused.exit()).as(refused.all()).isEqualTo(3);
+    assertThat(refused.err()).startsWith("error: cannot create checkpointrestores.forensics.ckpt.io in namespace dev: ask"
         + " for the right to create checkpointrestores (API group forensics.ckpt.io) in namespace dev");
 
     for (String ns : List.of(NS, CASES)) {
@@ -339,8 +327,8 @@ class KubectlFcpIT {
     }
     Run created = kubectl(responder, "fcp", "restore", "suspect-inc42", "--node", "worker-1", "-c", "app",
         "--runtime-class", "gvisor", "--name", "suspect-restore");
-    assertThat(created.exit).as(created.all()).isZero();
-    assertThat(created.out).isEqualTo("checkpointrestore.forensics.ckpt.io/suspect-restore created in namespace dev\n"
+    assertThat(created.exit()).as(created.all()).isZero();
+    assertThat(created.out()).isEqualTo("checkpointrestore.forensics.ckpt.io/suspect-restore created in namespace dev\n"
         + "follow it: kubectl get fcr suspect-restore -n dev\n");
     var restores = lab.adminClient().resources(io.ckpt.forensics.api.CheckpointRestore.class);
     var spec = restores.inNamespace(NS).withName("suspect-restore").get().getSpec();
@@ -370,13 +358,13 @@ class KubectlFcpIT {
       Thread.sleep(2500); // longer than the plugin's poll interval: it sees each phase
     }
     Run followed = waiting.get(120, TimeUnit.SECONDS);
-    assertThat(followed.exit).as(followed.all()).isZero();
-    assertThat(followed.out).isEqualTo("checkpointrestore.forensics.ckpt.io/web-restore created in namespace cases\n"
+    assertThat(followed.exit()).as(followed.all()).isZero();
+    assertThat(followed.out()).isEqualTo("checkpointrestore.forensics.ckpt.io/web-restore created in namespace cases\n"
         + "phase Creating pod fcr-web-restore on node worker-1: sandbox pod created\n"
         + "phase Running pod fcr-web-restore on node worker-1\n"
         + "Running: sandbox pod fcr-web-restore on node worker-1; watch it with kubectl get pod fcr-web-restore -n cases\n");
-    System.out.println("KubectlFcpIT: $ kubectl fcp restore suspect-inc42 --node worker-1  (no right)\n" + refused.err
-        + "$ kubectl fcp restore web-inc7 -n cases --node worker-1 --name web-restore --wait\n" + followed.out);
+    System.out.println("KubectlFcpIT: $ kubectl fcp restore suspect-inc42 --node worker-1  (no right)\n" + refused.err()
+        + "$ kubectl fcp restore web-inc7 -n cases --node worker-1 --name web-restore --wait\n" + followed.out());
   }
 
   /** kubectl (1.26+) completes `kubectl fcp ...` by asking kubectl_complete-fcp on PATH. */
@@ -388,15 +376,15 @@ class KubectlFcpIT {
     Run names = kubectl(responder, "__complete", "fcp", "describe", "completion-t");
     Run options = kubectl(responder, "__complete", "fcp", "take", "suspect", "--re");
 
-    assertThat(commands.exit).as(commands.all()).isZero();
-    assertThat(commands.out.lines().toList()).contains("take", "get", "describe", "fetch", "inspect", "restore",
+    assertThat(commands.exit()).as(commands.all()).isZero();
+    assertThat(commands.out().lines().toList()).contains("take", "get", "describe", "fetch", "inspect", "restore",
         "completion").last().isEqualTo(":4");
-    assertThat(names.out.lines().toList()).as(names.all()).containsExactly("completion-target", ":4");
-    assertThat(options.out.lines().toList()).as(options.all()).containsExactly("--reason", ":4");
+    assertThat(names.out().lines().toList()).as(names.all()).containsExactly("completion-target", ":4");
+    assertThat(options.out().lines().toList()).as(options.all()).containsExactly("--reason", ":4");
 
     Run script = kubectl(responder, "fcp", "completion", "bash");
-    assertThat(script.exit).as(script.all()).isZero();
-    assertThat(script.out).startsWith("#!/usr/bin/env bash").contains("complete -F _complete_kubectl-fcp");
+    assertThat(script.exit()).as(script.all()).isZero();
+    assertThat(script.out()).startsWith("#!/usr/bin/env bash").contains("complete -F _complete_kubectl-fcp");
   }
 
   /** A ForensicCheckpoint made by the admin in a namespace no operator watches. */
@@ -456,33 +444,11 @@ class KubectlFcpIT {
     return out.toString();
   }
 
-  record Run(int exit, String out, String err) {
-    String all() {
-      return "exit " + exit + "\nstdout:\n" + out + "stderr:\n" + err;
-    }
-  }
-
-  /** The lab's kubectl with {@code KUBECONFIG} and a PATH holding only the plugin's directory and the system's. */
   static Run kubectl(Path kubeconfig, String... args) throws Exception {
-    return kubectl(kubeconfig, Map.of(), args);
+    return plugin.run(kubeconfig, args);
   }
 
   static Run kubectl(Path kubeconfig, Map<String, String> extraEnv, String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of(lab.binaries().kubectl().toString()));
-    command.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(command).directory(lab.runDir().toFile());
-    builder.environment().clear();
-    builder.environment().putAll(Map.of("PATH", bin + ":/usr/bin:/bin", "KUBECONFIG", kubeconfig.toString(),
-        "HOME", lab.runDir().toString(), "JAVA_HOME", Path.of(System.getProperty("java.home")).toString()));
-    builder.environment().putAll(extraEnv);
-    Path out = Files.createTempFile(lab.runDir(), "kubectl-fcp", ".out");
-    Path err = Files.createTempFile(lab.runDir(), "kubectl-fcp", ".err");
-    Process process = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-    if (!process.waitFor(180, TimeUnit.SECONDS)) {
-      process.destroyForcibly();
-      throw new AssertionError(command + " did not finish in 180 s");
-    }
-    return new Run(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-        Files.readString(err, StandardCharsets.UTF_8));
+    return plugin.run(kubeconfig, extraEnv, args);
   }
 }

@@ -1,6 +1,7 @@
 package io.ckpt.forensics.export;
 
 import io.ckpt.forensics.lab.LabAvailability;
+import io.ckpt.forensics.lab.ProvisionCache;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -98,19 +99,10 @@ public final class RegistryServer implements AutoCloseable {
     if (configured != null && !configured.isBlank()) {
       binary = Path.of(configured);
     } else {
-      Properties v = new Properties();
-      Path root = Path.of(System.getProperty("project.root", "."));
-      try (var in = Files.newBufferedReader(root.resolve("operator/versions.env"))) {
-        v.load(in);
-      }
-      String cache = System.getenv("FCP_LAB_CACHE");
-      if (cache == null || cache.isBlank()) {
-        String xdg = System.getenv("XDG_CACHE_HOME");
-        cache = (xdg == null || xdg.isBlank() ? System.getProperty("user.home") + "/.cache" : xdg)
-            + "/forensic-checkpoint";
-      }
+      Properties v = ProvisionCache.versions();
       // where operator/provision's build() puts it, whether or not the lab's bin directory links it yet
-      binary = Path.of(cache, "tools", "registry-" + v.getProperty("REGISTRY_VERSION") + "-2", "registry");
+      binary = ProvisionCache.dir()
+          .resolve(Path.of("tools", "registry-" + v.getProperty("REGISTRY_VERSION") + "-2", "registry"));
     }
     if (!Files.isExecutable(binary)) {
       String reason = "no executable " + binary + " (run operator/provision, which builds the distribution"
