@@ -25,6 +25,12 @@ public class ExportStatus {
   @JsonPropertyDescription("When the push finished (RFC 3339).")
   private String exportedAt;
 
+  @JsonPropertyDescription("Where the signed export record is stored, beside the evidence as"
+      + " <evidence name>.export.dsse.json: an in-toto statement (predicate https://forensics.ckpt.io/export/v1) whose"
+      + " subject is the pushed manifest and which names the custody record and the evidence by SHA-256; check it with"
+      + " fcp verify --export-record.")
+  private String recordLocation;
+
   @JsonPropertyDescription("Why the image was not exported: reason and message. The checkpoint and its evidence are"
       + " not affected.")
   private ExportFailure failure;
@@ -75,5 +81,13 @@ public class ExportStatus {
 
   public void setFailure(ExportFailure failure) {
     this.failure = failure;
+  }
+
+  public String getRecordLocation() {
+    return recordLocation;
+  }
+
+  public void setRecordLocation(String recordLocation) {
+    this.recordLocation = recordLocation;
   }
 }

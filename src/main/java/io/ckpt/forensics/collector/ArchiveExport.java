@@ -1,6 +1,9 @@
 package io.ckpt.forensics.collector;
 
 import com.google.cloud.tools.jib.api.Credential;
+import io.ckpt.forensics.evidence.CustodyPredicate;
+import io.ckpt.forensics.evidence.ExportPredicate;
+import io.ckpt.forensics.evidence.ExportStatement;
 import io.ckpt.forensics.export.CheckpointImage;
 import io.ckpt.forensics.export.PushTarget;
 import io.ckpt.forensics.export.RegistryPush;
@@ -16,7 +19,8 @@ import java.util.Optional;
  * {@code --export-repository}), after the evidence and its record are stored and before the node's copy
  * is removed. It reads the plaintext archive on the node, never the stored copy (which may be encrypted),
  * and streams the layer to the registry (two passes over the archive, no layer file). Every failure
- * becomes an {@link ExportResult.Failed}: an export never fails a collection.
+ * becomes an {@link ExportResult.Failed}: an export never fails a collection. After a push it signs and stores
+ * the export record ({@code NAME.export.dsse.json}), which names the manifest digest the custody record cannot.
  */
 final class ArchiveExport {
 
@@ -37,6 +41,37 @@ final class ArchiveExport {
     this.registryAuth = registryAuth;
     this.plainHttp = plainHttp;
     this.clock = clock;
+  }
+
+  /** Signs and stores an export record; returns where it is. */
+  @FunctionalInterface
+  interface RecordStore {
+    String store(ExportStatement statement) throws IOException;
+  }
+
+  /**
+   * Pushes the image, then stores the signed export record naming the pushed manifest, {@code custody}'s
+   * record and evidence. A record that cannot be stored fails the export (ExportError), never the custody:
+   * the image stays pushed, but no signed record ties it to the evidence.
+   */
+  ExportResult export(Path archive, CollectFacts facts, EvidenceCollector.Custody custody, RecordStore records) {
+    ExportResult result = export(archive, facts);
+    if (!(result instanceof ExportResult.Pushed p)) {
+      return result;
+    }
+    try {
+      ExportPredicate predicate = new ExportPredicate(
+          new ExportPredicate.StoredObject(custody.record().location(), custody.record().sha256()),
+          new ExportPredicate.StoredObject(custody.evidence().location(), custody.evidence().sha256()),
+          new ExportPredicate.Digest(custody.plaintextSha256()), repository, tag, p.dropped(),
+          p.exportedAt().toString(), CustodyPredicate.Tool.current());
+      return p.withRecordLocation(records.store(ExportStatement.of(p.image(), p.digest(), predicate)));
+    } catch (IOException | RuntimeException e) {
+      // the stores' messages name the object and the fix, and never carry credentials
+      return failed(ExportResult.FailureReason.ExportError, "the image was pushed as " + p.reference()
+          + ", but its signed export record could not be stored (" + e.getClass().getSimpleName()
+          + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "), so no record ties it to the evidence");
+    }
   }
 
   /** Pushes the image of {@code archive}, named after {@code facts}' container and image. */

@@ -82,6 +82,7 @@ public final class CollectorMain {
         }
         EvidenceName.require(options.name);
         EvidenceName.require(options.name + EvidenceCollector.RECORD_SUFFIX);
+        EvidenceName.require(options.name + EvidenceCollector.EXPORT_RECORD_SUFFIX);
         facts = CollectFacts.parse(environment.get(CollectFacts.ENVIRONMENT_VARIABLE));
         link = options.seriesLink();
         export = options.export(clock);
@@ -97,7 +98,8 @@ public final class CollectorMain {
         Collected collected = options.fallbackBundle != null
             ? collector.collectFallbackBundle(options.fallbackBundle, options.name, facts)
             : collector.collect(options.archive, options.name, facts, link, options.deleteAfterStore,
-                () -> export.ifPresent(e -> exported.set(e.export(options.archive, facts))));
+                custody -> export.ifPresent(e -> exported.set(e.export(options.archive, facts, custody,
+                    statement -> collector.storeExportRecord(options.name, statement).location()))));
         return new Outcome(TerminationMessage.stored(collected, Optional.ofNullable(exported.get())), STORED);
       } finally {
         if (store instanceof AutoCloseable closeable) {

@@ -1,6 +1,8 @@
 package io.ckpt.forensics.collector;
 
 import io.ckpt.forensics.evidence.CustodyRecord;
+import io.ckpt.forensics.evidence.ExportRecord;
+import io.ckpt.forensics.evidence.ExportStatement;
 import io.ckpt.forensics.evidence.InTotoStatement;
 import io.ckpt.forensics.evidence.Measurement;
 import io.ckpt.forensics.evidence.OpenPgpRecipient;
@@ -37,6 +39,8 @@ public final class EvidenceCollector {
 
   /** The record's name beside the evidence's. */
   public static final String RECORD_SUFFIX = ".dsse.json";
+  /** The export record's name beside the evidence's (docs/export.md). */
+  public static final String EXPORT_RECORD_SUFFIX = ".export.dsse.json";
   /** How long the summary may take after the copy read the archive's last byte. */
   private static final Duration SUMMARY_WAIT = Duration.ofSeconds(10);
   /** A fallback bundle comes from a Secret, which holds at most 1 MiB. */
@@ -72,6 +76,18 @@ public final class EvidenceCollector {
    */
   public Collected collect(Path archive, String name, CollectFacts facts, SeriesLink link, boolean deleteAfterStore,
       Runnable whileStored) throws CollectionFailure {
+    return collect(archive, name, facts, link, deleteAfterStore, custody -> whileStored.run());
+  }
+
+  /** What is stored once the custody record is: the evidence, its record, and the plaintext's SHA-256. */
+  public record Custody(StoredEvidence evidence, StoredEvidence record, String plaintextSha256) {}
+
+  /**
+   * The same, handing {@code whileStored} what was stored (the export record names it); it runs once the
+   * evidence and its record are stored and before the node's copy is removed, and must not throw.
+   */
+  public Collected collect(Path archive, String name, CollectFacts facts, SeriesLink link, boolean deleteAfterStore,
+      java.util.function.Consumer<Custody> whileStored) throws CollectionFailure {
     long size = requireRegularFile(archive);
     PipedCustodyUpload.Uploaded uploaded = null;
     CapturedOverviewTap tap = null;
@@ -96,7 +112,7 @@ public final class EvidenceCollector {
     Instant collectedAt = clock.instant();
     StoredEvidence storedRecord = storeRecord(name, facts.predicate(uploaded.copy(), collectedAt, link), stored,
         "; the node's archive is kept");
-    whileStored.run();
+    whileStored.accept(new Custody(stored, storedRecord, uploaded.copy().plaintext().sha256()));
     boolean removed = false;
     Optional<String> removalProblem = Optional.empty();
     if (deleteAfterStore) {
@@ -193,6 +209,16 @@ public final class EvidenceCollector {
       throw storeFailure(e, store.locationOf(recordName), " (the evidence itself is stored at " + stored.location()
           + " without its record" + afterwards + ")");
     }
+  }
+
+  /**
+   * Signs an export record and stores it write-once beside the evidence as {@code NAME.export.dsse.json}.
+   * A failure here is the export's, never the custody's: the evidence and its custody record are stored.
+   */
+  public StoredEvidence storeExportRecord(String name, ExportStatement statement) throws IOException {
+    byte[] file = ExportRecord.sign(statement, signingKey).fileBytes();
+    return store.store(name + EXPORT_RECORD_SUFFIX, EvidenceContent.of(new ByteArrayInputStream(file), file.length,
+        Measurement.of(file).sha256()));
   }
 
   /** The archive's size; refuses anything but a regular file (a link could point anywhere on the node). */

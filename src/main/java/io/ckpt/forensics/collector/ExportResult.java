@@ -26,9 +26,21 @@ public sealed interface ExportResult {
    * The image as the registry holds it.
    *
    * @param dropped what the sanitizer removed from the archive before building the image, "what: why"
+   * @param recordLocation where the signed export record is stored (null until it is)
    */
-  record Pushed(String image, String digest, String reference, List<String> dropped, Instant exportedAt)
-      implements ExportResult {
+  record Pushed(String image, String digest, String reference, List<String> dropped, Instant exportedAt,
+      String recordLocation) implements ExportResult {
+
+    /** A push whose export record is not stored yet. */
+    public Pushed(String image, String digest, String reference, List<String> dropped, Instant exportedAt) {
+      this(image, digest, reference, dropped, exportedAt, null);
+    }
+
+    /** The same push, its export record stored at {@code location}. */
+    public Pushed withRecordLocation(String location) {
+      return new Pushed(image, digest, reference, dropped, exportedAt, location);
+    }
+
     public Pushed {
       Objects.requireNonNull(image, "image");
       Objects.requireNonNull(digest, "digest");

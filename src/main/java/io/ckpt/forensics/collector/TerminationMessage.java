@@ -71,8 +71,23 @@ public final class TerminationMessage {
     if (fits(text)) {
       return text;
     }
-    // at most two names of 1024 characters, digests, short notes, two references: fits with removals only counted
-    return stored(c, 0, Optional.empty(), export.map(e -> exportNode(e, 0)));
+    text = stored(c, 0, Optional.empty(), export.map(e -> exportNode(e, 0)));
+    if (fits(text)) {
+      return text;
+    }
+    // three names of 1024 characters, digests, short notes, two references: fits once the export record's
+    // location, which is the evidence's with a suffix (every store appends the name), is given as that suffix
+    return stored(c, 0, Optional.empty(), export.map(e -> exportNode(e, 0)).map(TerminationMessage::recordAsSuffix));
+  }
+
+  /** The export record's location replaced by its suffix to the evidence's location (docs/collector.md). */
+  private static ObjectNode recordAsSuffix(ObjectNode node) {
+    if (node.path("export").isObject() && node.path("export").has("recordLocation")) {
+      ObjectNode pushed = (ObjectNode) node.get("export");
+      pushed.remove("recordLocation");
+      pushed.put("recordSuffix", EvidenceCollector.EXPORT_RECORD_SUFFIX);
+    }
+    return node;
   }
 
   /** The export's object: pushed (with what was dropped, within its budget) or failed (message trimmed). */
@@ -90,6 +105,9 @@ public final class TerminationMessage {
       }
       pushed.set("droppedAnnotations", droppedArray(dropped, listed));
       pushed.put("exportedAt", p.exportedAt().toString());
+      if (p.recordLocation() != null) {
+        pushed.put("recordLocation", p.recordLocation());
+      }
     } else if (result instanceof ExportResult.Failed f) {
       ObjectNode failed = node.putObject("exportFailure");
       failed.put("reason", f.reason().name());

@@ -32,6 +32,8 @@ final class ExportReports {
   /** The collector lists at most what fits in 1 KiB; a forged report is cut here as well. */
   private static final int MAX_DROPPED = 64;
   private static final int MAX_TEXT = 600;
+  /** An evidence name has at most 1024 characters; a store's prefix and the suffix come on top. */
+  private static final int MAX_LOCATION = 2048;
 
   private ExportReports() {
   }
@@ -88,6 +90,17 @@ final class ExportReports {
       }
       status.setDroppedAnnotations(dropped);
       status.setExportedAt(instant(pushed.path("exportedAt").asText("")));
+      String recordLocation = pushed.path("recordLocation").asText("");
+      if (recordLocation.isEmpty() && EXPORT_RECORD_SUFFIX.equals(pushed.path("recordSuffix").asText(""))
+          && !report.path("location").asText("").isEmpty()) {
+        // a collector whose line would not fit with the names in full gives the record's suffix to the evidence's location
+        recordLocation = report.path("location").asText() + EXPORT_RECORD_SUFFIX;
+      }
+      // a location is written in full or not at all: a shortened one would point elsewhere
+      if (!recordLocation.isEmpty() && recordLocation.length() <= MAX_LOCATION
+          && UnsafeCharacters.escape(recordLocation).equals(recordLocation)) {
+        status.setRecordLocation(recordLocation);
+      }
       return status;
     }
     if (failed.isObject()) {
@@ -114,6 +127,9 @@ final class ExportReports {
       return null;
     }
   }
+
+  /** What the collector appends to the evidence's name for the export record (EvidenceCollector.EXPORT_RECORD_SUFFIX). */
+  static final String EXPORT_RECORD_SUFFIX = ".export.dsse.json";
 
   private static String shortText(String text) {
     String escaped = UnsafeCharacters.escape(text);

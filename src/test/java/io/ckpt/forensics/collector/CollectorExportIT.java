@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ckpt.forensics.evidence.ExportRecord;
+import io.ckpt.forensics.evidence.ExportRecordVerifier;
+import io.ckpt.forensics.evidence.SigningKey;
+import io.ckpt.forensics.evidence.VerificationCheck;
 import io.ckpt.forensics.export.CheckpointAnnotations;
 import io.ckpt.forensics.export.RegistryServer;
 import java.net.http.HttpClient;
@@ -75,6 +79,42 @@ class CollectorExportIT {
       assertThat(annotations.path(CheckpointAnnotations.CRIO_NAME).asText()).isEqualTo("app");
       assertThat(annotations.path(CheckpointAnnotations.CRIU_ROOTFS_IMAGE_NAME).asText())
           .isEqualTo("docker.io/library/nginx:latest");
+
+      // the signed export record beside the evidence names the pushed manifest, the custody record and the evidence
+      assertThat(export.path("recordLocation").asText())
+          .isEqualTo(line.path("location").asText() + EvidenceCollector.EXPORT_RECORD_SUFFIX);
+      byte[] exportRecord = Files.readAllBytes(node.storeRoot.resolve(CollectorExportFixture.NAME
+          + EvidenceCollector.EXPORT_RECORD_SUFFIX));
+      byte[] custodyRecord = Files.readAllBytes(node.storeRoot.resolve(CollectorExportFixture.NAME
+          + EvidenceCollector.RECORD_SUFFIX));
+      assertThat(new ExportRecordVerifier(SigningKey.load(node.signingKey).verificationKey())
+          .verify(exportRecord, custodyRecord, line.path("storedSha256").asText()))
+          .hasSize(4).noneMatch(VerificationCheck::failed);
+      ExportRecord parsed = ExportRecord.parse(exportRecord);
+      assertThat(parsed.manifestDigest()).isEqualTo(digest);
+      assertThat(parsed.image()).isEqualTo(registry.host() + "/forensics/app:dev-app-inc42-app-0");
+      assertThat(parsed.statement().predicate().plaintext().sha256()).isEqualTo(line.path("sha256").asText());
+    }
+  }
+
+  @Test
+  void anExportRecordThatCannotBeStoredIsAnExportErrorWithTheEvidenceStored() throws Exception {
+    try (RegistryServer registry = RegistryServer.start(dir.resolve("open"), "", "")) {
+      // the store is write-once: an object already at the export record's name is refused
+      Path taken = node.storeRoot.resolve(CollectorExportFixture.NAME + EvidenceCollector.EXPORT_RECORD_SUFFIX);
+      Files.createDirectories(taken.getParent());
+      Files.writeString(taken, "already here");
+
+      int code = node.collect("--export-repository", registry.host() + "/forensics/app", "--export-tag", "t1",
+          "--export-plain-http");
+
+      JsonNode line = node.terminationLine();
+      node.assertStored(code, line);
+      assertThat(line.has("export")).isFalse();
+      assertThat(line.path("exportFailure").path("reason").asText()).isEqualTo("ExportError");
+      assertThat(line.path("exportFailure").path("message").asText()).contains("export record could not be stored")
+          .contains(registry.host() + "/forensics/app@sha256:");
+      assertThat(Files.readString(taken)).isEqualTo("already here");
     }
   }
 

@@ -169,7 +169,8 @@ class TerminationMessageTest {
     }
     String digest = "sha256:" + "a".repeat(64);
     ExportResult pushed = new ExportResult.Pushed("127.0.0.1:5000/forensics/app:dev-x-app-0", digest,
-        "127.0.0.1:5000/forensics/app@" + digest, dropped, Instant.parse("2026-12-01T06:00:05Z"));
+        "127.0.0.1:5000/forensics/app@" + digest, dropped, Instant.parse("2026-12-01T06:00:05Z"))
+        .withRecordLocation("s3://bucket/dev/a.tar.export.dsse.json");
     List<String> recipients = new ArrayList<>();
     for (int i = 0; i < 50; i++) {
       recipients.add(String.format("%040X", i));
@@ -181,6 +182,7 @@ class TerminationMessageTest {
     assertThat(export.path("image").asText()).isEqualTo("127.0.0.1:5000/forensics/app:dev-x-app-0");
     assertThat(export.path("digest").asText()).isEqualTo(digest);
     assertThat(export.path("reference").asText()).isEqualTo("127.0.0.1:5000/forensics/app@" + digest);
+    assertThat(export.path("recordLocation").asText()).isEqualTo("s3://bucket/dev/a.tar.export.dsse.json");
     assertThat(export.path("exportedAt").asText()).isEqualTo("2026-12-01T06:00:05Z");
     JsonNode listed = export.path("droppedAnnotations");
     int shown = listed.size() - 1;
@@ -232,11 +234,13 @@ class TerminationMessageTest {
       dropped.add("spec field " + i + ": " + "w".repeat(190));
     }
     ExportResult pushed = new ExportResult.Pushed(repository + ":" + "t".repeat(128), digest, repository + "@" + digest,
-        dropped, Instant.parse("2026-12-01T06:00:05Z"));
+        dropped, Instant.parse("2026-12-01T06:00:05Z")).withRecordLocation("s3://bucket/" + name + ".export.dsse.json");
 
     JsonNode json = parse(TerminationMessage.stored(collected, Optional.of(pushed)));
 
     assertThat(json.path("location").asText()).isEqualTo("s3://bucket/" + name);
+    assertThat(json.path("export").has("recordLocation")).as("too long in full").isFalse();
+    assertThat(json.path("export").path("recordSuffix").asText()).isEqualTo(".export.dsse.json");
     assertThat(json.path("export").path("reference").asText()).isEqualTo(repository + "@" + digest);
     JsonNode listed = json.path("export").path("droppedAnnotations");
     assertThat(listed.get(listed.size() - 1).asText()).endsWith("more: fcp image lists them all");

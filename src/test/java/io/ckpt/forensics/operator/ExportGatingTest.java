@@ -93,7 +93,7 @@ class ExportGatingTest {
     String digest = CollectorExportPodsTest.DIGEST;
     String report = "{\"v\":1,\"result\":\"Stored\",\"location\":\"file:///evidence/a.tar\",\"sha256\":\""
         + "a".repeat(64) + "\",\"sizeBytes\":5,\"export\":{\"digest\":\"" + digest + "\",\"droppedAnnotations\":[],"
-        + "\"exportedAt\":\"2026-12-01T06:00:05Z\"}}";
+        + "\"exportedAt\":\"2026-12-01T06:00:05Z\",\"recordLocation\":\"file:///evidence/a.tar.export.dsse.json\"}}";
     var stored = CollectorPods.report(CollectorPodsTest.finished(0, report)).orElseThrow();
     var pushed = ExportReports.status(json(report), "registry.example.com/forensics/app", "dev-x-fcp-uid-app-1", pod);
     Plan plan = planner.plan(new Input(fcp, PodRead.NOT_READ, null, Map.of(), Map.of("app",
@@ -106,6 +106,7 @@ class ExportGatingTest {
     assertThat(app.getExport().getReference()).isEqualTo("registry.example.com/forensics/app@" + digest);
     assertThat(app.getExport().getImage()).isEqualTo("registry.example.com/forensics/app:dev-x-fcp-uid-app-1");
     assertThat(app.getExport().getExportedAt()).isEqualTo("2026-12-01T06:00:05Z");
+    assertThat(app.getExport().getRecordLocation()).isEqualTo("file:///evidence/a.tar.export.dsse.json");
     assertThat(plan.notices()).contains(new CheckpointPlanner.Notice.ExportPushed("app"));
     assertThat(plan.done()).isTrue();
   }
@@ -215,5 +216,18 @@ class ExportGatingTest {
     assertThatThrownBy(() -> ExportConfig.fromEnvironment(Map.of(ExportConfig.ENABLED, "true",
         ExportConfig.ALLOWED_REPOSITORIES, "registry.example.com/f", ExportConfig.PUSH_SECRET, "Bad_Name"), collection))
         .hasMessageContaining("'Bad_Name' is not a Secret name");
+  }
+
+  /** A collector whose line would not fit gives the export record as a suffix to the evidence's location. */
+  @Test
+  void aRecordSuffixIsResolvedAgainstTheEvidenceLocation() {
+    assertThat(ExportReports.EXPORT_RECORD_SUFFIX).isEqualTo(io.ckpt.forensics.collector.EvidenceCollector.EXPORT_RECORD_SUFFIX);
+    String report = "{\"v\":1,\"result\":\"Stored\",\"location\":\"s3://b/a.tar\",\"export\":{\"digest\":\""
+        + CollectorExportPodsTest.DIGEST + "\",\"droppedAnnotations\":[],\"exportedAt\":\"2026-12-01T06:00:05Z\","
+        + "\"recordSuffix\":\".export.dsse.json\"}}";
+
+    var status = ExportReports.status(json(report), "registry.example.com/forensics/app", "t", pod);
+
+    assertThat(status.getRecordLocation()).isEqualTo("s3://b/a.tar.export.dsse.json");
   }
 }
