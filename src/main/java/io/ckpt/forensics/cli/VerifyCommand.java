@@ -2,7 +2,9 @@ package io.ckpt.forensics.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ckpt.forensics.evidence.CustodyRecord;
 import io.ckpt.forensics.evidence.CustodyVerifier;
+import io.ckpt.forensics.evidence.ExportRecordVerifier;
 import io.ckpt.forensics.evidence.KeyFileException;
 import io.ckpt.forensics.evidence.VerificationCheck;
 import io.ckpt.forensics.evidence.VerificationKey;
@@ -30,7 +32,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "verify", mixinStandardHelpOptions = true,
     description = {"Check stored evidence against its custody record (signature, stored and plaintext digests and "
-        + "sizes), or a series of records (--chain).",
+        + "sizes), a series of records (--chain), or an export record (--export-record).",
         "Exit 0: every check passed; 1: a check failed; 2: a bad option; 3: unreadable evidence or record;"
             + " 4: an unusable key."})
 final class VerifyCommand implements Callable<Integer> {
@@ -57,6 +59,11 @@ final class VerifyCommand implements Callable<Integer> {
   @Mixin
   DecryptionKeys decryptionKeys;
 
+  @Option(names = "--export-record", paramLabel = "EXPORT_RECORD",
+      description = "an export record (NAME.export.dsse.json): check its signature and, with --record, that it names"
+          + " that custody record and its evidence")
+  Path exportRecord;
+
   @Option(names = "--chain", description = "verify the RECORDs as one series, oldest first (no evidence)")
   boolean chain;
 
@@ -74,7 +81,8 @@ final class VerifyCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     // a KeyFileException (exit 4) or a read error (exit 3) is not a mismatch: nothing was verified
     CustodyVerifier verifier = new CustodyVerifier(VerificationKey.load(key), decryptionKeys.load());
-    List<VerificationCheck> checks = chain ? verifyChain(verifier) : verifyOne(verifier);
+    List<VerificationCheck> checks = chain ? verifyChain(verifier)
+        : exportRecord != null ? verifyExport(verifier) : verifyOne(verifier);
     return format == OutputFormat.json ? reportJson(spec.commandLine().getOut(), checks)
         : report(spec.commandLine().getOut(), checks);
   }
@@ -94,6 +102,32 @@ final class VerifyCommand implements Callable<Integer> {
     try (InputStream in = Files.newInputStream(evidence)) {
       return verifier.verify(recordFile, in, previousFile);
     }
+  }
+
+  /**
+   * The export record; with --record, that record (and EVIDENCE, when given) as without --export-record, and
+   * that the export names that record file's SHA-256 and the evidence digest the custody record signs.
+   */
+  private List<VerificationCheck> verifyExport(CustodyVerifier verifier) throws IOException, UserError {
+    if (chain || previous != null || files.size() > 1 || (record == null && !files.isEmpty())) {
+      throw new UserError("verify --export-record takes no --chain or --previous, and EVIDENCE only with --record"
+          + " RECORD (fcp verify --export-record EXPORT_RECORD --key PUBLIC_KEY [--record RECORD [EVIDENCE]])");
+    }
+    byte[] exportFile = readRecord(exportRecord);
+    List<VerificationCheck> checks = new ArrayList<>();
+    byte[] recordFile = null;
+    String evidenceSha256 = null;
+    if (record != null) {
+      recordFile = readRecord(record);
+      checks.addAll(files.isEmpty() ? verifier.verify(recordFile, null, null) : verifyOne(verifier));
+      try {
+        evidenceSha256 = CustodyRecord.parse(recordFile).subjectSha256();
+      } catch (IOException e) {
+        // the custody checks above already failed and say why
+      }
+    }
+    checks.addAll(new ExportRecordVerifier(verifier.key()).verify(exportFile, recordFile, evidenceSha256));
+    return checks;
   }
 
   private List<VerificationCheck> verifyChain(CustodyVerifier verifier) throws IOException, UserError {

@@ -19,6 +19,11 @@ public final class CustodyVerifier {
   private final VerificationKey key;
   private final OpenPgpDecryption decryption;
 
+  /** The key signatures are checked with. */
+  public VerificationKey key() {
+    return key;
+  }
+
   /** {@code decryption} may be null: the plaintext of encrypted evidence is then not checked. */
   public CustodyVerifier(VerificationKey key, OpenPgpDecryption decryption) {
     this.key = Objects.requireNonNull(key, "key");

@@ -160,4 +160,87 @@ class FcpVerifyTest {
     Path record = Files.write(dir.resolve("evidence.tar.dsse.json"), stored.recordFile());
     return new Path[] {evidence, record};
   }
+
+  /** An export record naming {@code custodyRecord} and {@code evidence}, signed with {@code key}. */
+  private Path exportRecord(byte[] custodyRecord, byte[] evidence, Path key) throws IOException {
+    io.ckpt.forensics.evidence.ExportPredicate predicate = new io.ckpt.forensics.evidence.ExportPredicate(
+        new io.ckpt.forensics.evidence.ExportPredicate.StoredObject("file:///s/a.tar.dsse.json",
+            Measurement.of(custodyRecord).sha256()),
+        new io.ckpt.forensics.evidence.ExportPredicate.StoredObject("file:///s/a.tar", Measurement.of(evidence).sha256()),
+        new io.ckpt.forensics.evidence.ExportPredicate.Digest("e".repeat(64)), "r.example/app", "t", List.of(),
+        "2026-12-02T10:00:00Z", new io.ckpt.forensics.evidence.CustodyPredicate.Tool("forensic-checkpoint", "0"));
+    byte[] file = io.ckpt.forensics.evidence.ExportRecord.sign(io.ckpt.forensics.evidence.ExportStatement.of(
+        "r.example/app:t", "sha256:" + "d".repeat(64), predicate), SigningKey.load(key)).fileBytes();
+    return Files.write(dir.resolve("a.tar.export.dsse.json"), file);
+  }
+
+  @Test
+  void anExportRecordNamingTheRecordAndEvidenceVerifies() throws IOException {
+    EvidenceFixtures.Stored stored = EvidenceFixtures.collect(EvidenceFixtures.archive(4096, 1), List.of(), signingKey,
+        null, null);
+    Path[] files = store(stored);
+    Path export = exportRecord(stored.recordFile(), stored.stored(), signingKey);
+
+    FcpRun run = FcpRun.of("verify", "--key", publicKey.toString(), "--export-record", export.toString(), "--record",
+        files[1].toString(), files[0].toString());
+
+    assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
+    assertThat(run.out()).contains("ok    export signature").contains("ok    export names custody record")
+        .contains("ok    export names evidence").contains("image r.example/app:t manifest sha256:" + "d".repeat(64))
+        .endsWith("verified: 10 checks passed\n");
+  }
+
+  @Test
+  void anExportRecordOfAnotherCustodyRecordExitsOne() throws IOException {
+    EvidenceFixtures.Stored stored = EvidenceFixtures.collect(EvidenceFixtures.archive(4096, 1), List.of(), signingKey,
+        null, null);
+    Path[] files = store(stored);
+    EvidenceFixtures.Stored other = EvidenceFixtures.collect(EvidenceFixtures.archive(4096, 2), List.of(), signingKey,
+        null, null);
+    Path export = exportRecord(other.recordFile(), other.stored(), signingKey);
+
+    FcpRun run = FcpRun.of("verify", "--key", publicKey.toString(), "--export-record", export.toString(), "--record",
+        files[1].toString(), files[0].toString());
+
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.out()).contains("FAIL  export names custody record").contains("belongs to another collection")
+        .endsWith("NOT verified: 2 of 10 checks failed: export names custody record, export names evidence\n");
+  }
+
+  @Test
+  void anExportRecordSignedByAnotherKeyOrAlteredExitsOne() throws IOException {
+    EvidenceFixtures.Stored stored = EvidenceFixtures.collect(EvidenceFixtures.archive(4096, 1), List.of(), signingKey,
+        null, null);
+    Path export = exportRecord(stored.recordFile(), stored.stored(), EvidenceFixtures.newSigningKey(dir, "EC"));
+
+    FcpRun run = FcpRun.of("verify", "--key", publicKey.toString(), "--export-record", export.toString());
+
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.out()).contains("FAIL  export signature").contains("another key signed it");
+
+    Path mine = exportRecord(stored.recordFile(), stored.stored(), signingKey);
+    byte[] altered = Files.readAllBytes(mine);
+    int sig = new String(altered, java.nio.charset.StandardCharsets.UTF_8).indexOf("\"sig\":\"") + 7;
+    altered[sig] = (byte) (altered[sig] == 'A' ? 'B' : 'A');
+    Files.write(mine, altered);
+
+    FcpRun flipped = FcpRun.of("verify", "--key", publicKey.toString(), "--export-record", mine.toString());
+
+    assertThat(flipped.exitCode()).isEqualTo(1);
+    assertThat(flipped.out()).contains("FAIL  export signature").contains("the record names this key");
+  }
+
+  @Test
+  void evidenceWithoutItsCustodyRecordIsABadOption() throws IOException {
+    EvidenceFixtures.Stored stored = EvidenceFixtures.collect(EvidenceFixtures.archive(10, 1), List.of(), signingKey,
+        null, null);
+    Path[] files = store(stored);
+    Path export = exportRecord(stored.recordFile(), stored.stored(), signingKey);
+
+    FcpRun run = FcpRun.of("verify", "--key", publicKey.toString(), "--export-record", export.toString(),
+        files[0].toString());
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err()).contains("EVIDENCE only with --record");
+  }
 }
