@@ -83,6 +83,29 @@ class SecuresystemslibAcceptsRecordTest {
     assertThat(result.out()).startsWith("rejected: VerificationError");
   }
 
+  /** The export record is the same envelope: securesystemslib accepts it and reads its manifest subject. */
+  @ParameterizedTest
+  @ValueSource(strings = {"EC", "Ed25519"})
+  void securesystemslibVerifiesTheExportRecord(String algorithm) throws IOException {
+    requirePython();
+    Path signingKey = EvidenceFixtures.newSigningKey(dir, algorithm);
+    ExportPredicate predicate = new ExportPredicate(
+        new ExportPredicate.StoredObject("file:///s/a.tar.dsse.json", "1".repeat(64)),
+        new ExportPredicate.StoredObject("file:///s/a.tar", "2".repeat(64)), new ExportPredicate.Digest("3".repeat(64)),
+        "r.example/app", "t", List.of(), "2026-12-02T10:00:00Z", new CustodyPredicate.Tool("forensic-checkpoint", "0"));
+    byte[] file = ExportRecord.sign(ExportStatement.of("r.example/app:t", "sha256:" + "4".repeat(64), predicate),
+        SigningKey.load(signingKey)).fileBytes();
+    Path record = Files.write(dir.resolve("a.tar.export.dsse.json"), file);
+
+    ExternalTool.Result result = verify(record, EvidenceFixtures.publicKeyOf(signingKey));
+
+    assertThat(result.exitCode()).as("securesystemslib: %s %s", result.out(), result.err()).isZero();
+    JsonNode accepted = new ObjectMapper().readTree(result.out());
+    assertThat(accepted.get("predicateType").asText()).isEqualTo(ExportPredicate.TYPE);
+    assertThat(accepted.get("subject").asText()).isEqualTo("r.example/app:t");
+    assertThat(accepted.get("sha256").asText()).isEqualTo("4".repeat(64));
+  }
+
   private ExternalTool.Result verify(Path record, Path publicKey) throws IOException {
     return ExternalTool.run(List.of(python.toString(), EvidenceFixtures.keyFile("verify_dsse.py").toString(),
         record.toString(), publicKey.toString()), dir, Map.of());
