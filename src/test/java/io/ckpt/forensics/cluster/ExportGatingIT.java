@@ -111,6 +111,8 @@ class ExportGatingIT {
         assertThat(export.getReference()).isEqualTo(open.host() + "/forensics/app@" + export.getDigest());
         assertThat(export.getExportedAt()).isNotNull();
         assertThat(export.getDroppedAnnotations()).isNotNull();
+        // the signed export record beside the evidence
+        assertThat(export.getRecordLocation()).isEqualTo(allowed.getEvidence().getLocation() + ".export.dsse.json");
         HttpResponse<byte[]> manifest = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
             open.url("/v2/forensics/app/manifests/" + tag)).header("Accept", OCI_MANIFEST)
             .header("Authorization", "Basic " + basic).build(), HttpResponse.BodyHandlers.ofByteArray());
