@@ -15,6 +15,11 @@ import java.util.concurrent.TimeUnit;
  * as an {@link IOException} (so a store aborts its upload), a reader that stops makes the writer's
  * next write fail (so the copy stops reading the archive). Not {@code java.io.PipedInputStream}:
  * that one ties the pipe to the liveness of the threads and polls once a second.
+ *
+ * <p>Chunks are recycled: the reader hands each chunk it has finished back to the writer. A chunk
+ * that waited in the queue through a young collection would otherwise be copied into the old
+ * generation, and a GiB through the pipe would fill the collector's small heap with dead chunks
+ * and force full collections; recycled, the pipe allocates its few chunks once.
  */
 final class BoundedPipe {
 
@@ -24,6 +29,9 @@ final class BoundedPipe {
   private static final long POLL_MILLIS = 100;
 
   private final BlockingQueue<byte[]> chunks = new ArrayBlockingQueue<>(CHUNKS);
+  // full-size chunks the reader is done with: at most the queue's, the writer's and the reader's own
+  private final BlockingQueue<byte[]> spare = new ArrayBlockingQueue<>(CHUNKS + 2);
+  private int chunksAllocated; // the writer's alone
   private final long writerPatienceNanos;
   private long writerWaitedNanos;
   private volatile Throwable writerFailure;
@@ -42,6 +50,11 @@ final class BoundedPipe {
    */
   BoundedPipe(Duration writerPatience) {
     this.writerPatienceNanos = writerPatience.toNanos();
+  }
+
+  /** How many full-size chunks the writer has allocated so far: a few, however much went through. */
+  int chunksAllocated() {
+    return chunksAllocated;
   }
 
   OutputStream output() {
@@ -64,7 +77,7 @@ final class BoundedPipe {
   }
 
   private final class Output extends OutputStream {
-    private byte[] chunk = new byte[CHUNK_BYTES];
+    private byte[] chunk = freshChunk();
     private int filled;
     private boolean closed;
 
@@ -86,7 +99,7 @@ final class BoundedPipe {
         len -= n;
         if (filled == chunk.length) {
           hand(chunk);
-          chunk = new byte[CHUNK_BYTES];
+          chunk = freshChunk();
           filled = 0;
         }
       }
@@ -105,6 +118,15 @@ final class BoundedPipe {
         hand(last);
       }
       hand(END);
+    }
+
+    private byte[] freshChunk() {
+      byte[] recycled = spare.poll();
+      if (recycled != null) {
+        return recycled;
+      }
+      chunksAllocated++;
+      return new byte[CHUNK_BYTES];
     }
 
     private void hand(byte[] bytes) throws IOException {
@@ -158,7 +180,7 @@ final class BoundedPipe {
   }
 
   private final class Input extends InputStream {
-    private byte[] current = new byte[0];
+    private byte[] current = END;
     private int position;
     private boolean ended;
 
@@ -187,6 +209,11 @@ final class BoundedPipe {
     }
 
     private void next() throws IOException {
+      if (current.length == CHUNK_BYTES) {
+        spare.offer(current); // read to its end: the writer may fill it again
+      }
+      current = END;
+      position = 0;
       try {
         byte[] taken;
         while ((taken = chunks.poll(POLL_MILLIS, TimeUnit.MILLISECONDS)) == null) {

@@ -62,14 +62,18 @@ public final class CollectorPods {
   /** Named in the arguments too: the report goes where the pod spec says the kubelet reads it. */
   static final String TERMINATION_LOG = "/dev/termination-log";
   /**
-   * The JVM's bounds inside the pod's memory limit: the collector streams, whatever the archive's size;
-   * with these an encrypted collection peaked at 119-124 MiB (operator/bench-collect). Two compiler
-   * threads whatever the node's CPU count: each C2 thread's arenas add to RSS, and the pod sets no
-   * CPU limit, so on a large node the JVM would otherwise start many (an S3 collection already
-   * peaks at 146-173 MiB on 2 CPUs, under the 192 MiB limit).
+   * The JVM's bounds inside the pod's memory limit: the collector streams, whatever the archive's
+   * size. Two compiler threads whatever the node's CPU count: each C2 thread's arenas add to RSS,
+   * and the pod sets no CPU limit, so on a large node the JVM would otherwise start many. A C2
+   * graph of at most 20,000 nodes (default 80,000): the compiler's arena grows with the largest
+   * method it compiles, and Bouncy Castle's and the JDK's curve arithmetic (X25519, Ed25519) took it
+   * to 30-40 MB, the largest and most variable part of an encrypted collection's RSS; capped, it
+   * peaks at 11-13 MB, and the few methods over the cap stay in C1 code (none of them on the
+   * per-byte path: SHA-256 and AES keep their C2 intrinsics). Measured in docs/benchmarks.md.
    */
   public static final String JVM_OPTIONS = "-Xmx48m -XX:+UseSerialGC -XX:ReservedCodeCacheSize=24m -Xss512k"
-      + " -XX:MaxDirectMemorySize=32m -XX:+ExitOnOutOfMemoryError -XX:CICompilerCount=2";
+      + " -XX:MaxDirectMemorySize=32m -XX:+ExitOnOutOfMemoryError -XX:CICompilerCount=2"
+      + " -XX:MaxNodeLimit=20000 -XX:NodeLimitFudgeFactor=1000";
 
   /**
    * The image's Java and class path (Jib's layout) with none of the operator's JVM flags: those run

@@ -153,6 +153,8 @@ class OperatorImageIT {
         .as("C2 stays on for hashing and encryption").singleElement().asString().contains("= 4");
     assertThat(podOutput.lines().filter(l -> l.matches("\\s*size_t MaxHeapSize\\s.*")))
         .as("the pod's heap bound, not the operator's").singleElement().asString().contains("= 50331648");
+    assertThat(podOutput.lines().filter(l -> l.matches("\\s*intx MaxNodeLimit\\s.*")))
+        .as("the C2 graph cap that bounds the compiler's arena").singleElement().asString().contains("= 20000");
   }
 
   record Finished(int exitCode, String output) {}
