@@ -17,11 +17,18 @@ final class ManagedProcess {
   private final List<String> command;
   private final Path log;
   private final Path workDir;
+  private final Map<String, String> environment;
   private volatile Process process;
 
   ManagedProcess(String name, List<String> command, Path log, Path workDir) {
+    this(name, command, log, workDir, Map.of());
+  }
+
+  /** With {@code environment} added to this JVM's. */
+  ManagedProcess(String name, List<String> command, Path log, Path workDir, Map<String, String> environment) {
     this.name = name;
     this.command = List.copyOf(command);
+    this.environment = Map.copyOf(environment);
     this.log = log;
     this.workDir = workDir;
   }
@@ -45,6 +52,7 @@ final class ManagedProcess {
         env.remove(var);
       }
       env.put("NO_PROXY", "*");
+      env.putAll(environment);
       process = builder.start();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + name, e);

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -30,6 +31,8 @@ import software.amazon.awssdk.services.s3.S3Client;
 public final class S3TestServer implements AutoCloseable {
 
   public static final String SERVER_VARIABLE = "FCP_S3_SERVER";
+  /** moto's switch for checking signatures, after the number of requests it names. */
+  public static final String NO_AUTH_COUNT_VARIABLE = "INITIAL_NO_AUTH_ACTION_COUNT";
 
   private final ManagedProcess process;
   private final URI endpoint;
@@ -66,6 +69,16 @@ public final class S3TestServer implements AutoCloseable {
 
   /** Starts a fresh server (empty, in memory) on a free loopback port; its output goes to {@code logDir}. */
   public static S3TestServer start(Path logDir) throws IOException, InterruptedException {
+    return start(logDir, Map.of());
+  }
+
+  /**
+   * The same with moto settings in its environment, such as {@value #NO_AUTH_COUNT_VARIABLE}: after
+   * that many requests moto checks every request's SigV4 signature against the access keys of its
+   * IAM, and the key's policies.
+   */
+  public static S3TestServer start(Path logDir, Map<String, String> environment)
+      throws IOException, InterruptedException {
     Path executable = executable().orElseThrow(() -> new IllegalStateException(unavailableReason().orElse("")));
     int port;
     try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -73,7 +86,7 @@ public final class S3TestServer implements AutoCloseable {
     }
     Files.createDirectories(logDir);
     ManagedProcess process = new ManagedProcess("moto_server", List.of(executable.toString(), "-H", "127.0.0.1",
-        "-p", Integer.toString(port)), logDir.resolve("moto-" + port + ".log"), logDir);
+        "-p", Integer.toString(port)), logDir.resolve("moto-" + port + ".log"), logDir, environment);
     process.start();
     S3TestServer server = new S3TestServer(process, URI.create("http://127.0.0.1:" + port));
     try {

@@ -7,11 +7,12 @@ import java.util.logging.Logger;
 /**
  * Keeps the loggers that would print credentials below debug level: the AWS SDK's request signers
  * log the SigV4 canonical request, which carries the session token ({@code x-amz-security-token})
- * in the clear, and Apache HttpClient's header and wire loggers print every request header,
+ * in the clear, and the JDK's HttpURLConnection logs every request header at FINE,
  * {@code Authorization} (the access key ID) and the session token among them. So turning on debug
- * logging to chase a problem would put a credential in the logs. Both log through SLF4J, bound to
- * java.util.logging here (slf4j-jdk14); S3EvidenceStoreIT checks that no credential reaches any log
- * line with every SDK and HttpClient logger at its finest level.
+ * logging to chase a problem would put a credential in the logs. The SDK logs through SLF4J, bound
+ * to java.util.logging here (slf4j-jdk14), the JDK through java.util.logging itself;
+ * S3EvidenceStoreIT checks that no credential reaches any log line with those loggers' parents at
+ * their finest level.
  */
 final class CredentialLogGuard {
 
@@ -19,8 +20,7 @@ final class CredentialLogGuard {
   private static final List<Logger> REVEALING = List.of(
       Logger.getLogger("software.amazon.awssdk.http.auth"),
       Logger.getLogger("software.amazon.awssdk.auth.signer"),
-      Logger.getLogger("org.apache.hc.client5.http.headers"),
-      Logger.getLogger("org.apache.hc.client5.http.wire"));
+      Logger.getLogger("sun.net.www.protocol.http.HttpURLConnection"));
 
   private CredentialLogGuard() {
   }

@@ -1,38 +1,27 @@
 package io.ckpt.forensics.evidence.store;
 
-import java.io.ByteArrayInputStream;
+import io.ckpt.forensics.evidence.store.S3Http.Request;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PushbackInputStream;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
-import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
-import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.http.apache5.Apache5HttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
-import software.amazon.awssdk.services.s3.model.ChecksumMode;
-import software.amazon.awssdk.services.s3.model.CompletedPart;
-import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
-import software.amazon.awssdk.services.s3.model.ObjectLockMode;
-import software.amazon.awssdk.services.s3.model.ObjectLockRetentionMode;
-import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.http.SdkHttpMethod;
 
 /**
  * Evidence in S3-compatible object storage. One pass over the content, at most one part
@@ -54,38 +43,25 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  *       recorded, and a SHA-256 of every byte streamed back.</li>
  * </ul>
  * Credentials come from an {@link AwsCredentialsProvider} (in a cluster: {@link S3CredentialFiles})
- * and never appear in a message or log line of this class.
+ * and never appear in a message or log line of this class. The requests are {@link S3Http}'s: signed
+ * by the SDK's SigV4 signer, sent by the JDK, without the full S3 client (the collector's memory).
  */
 public final class S3EvidenceStore implements EvidenceStore, AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(S3EvidenceStore.class);
   private static final String OCTET_STREAM = "application/octet-stream";
+  private static final String XML = "application/xml";
+  private static final String S3_NAMESPACE = "http://s3.amazonaws.com/doc/2006-03-01/";
 
   private final S3StoreSettings settings;
-  private final S3Client s3;
+  private final S3Http s3;
   private final Clock clock;
 
   public S3EvidenceStore(S3StoreSettings settings, AwsCredentialsProvider credentials, Clock clock) {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.clock = Objects.requireNonNull(clock, "clock");
     CredentialLogGuard.apply();
-    var builder = S3Client.builder()
-        // streams each part from our buffer (the JDK HttpURLConnection client would copy it into
-        // a growing heap buffer first); one upload at a time needs one connection
-        .httpClient(Apache5HttpClient.builder()
-            .maxConnections(1)
-            .connectionTimeout(Duration.ofSeconds(10))
-            .socketTimeout(Duration.ofMinutes(2))
-            .build())
-        .region(Region.of(settings.region()))
-        .forcePathStyle(settings.pathStyleAccess())
-        .credentialsProvider(Objects.requireNonNull(credentials, "credentials"))
-        // we send our own SHA-256 on every upload and re-hash every byte read back: the SDK's
-        // default CRC32 on top would be a third pass over the data
-        .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-        .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
-    settings.endpoint().ifPresent(builder::endpointOverride);
-    this.s3 = builder.build();
+    this.s3 = new S3Http(settings, Objects.requireNonNull(credentials, "credentials"));
   }
 
   @Override
@@ -96,12 +72,12 @@ public final class S3EvidenceStore implements EvidenceStore, AutoCloseable {
   @Override
   public InputStream open(String name) throws IOException {
     String key = key(name);
-    return call("GetObject", locationOf(name), () -> s3.getObject(b -> b.bucket(settings.bucket()).key(key)));
+    return call("GetObject", locationOf(name), () -> s3.open(Request.of("GetObject", SdkHttpMethod.GET, key)));
   }
 
+  /** Nothing to release: the JDK keeps its idle connections itself, for the whole process. */
   @Override
   public void close() {
-    s3.close();
   }
 
   @Override
@@ -131,6 +107,34 @@ public final class S3EvidenceStore implements EvidenceStore, AutoCloseable {
   private record Upload(Optional<String> versionId, String checksum, int parts) {
   }
 
+  /** One uploaded part, as CompleteMultipartUpload names it. */
+  private record Part(int number, String eTag, String checksum) {
+  }
+
+  /** What a HeadObject answer says of a version: the headers this store reads. */
+  private record Head(String versionId, long contentLength, String checksumSha256, String lockMode,
+      String retainUntilText) {
+
+    static Head of(S3Http.Response response) {
+      String length = response.header("Content-Length");
+      return new Head(response.header("x-amz-version-id"), length == null ? -1 : Long.parseLong(length.trim()),
+          response.header("x-amz-checksum-sha256"), response.header("x-amz-object-lock-mode"),
+          response.header("x-amz-object-lock-retain-until-date"));
+    }
+
+    /** The retain-until date; null when absent or not ISO-8601. */
+    Instant retainUntil() {
+      if (retainUntilText == null) {
+        return null;
+      }
+      try {
+        return OffsetDateTime.parse(retainUntilText.trim()).toInstant();
+      } catch (DateTimeParseException e) {
+        return null;
+      }
+    }
+  }
+
   private String key(String name) {
     return settings.keyPrefix() + EvidenceName.require(name);
   }
@@ -141,13 +145,13 @@ public final class S3EvidenceStore implements EvidenceStore, AutoCloseable {
    */
   private void requireAbsent(String key, String location) throws IOException {
     try {
-      s3.headObject(b -> b.bucket(settings.bucket()).key(key));
-    } catch (S3Exception e) {
+      s3.send(Request.of("HeadObject", SdkHttpMethod.HEAD, key));
+    } catch (S3ErrorResponse e) {
       if (e.statusCode() == 404 || e.statusCode() == 403) {
         return;
       }
       throw failure("HeadObject", location, e);
-    } catch (SdkException e) {
+    } catch (IOException | SdkException e) {
       throw failure("HeadObject", location, e);
     }
     throw new EvidenceExistsException(location);
@@ -157,22 +161,24 @@ public final class S3EvidenceStore implements EvidenceStore, AutoCloseable {
       Sha256Tally written, Optional<Instant> retainUntil) throws IOException {
     written.requireExpected(content, location);
     String checksum = base64(sha256(part, length));
-    var response = commit("PutObject", key, location, checksum, written, () -> s3.putObject(b -> {
-      b.bucket(settings.bucket()).key(key).contentLength((long) length).contentType(OCTET_STREAM)
-          .ifNoneMatch("*").checksumAlgorithm(ChecksumAlgorithm.SHA256).checksumSHA256(checksum);
-      lock(retainUntil, b::objectLockMode, b::objectLockRetainUntilDate);
-    }, body(part, length)).versionId());
+    Request put = lock(Request.of("PutObject", SdkHttpMethod.PUT, key).header("Content-Type", OCTET_STREAM)
+        .header("If-None-Match", "*").header("x-amz-sdk-checksum-algorithm", "SHA256")
+        .header("x-amz-checksum-sha256", checksum), retainUntil).body(part, length);
+    var response = commit("PutObject", key, location, checksum, written,
+        () -> s3.send(put).header("x-amz-version-id"));
     return new Upload(response, checksum, 1);
   }
 
   private Upload multipartUpload(String key, String location, PushbackInputStream in, byte[] part, int firstLength,
       EvidenceContent content, Sha256Tally written, Optional<Instant> retainUntil) throws IOException {
-    String uploadId = call("CreateMultipartUpload", location, () -> s3.createMultipartUpload(b -> {
-      b.bucket(settings.bucket()).key(key).contentType(OCTET_STREAM).checksumAlgorithm(ChecksumAlgorithm.SHA256);
-      lock(retainUntil, b::objectLockMode, b::objectLockRetainUntilDate);
-    })).uploadId();
+    Request create = lock(Request.of("CreateMultipartUpload", SdkHttpMethod.POST, key).query("uploads", "")
+        .header("Content-Type", OCTET_STREAM).header("x-amz-checksum-algorithm", "SHA256"), retainUntil);
+    String uploadId = S3Xml.element(call("CreateMultipartUpload", location, () -> s3.send(create)).body(), "UploadId")
+        .orElseThrow(() -> new EvidenceStoreException("S3 CreateMultipartUpload of " + location + " failed: the"
+            + " store's answer has no UploadId (is " + settings.endpoint().map(Object::toString).orElse("the endpoint")
+            + " an S3-compatible store?)"));
     try {
-      List<CompletedPart> parts = new ArrayList<>();
+      List<Part> parts = new ArrayList<>();
       MessageDigest checksumOfChecksums = Sha256Tally.newDigest();
       int length = firstLength;
       for (int number = 1; ; number++) {
@@ -183,12 +189,15 @@ public final class S3EvidenceStore implements EvidenceStore, AutoCloseable {
         byte[] partSha256 = sha256(part, length);
         checksumOfChecksums.update(partSha256);
         String checksum = base64(partSha256);
-        int partNumber = number;
-        int partLength = length;
-        String eTag = call("UploadPart", location, () -> s3.uploadPart(b -> b.bucket(settings.bucket()).key(key)
-            .uploadId(uploadId).partNumber(partNumber).contentLength((long) partLength)
-            .checksumAlgorithm(ChecksumAlgorithm.SHA256).checksumSHA256(checksum), body(part, partLength))).eTag();
-        parts.add(CompletedPart.builder().partNumber(partNumber).eTag(eTag).checksumSHA256(checksum).build());
+        Request upload = Request.of("UploadPart", SdkHttpMethod.PUT, key).query("partNumber", Integer.toString(number))
+            .query("uploadId", uploadId).header("x-amz-sdk-checksum-algorithm", "SHA256")
+            .header("x-amz-checksum-sha256", checksum).body(part, length);
+        String eTag = call("UploadPart", location, () -> s3.send(upload)).header("ETag");
+        if (eTag == null) {
+          throw new EvidenceStoreException("S3 UploadPart of " + location + " failed: the store's answer to part "
+              + number + " has no ETag");
+        }
+        parts.add(new Part(number, eTag, checksum));
         if (atEnd(in)) {
           break;
         }
@@ -196,9 +205,11 @@ public final class S3EvidenceStore implements EvidenceStore, AutoCloseable {
       }
       written.requireExpected(content, location);
       String checksum = base64(checksumOfChecksums.digest()) + "-" + parts.size();
+      byte[] completion = completion(parts);
+      Request complete = Request.of("CompleteMultipartUpload", SdkHttpMethod.POST, key).query("uploadId", uploadId)
+          .header("Content-Type", XML).header("If-None-Match", "*").body(completion, completion.length);
       Optional<String> versionId = commit("CompleteMultipartUpload", key, location, checksum, written,
-          () -> s3.completeMultipartUpload(b -> b.bucket(settings.bucket()).key(key).uploadId(uploadId)
-              .ifNoneMatch("*").multipartUpload(m -> m.parts(parts))).versionId());
+          () -> s3.send(complete).header("x-amz-version-id"));
       return new Upload(versionId, checksum, parts.size());
     } catch (IOException | RuntimeException | Error e) {
       abort(key, location, uploadId, e);
@@ -206,39 +217,55 @@ public final class S3EvidenceStore implements EvidenceStore, AutoCloseable {
     }
   }
 
+  /** CompleteMultipartUpload's body: every part's number, ETag and SHA-256. */
+  private static byte[] completion(List<Part> parts) {
+    StringBuilder xml = new StringBuilder(64 + parts.size() * 160)
+        .append("<CompleteMultipartUpload xmlns=\"").append(S3_NAMESPACE).append("\">");
+    for (Part part : parts) {
+      xml.append("<Part><PartNumber>").append(part.number()).append("</PartNumber><ETag>")
+          .append(S3Xml.escape(part.eTag())).append("</ETag><ChecksumSHA256>").append(part.checksum())
+          .append("</ChecksumSHA256></Part>");
+    }
+    return xml.append("</CompleteMultipartUpload>").toString().getBytes(StandardCharsets.UTF_8);
+  }
+
   /**
    * The write that makes the object visible. When the store answers that the key now exists
-   * (412), it may be our own write whose first answer was lost and that the SDK sent again: the
+   * (412), it may be our own write whose first answer was lost and that was sent again: the
    * object is ours when it has exactly our checksum and size, and is then verified like any other.
    */
   private Optional<String> commit(String operation, String key, String location, String checksum,
-      Sha256Tally written, Supplier<String> write) throws IOException {
+      Sha256Tally written, S3Call<String> write) throws IOException {
     try {
-      return Optional.ofNullable(write.get());
-    } catch (S3Exception e) {
-      if (e.statusCode() != 412 && !(e.statusCode() == 409 && "ConditionalRequestConflict".equals(errorCode(e)))) {
+      return Optional.ofNullable(write.run());
+    } catch (S3ErrorResponse e) {
+      if (e.statusCode() != 412 && !(e.statusCode() == 409 && "ConditionalRequestConflict".equals(e.errorCode()))) {
         throw failure(operation, location, e);
       }
-      HeadObjectResponse head = call("HeadObject", location,
-          () -> s3.headObject(b -> b.bucket(settings.bucket()).key(key).checksumMode(ChecksumMode.ENABLED)));
-      if (head.checksumSHA256() != null && sameChecksum(head.checksumSHA256(), checksum)
-          && Long.valueOf(written.count()).equals(head.contentLength())) {
+      Head head = head(key, location, null, true);
+      if (head.checksumSha256() != null && sameChecksum(head.checksumSha256(), checksum)
+          && written.count() == head.contentLength()) {
         return Optional.ofNullable(head.versionId());
       }
       throw new EvidenceExistsException(location, failure(operation, location, e));
-    } catch (SdkException e) {
+    } catch (IOException | SdkException e) {
       throw failure(operation, location, e);
     }
+  }
+
+  private Head head(String key, String location, String version, boolean checksum) throws EvidenceStoreException {
+    Request head = Request.of("HeadObject", SdkHttpMethod.HEAD, key).query("versionId", version)
+        .header("x-amz-checksum-mode", checksum ? "ENABLED" : null);
+    return Head.of(call("HeadObject", location, () -> s3.send(head)));
   }
 
   /** Reads back the exact version written: its lock, the checksum the store recorded, every byte's SHA-256. */
   private void verify(String key, String location, Upload upload, Sha256Tally written, Optional<Instant> retainUntil)
       throws IOException {
     String version = upload.versionId().orElse(null);
-    HeadObjectResponse head = call("HeadObject", location, () -> s3.headObject(b -> b.bucket(settings.bucket())
-        .key(key).versionId(version).checksumMode(ChecksumMode.ENABLED)));
-    if (head.checksumSHA256() != null && !sameChecksum(head.checksumSHA256(), upload.checksum())) {
-      throw new EvidenceDigestMismatchException("the store recorded SHA-256 checksum " + head.checksumSHA256()
+    Head head = head(key, location, version, true);
+    if (head.checksumSha256() != null && !sameChecksum(head.checksumSha256(), upload.checksum())) {
+      throw new EvidenceDigestMismatchException("the store recorded SHA-256 checksum " + head.checksumSha256()
           + " for " + location + " but " + upload.checksum() + " was sent: the stored copy differs; it stays in place"
           + " (write-once), so check the store and store the evidence again under another name");
     }
@@ -247,32 +274,39 @@ public final class S3EvidenceStore implements EvidenceStore, AutoCloseable {
       // lock the version now, then check again. AWS applies them, so this is not reached there.
       LOG.warn("evidence locked after upload location={} versionId={} reason=the store did not apply the upload's"
           + " Object Lock headers", location, version);
-      ObjectLockRetentionMode mode = ObjectLockRetentionMode.fromValue(settings.retention().orElseThrow().mode().name());
-      call("PutObjectRetention", location, () -> s3.putObjectRetention(b -> b.bucket(settings.bucket()).key(key)
-          .versionId(version).retention(r -> r.mode(mode).retainUntilDate(retainUntil.get()))));
-      head = call("HeadObject", location, () -> s3.headObject(b -> b.bucket(settings.bucket()).key(key)
-          .versionId(version)));
+      String mode = settings.retention().orElseThrow().mode().name();
+      byte[] retention = ("<Retention xmlns=\"" + S3_NAMESPACE + "\"><Mode>" + mode + "</Mode><RetainUntilDate>"
+          + retainUntil.get() + "</RetainUntilDate></Retention>").getBytes(StandardCharsets.UTF_8);
+      Request put = Request.of("PutObjectRetention", SdkHttpMethod.PUT, key).query("retention", "")
+          .query("versionId", version).header("Content-Type", XML)
+          // S3 refuses PutObjectRetention without it
+          .header("Content-MD5", base64(md5(retention))).body(retention, retention.length);
+      call("PutObjectRetention", location, () -> s3.send(put));
+      head = head(key, location, version, false);
       if (!locked(head, retainUntil.get())) {
+        Instant until = head.retainUntil();
         throw new EvidenceStoreException(location + " was stored but is not locked as asked: the store reports"
-            + " retention " + head.objectLockMode() + " until " + head.objectLockRetainUntilDate() + ", not "
+            + " retention " + head.lockMode() + " until " + (until != null ? until : head.retainUntilText()) + ", not "
             + mode + " until " + retainUntil.get() + " (create the bucket with Object Lock enabled, or use a store"
             + " that enforces it)");
       }
     }
     Sha256Tally readBack;
-    try (InputStream in = call("GetObject", location,
-        () -> s3.getObject(b -> b.bucket(settings.bucket()).key(key).versionId(version)))) {
+    Request get = Request.of("GetObject", SdkHttpMethod.GET, key).query("versionId", version);
+    try (InputStream in = call("GetObject", location, () -> s3.open(get))) {
       readBack = Sha256Tally.of(in);
-    } catch (SdkException e) {
+    } catch (EvidenceStoreException e) {
+      throw e;
+    } catch (IOException e) {
       throw failure("GetObject", location, e);
     }
     written.requireReadBack(readBack, location);
   }
 
-  private boolean locked(HeadObjectResponse head, Instant retainUntil) {
+  private boolean locked(Head head, Instant retainUntil) {
     String mode = settings.retention().orElseThrow().mode().name();
-    Instant until = head.objectLockRetainUntilDate();
-    return head.objectLockMode() != null && mode.equals(head.objectLockMode().toString()) && until != null
+    Instant until = head.retainUntil();
+    return head.lockMode() != null && mode.equals(head.lockMode()) && until != null
         && !until.isBefore(retainUntil.minusSeconds(1));
   }
 
@@ -287,18 +321,19 @@ public final class S3EvidenceStore implements EvidenceStore, AutoCloseable {
 
   private void abort(String key, String location, String uploadId, Throwable cause) {
     try {
-      s3.abortMultipartUpload(b -> b.bucket(settings.bucket()).key(key).uploadId(uploadId));
-    } catch (SdkException e) {
+      s3.send(Request.of("AbortMultipartUpload", SdkHttpMethod.DELETE, key).query("uploadId", uploadId));
+    } catch (IOException | SdkException e) {
       cause.addSuppressed(failure("AbortMultipartUpload", location, e));
     }
   }
 
-  private void lock(Optional<Instant> retainUntil, java.util.function.Consumer<ObjectLockMode> mode,
-      java.util.function.Consumer<Instant> until) {
-    retainUntil.ifPresent(instant -> {
-      mode.accept(ObjectLockMode.fromValue(settings.retention().orElseThrow().mode().name()));
-      until.accept(instant);
-    });
+  /** The request with the Object Lock headers of the retention asked for, if any. */
+  private Request lock(Request request, Optional<Instant> retainUntil) {
+    if (retainUntil.isEmpty()) {
+      return request;
+    }
+    return request.header("x-amz-object-lock-mode", settings.retention().orElseThrow().mode().name())
+        .header("x-amz-object-lock-retain-until-date", retainUntil.get().toString());
   }
 
   /** Fills {@code part} from {@code in} as far as it goes, counting and hashing what it read. */
@@ -317,46 +352,50 @@ public final class S3EvidenceStore implements EvidenceStore, AutoCloseable {
     return false;
   }
 
-  /** A body the SDK can open again (to sign it, or to retry) without a copy of the part. */
-  private static RequestBody body(byte[] part, int length) {
-    return RequestBody.fromContentProvider(() -> new ByteArrayInputStream(part, 0, length), length, OCTET_STREAM);
-  }
-
   private static byte[] sha256(byte[] bytes, int length) {
     MessageDigest digest = Sha256Tally.newDigest();
     digest.update(bytes, 0, length);
     return digest.digest();
   }
 
+  private static byte[] md5(byte[] bytes) {
+    try {
+      return MessageDigest.getInstance("MD5").digest(bytes);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("this JVM has no MD5, which every Java platform must have", e);
+    }
+  }
+
   private static String base64(byte[] bytes) {
     return Base64.getEncoder().encodeToString(bytes);
   }
 
-  private <T> T call(String operation, String location, Supplier<T> request) throws EvidenceStoreException {
+  /** A request to S3 and what is taken from its answer. */
+  private interface S3Call<T> {
+    T run() throws IOException;
+  }
+
+  private <T> T call(String operation, String location, S3Call<T> request) throws EvidenceStoreException {
     try {
-      return request.get();
-    } catch (SdkException e) {
+      return request.run();
+    } catch (IOException | SdkException e) {
       throw failure(operation, location, e);
     }
   }
 
-  private static String errorCode(S3Exception e) {
-    return e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
-  }
-
   /**
-   * Our own message from the parts of an SDK failure that are safe to show: the operation, the
-   * object, the HTTP status, S3's error code and message. The SDK's exception stays the cause.
+   * Our own message from the parts of a failure that are safe to show: the operation, the object,
+   * the HTTP status, S3's error code and message. The failure stays the cause.
    */
-  private EvidenceStoreException failure(String operation, String location, SdkException e) {
-    if (e instanceof S3Exception s3e) {
-      String message = s3e.awsErrorDetails() == null ? null : s3e.awsErrorDetails().errorMessage();
+  private EvidenceStoreException failure(String operation, String location, Exception e) {
+    if (e instanceof S3ErrorResponse s3e) {
+      String message = s3e.errorMessage();
       return new EvidenceStoreException("S3 " + operation + " of " + location + " failed: HTTP " + s3e.statusCode()
-          + " " + Objects.requireNonNullElse(errorCode(s3e), "") + (message == null ? "" : ": " + message)
+          + " " + Objects.requireNonNullElse(s3e.errorCode(), "") + (message == null ? "" : ": " + message)
           + hint(s3e.statusCode()), e);
     }
     String endpoint = settings.endpoint().map(Object::toString).orElse("AWS S3 in " + settings.region());
-    String reason = e instanceof SdkClientException && e.getMessage() != null ? e.getMessage() : e.getClass().getName();
+    String reason = e.getMessage() != null ? e.getMessage() : e.getClass().getName();
     return new EvidenceStoreException("S3 " + operation + " of " + location + " at " + endpoint + " failed: "
         + reason, e);
   }

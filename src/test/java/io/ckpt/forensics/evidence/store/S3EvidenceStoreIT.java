@@ -217,7 +217,7 @@ class S3EvidenceStoreIT {
   }
 
   /**
-   * The SDK sends a request again when its answer was lost; the second PutObject then meets our own
+   * The store sends a request again when its answer was lost; the second PutObject then meets our own
    * object and gets 412. An object with exactly our checksum and size is taken as ours (the bytes are
    * the evidence either way), verified and locked like any other.
    */
@@ -327,7 +327,8 @@ class S3EvidenceStoreIT {
   @Test
   void credentialsNeverAppearInMessagesOrLogs() throws Exception {
     List<String> texts = new ArrayList<>();
-    Logger[] loggers = {Logger.getLogger("software.amazon.awssdk"), Logger.getLogger("org.apache.hc"),
+    // the SDK's signer and the JDK's HttpURLConnection, which logs every request header at FINE
+    Logger[] loggers = {Logger.getLogger("software.amazon.awssdk"), Logger.getLogger("sun.net.www.protocol.http"),
         Logger.getLogger("io.ckpt.forensics")};
     Level[] levels = new Level[loggers.length];
     SimpleFormatter formatter = new SimpleFormatter();
@@ -380,9 +381,9 @@ class S3EvidenceStoreIT {
       }
     }
     String all = String.join("\n", texts);
+    // the capture works: it saw the store's own line (the signer and the connection log nothing
+    // above FINE, which CredentialLogGuard holds them to; without the guard they leak, and this fails)
     assertThat(all).as("the capture saw the store's own log line").contains("evidence stored destination=s3");
-    assertThat(all).as("the capture saw the SDK's debug logging").contains("software.amazon.awssdk");
-    assertThat(all).as("the capture saw HttpClient's debug logging").contains("org.apache.hc.client5");
     assertThat(texts).hasSizeGreaterThan(6);
     assertThat(all).doesNotContain(SECRET).doesNotContain(SESSION_TOKEN).doesNotContain(ACCESS_KEY_ID);
   }
