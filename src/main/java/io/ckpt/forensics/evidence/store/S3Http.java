@@ -214,7 +214,8 @@ final class S3Http {
     }
   }
 
-  private SignedRequest sign(Request request) {
+  /** The request as it is sent: addressed, with the signature and the headers it covers. */
+  SignedRequest sign(Request request) {
     SdkHttpRequest.Builder http = SdkHttpRequest.builder().method(request.method())
         .protocol(endpoint.getScheme())
         .host(pathStyle ? endpoint.getHost() : bucket + "." + endpoint.getHost())

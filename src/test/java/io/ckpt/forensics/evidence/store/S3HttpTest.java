@@ -150,6 +150,25 @@ class S3HttpTest {
         });
   }
 
+  /** Virtual-hosted: the bucket is in the host name, which is what the signature covers. */
+  @Test
+  void virtualHostedAddressingOnAwsAndAtAnEndpointWithPortAndPath() {
+    var aws = new S3Http(new S3StoreSettings(Optional.empty(), "eu-west-1", "evidence", "", false, Optional.empty(),
+        S3StoreSettings.MIN_PART_SIZE), StaticCredentialsProvider.create(AwsBasicCredentials.create("AKID", "secret")))
+        .sign(S3Http.Request.of("HeadObject", SdkHttpMethod.HEAD, "cases/c.tar").query("versionId", "v1"))
+        .request();
+    assertThat(aws.getUri()).hasToString("https://evidence.s3.eu-west-1.amazonaws.com/cases/c.tar?versionId=v1");
+    assertThat(aws.firstMatchingHeader("Host")).contains("evidence.s3.eu-west-1.amazonaws.com");
+    assertThat(aws.firstMatchingHeader("x-amz-content-sha256")).contains("UNSIGNED-PAYLOAD");
+
+    var minio = new S3Http(new S3StoreSettings(Optional.of(URI.create("https://minio.example:9000/s3")), "us-east-1",
+        "evidence", "", false, Optional.empty(), S3StoreSettings.MIN_PART_SIZE),
+        StaticCredentialsProvider.create(AwsBasicCredentials.create("AKID", "secret")))
+        .sign(S3Http.Request.of("GetObject", SdkHttpMethod.GET, "c.tar")).request();
+    assertThat(minio.getUri()).hasToString("https://evidence.minio.example:9000/s3/c.tar");
+    assertThat(minio.firstMatchingHeader("Host")).contains("evidence.minio.example:9000");
+  }
+
   @Test
   void awsEndpointsAndKeyEncoding() {
     assertThat(S3Http.awsEndpoint("eu-west-1")).hasToString("https://s3.eu-west-1.amazonaws.com");
