@@ -62,18 +62,30 @@ public final class CollectorPods {
   /** Named in the arguments too: the report goes where the pod spec says the kubelet reads it. */
   static final String TERMINATION_LOG = "/dev/termination-log";
   /**
-   * The JVM's bounds inside the pod's memory limit: the collector streams, whatever the archive's
-   * size. Two compiler threads whatever the node's CPU count: each C2 thread's arenas add to RSS,
-   * and the pod sets no CPU limit, so on a large node the JVM would otherwise start many. A C2
-   * graph of at most 20,000 nodes (default 80,000): the compiler's arena grows with the largest
-   * method it compiles, and Bouncy Castle's and the JDK's curve arithmetic (X25519, Ed25519) took it
-   * to 30-40 MB, the largest and most variable part of an encrypted collection's RSS; capped, it
-   * peaks at 11-13 MB, and the few methods over the cap stay in C1 code (none of them on the
-   * per-byte path: SHA-256 and AES keep their C2 intrinsics). Measured in docs/benchmarks.md.
+   * The JVM's bounds inside the pod's memory limit, which keep a collection under 128 MiB of RSS
+   * whatever the archive's size, encrypted or not, into a file store or S3 (operator/bench-collect;
+   * docs/benchmarks.md has the runs behind each flag):
+   * <ul>
+   *   <li>40 MiB of heap with an 8 MiB young generation. What stays live is small (an S3 part, the
+   *       pipe's chunks, class-path and crypto tables: 15-17 MiB after a full collection), and the
+   *       rest dies young; a young generation larger than the old one's free space would make every
+   *       collection a full one (the serial collector's promotion guarantee).</li>
+   *   <li>C2 alone, one compiler thread ({@code -TieredCompilation}, {@code CICompilerCount=1}):
+   *       hashing and encryption need C2's SHA-256 and AES intrinsics, C1 has none (4-6 times
+   *       slower); without tiers C1's code and arena are gone and only hot methods are compiled,
+   *       for 0.2-0.4 s more start-up. One thread whatever the node's CPU count: each compiler
+   *       thread's arena adds to RSS, and the pod sets no CPU limit.</li>
+   *   <li>C2 graphs of at most 10,000 nodes (default 80,000): the compiler's arena grows with the
+   *       largest method it compiles (Bouncy Castle's and the JDK's curve arithmetic took it to
+   *       30-40 MB); capped, it peaks near 10 MB. The methods over the cap are stream wrappers
+   *       whose inlined callees make the graph large (Bouncy Castle's packet writers,
+   *       {@code FilterInputStream.read}): they stay interpreted and call their compiled callees,
+   *       once per buffer, not per byte; SHA-256 and AES keep C2 and its intrinsics.</li>
+   * </ul>
    */
-  public static final String JVM_OPTIONS = "-Xmx48m -XX:+UseSerialGC -XX:ReservedCodeCacheSize=24m -Xss512k"
-      + " -XX:MaxDirectMemorySize=32m -XX:+ExitOnOutOfMemoryError -XX:CICompilerCount=2"
-      + " -XX:MaxNodeLimit=20000 -XX:NodeLimitFudgeFactor=1000";
+  public static final String JVM_OPTIONS = "-Xmx40m -Xmn8m -XX:+UseSerialGC -XX:ReservedCodeCacheSize=24m -Xss512k"
+      + " -XX:MaxDirectMemorySize=32m -XX:+ExitOnOutOfMemoryError -XX:-TieredCompilation -XX:CICompilerCount=1"
+      + " -XX:MaxNodeLimit=10000 -XX:NodeLimitFudgeFactor=500";
 
   /**
    * The image's Java and class path (Jib's layout) with none of the operator's JVM flags: those run

@@ -112,7 +112,7 @@ class CollectorS3IT {
   }
 
   /**
-   * The collector as its pod runs it (the pod's JVM options, 48 MiB of heap) uploads an archive of
+   * The collector as its pod runs it (the pod's JVM options, 40 MiB of heap) uploads an archive of
    * many parts. With 16 MiB parts it ran out of heap at the first one.
    */
   @Test

@@ -151,10 +151,12 @@ class OperatorImageIT {
     assertThat(podOutput).contains("Usage: collect");
     assertThat(podOutput.lines().filter(l -> l.matches("\\s*intx TieredStopAtLevel\\s.*")))
         .as("C2 stays on for hashing and encryption").singleElement().asString().contains("= 4");
+    assertThat(podOutput.lines().filter(l -> l.matches("\\s*bool TieredCompilation\\s.*")))
+        .as("C2 alone, without C1's tiers").singleElement().asString().contains("= false");
     assertThat(podOutput.lines().filter(l -> l.matches("\\s*size_t MaxHeapSize\\s.*")))
-        .as("the pod's heap bound, not the operator's").singleElement().asString().contains("= 50331648");
+        .as("the pod's heap bound, not the operator's").singleElement().asString().contains("= 41943040");
     assertThat(podOutput.lines().filter(l -> l.matches("\\s*intx MaxNodeLimit\\s.*")))
-        .as("the C2 graph cap that bounds the compiler's arena").singleElement().asString().contains("= 20000");
+        .as("the C2 graph cap that bounds the compiler's arena").singleElement().asString().contains("= 10000");
   }
 
   record Finished(int exitCode, String output) {}
