@@ -20,7 +20,7 @@ import java.util.Optional;
 final class CapturedOverviewTap extends FilterInputStream {
 
   /**
-   * Tighter than the fcp defaults: the collector's heap is 48 MiB, shared with the copy. Metadata
+   * Tighter than the fcp defaults: the collector's heap is 40 MiB, shared with the copy. Metadata
    * and CRIU images of at most 1 MiB each, 4 MiB together; 20 000 members, 1 000 processes.
    */
   static final ReadLimits LIMITS = new ReadLimits(1 << 20, 20_000, 64L << 30, 1000, 1000, 1);

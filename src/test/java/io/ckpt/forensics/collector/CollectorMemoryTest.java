@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ckpt.forensics.archive.FixtureArchives;
 import io.ckpt.forensics.evidence.EvidenceFixtures;
 import io.ckpt.forensics.lab.TarWriter;
+import io.ckpt.forensics.operator.CollectorPods;
 import io.ckpt.forensics.operator.OperatorMain;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -25,13 +26,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The whole collect mode, started as the collector pod starts it (OperatorMain collect ...), in a
- * JVM whose heap is far smaller than the archive: it can only succeed if nothing holds the archive.
+ * The whole collect mode, started as the collector pod starts it (OperatorMain collect ..., with the
+ * pod's JVM options: a 40 MiB heap), in a JVM whose heap is far smaller than the archive: it can only
+ * succeed if nothing holds the archive.
  * Encrypted, the costlier path; a real checkpoint archive, so the summary is read in the same pass.
  */
 class CollectorMemoryTest {
 
-  private static final int HEAP_MIB = 48;
   private static final int ARCHIVE_MIB = 256;
 
   @TempDir
@@ -47,9 +48,9 @@ class CollectorMemoryTest {
     Path signingKey = EvidenceFixtures.newSigningKey(dir, "Ed25519");
     Path terminationLog = dir.resolve("termination-log");
 
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx" + HEAP_MIB + "m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-        OperatorMain.class.getName(), "collect", "--archive", archive.toString(), "--name", "dev/big/app.tar",
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    command.addAll(List.of(CollectorPods.JVM_OPTIONS.split(" ")));
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), OperatorMain.class.getName(), "collect", "--archive", archive.toString(), "--name", "dev/big/app.tar",
         "--store", "file", "--store-root", store.toString(), "--recipients", recipients.toString(),
         "--signing-key", signingKey.toString(), "--delete-after-store", "--termination-log", terminationLog.toString()));
     Process process = new ProcessBuilder(command).redirectErrorStream(true)

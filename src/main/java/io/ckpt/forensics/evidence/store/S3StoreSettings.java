@@ -17,8 +17,8 @@ public record S3StoreSettings(Optional<URI> endpoint, String region, String buck
 
   /**
    * 8 MiB: 78 GiB at S3's 10,000 parts. The part is the one large buffer of an upload, allocated
-   * whole in the collector's 48 MiB heap beside the SDK's own data; 16 MiB ran out of it
-   * (CollectorS3IT).
+   * whole in the collector's 40 MiB heap (CollectorPods.JVM_OPTIONS) beside everything else the
+   * collector holds; 16 MiB parts ran out of the earlier 48 MiB heap (CollectorS3IT).
    */
   public static final int DEFAULT_PART_SIZE = 8 << 20;
   /** S3's limit on the parts of one multipart upload. */
