@@ -2,16 +2,21 @@ package io.ckpt.forensics.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ckpt.forensics.archive.FixtureArchives;
+import io.ckpt.forensics.archive.FixtureArchives.Flavour;
 import io.ckpt.forensics.bench.TimedProcess.Sample;
 import io.ckpt.forensics.evidence.EvidenceFixtures;
 import io.ckpt.forensics.lab.S3TestServer;
+import io.ckpt.forensics.lab.TarWriter;
 import io.ckpt.forensics.operator.CollectorPods;
 import io.ckpt.forensics.operator.OperatorMain;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,22 +39,38 @@ import software.amazon.awssdk.services.s3.S3Client;
  * throughput relative to sha256sum, and the collector's peak RSS. Writes
  * {@code target/bench/collect-results.md} and prints it.
  *
+ * <p>The archive is a checkpoint, so that the collector does all a real collection does: a CRI-O
+ * fixture checkpoint (real metadata and CRIU images), which its in-pass summary parses, and a
+ * rootfs diff of pseudo-random bytes that fills it to the requested size ({@link #archive}). Each
+ * collection must report a summary with at least one process, or the bench fails.
+ *
  * <p>When the evidence tests' S3 server is installed ({@code FCP_S3_SERVER}, from
  * {@code operator/provision-s3}) it adds the S3 store: the collector into a fresh moto server on
- * loopback (Object Lock, multipart), next to the AWS SDK's own single {@code PutObject} of the same
- * file into the same kind of server (one round each per run, no warm-up), which is the store's ceiling here: moto, a Python server that
- * keeps objects in memory, is far slower than the disk, so only the ratio to that upload and the
- * collector's memory say something about the collector.
+ * loopback (Object Lock, multipart), plain and encrypted, next to the AWS SDK's own single
+ * {@code PutObject} of the same file into the same kind of server (one round each per run, no
+ * warm-up), which is the store's ceiling here: moto, a Python server that keeps objects in memory,
+ * is far slower than the disk, so only the ratio to that upload and the collector's memory say
+ * something about the collector.
  *
  * <p>System properties: {@code project.root} ("."), {@code bench.runs} (3), {@code bench.archiveMiB}
  * (1024), {@code bench.collectorJvm} (the collector JVM's options, {@link #DEFAULT_JVM}),
- * {@code bench.collectorClasspath} (the collector's class path; the bench's own by default, which
- * holds the test jars too and so adds to the collector's RSS).
+ * {@code bench.collectorClasspath} (the collector's class path: {@code operator/bench-collect} gives
+ * the main classes and the runtime dependencies, the jars of the image; by default the bench's own,
+ * whose test jars add to the collector's RSS, since the JDK keeps each open jar's central directory
+ * on the heap).
  */
 public final class CollectorBench {
 
   /** The collector pod's own JVM options: what ships is what is measured. */
   static final String DEFAULT_JVM = CollectorPods.JVM_OPTIONS;
+
+  /** The member that fills the archive to its size; the summary lists its entries, as it does in a real collection. */
+  private static final String ROOTFS_DIFF = "rootfs-diff.tar";
+  private static final int TAR_BLOCK = 512;
+  /** The two zero blocks that end a tar. */
+  private static final int TAR_END = 2 * TAR_BLOCK;
+  /** The fixtures' modification time, so the archive is the same bytes on every machine. */
+  private static final long MTIME = 1706380245L;
 
   private final Path benchDir;
   private final int runs;
@@ -77,7 +98,7 @@ public final class CollectorBench {
     Path archive = archive();
     Path recipients = Files.createDirectories(benchDir.resolve("recipients"));
     Files.copy(EvidenceFixtures.keyFile("test-only-recipient-a.pub.asc"), recipients.resolve("a.asc"),
-        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        StandardCopyOption.REPLACE_EXISTING);
     Path signingKey = EvidenceFixtures.newSigningKey(benchDir, "Ed25519");
     Way sha = new Way("sha256sum", new ArrayList<>());
     Way plain = new Way("collect, file store", new ArrayList<>());
@@ -100,7 +121,7 @@ public final class CollectorBench {
     List<Way> ways = new ArrayList<>(List.of(plain, encrypted));
     Optional<String> noS3 = S3TestServer.unavailableReason();
     if (noS3.isEmpty()) {
-      ways.addAll(s3Ways(archive, signingKey, expected));
+      ways.addAll(s3Ways(archive, signingKey, recipients, expected));
     } else {
       System.err.println("collector bench: no S3 rows: " + noS3.get());
     }
@@ -113,11 +134,14 @@ public final class CollectorBench {
 
   /**
    * The S3 rows: per round, a fresh moto server (it holds objects in memory, and locked ones cannot
-   * be deleted) takes the SDK's PutObject of the archive, then the collector's upload.
+   * be deleted) takes the SDK's PutObject of the archive, then the collector's upload; another one
+   * the collector's upload encrypted to the recipient (the most memory: Bouncy Castle, the HTTP
+   * client and the part buffer at once).
    */
-  private List<Way> s3Ways(Path archive, Path signingKey, String expectedSha256) throws Exception {
+  private List<Way> s3Ways(Path archive, Path signingKey, Path recipients, String expectedSha256) throws Exception {
     Way put = new Way("S3 PutObject by the AWS SDK (moto on loopback; the store's ceiling)", new ArrayList<>());
     Way collector = new Way("collect, S3 store (moto on loopback, Object Lock, multipart)", new ArrayList<>());
+    Way encrypted = new Way("collect, S3 store, encrypted (1 recipient)", new ArrayList<>());
     Path credentials = Files.createDirectories(benchDir.resolve("s3-credentials"));
     Files.writeString(credentials.resolve("access-key-id"), "admin\n");
     Files.writeString(credentials.resolve("secret-access-key"), "admin\n");
@@ -131,15 +155,25 @@ public final class CollectorBench {
         admin.putObject(b -> b.bucket("evidence").key("ceiling.tar"), RequestBody.fromFile(archive));
         Sample ceiling = new Sample((System.nanoTime() - start) / 1e6, 0, 0, 0, null);
         admin.deleteObject(b -> b.bucket("evidence").key("ceiling.tar"));
-        Sample s = collect(archive, signingKey, null, "s3-" + i, expectedSha256, List.of("--store", "s3",
-            "--s3-endpoint", server.endpoint().toString(), "--s3-region", "us-east-1", "--s3-bucket", "evidence",
-            "--s3-path-style", "--s3-credentials", credentials.toString(), "--s3-lock-mode", "GOVERNANCE",
-            "--s3-retain", "P1D"));
+        Sample s = collect(archive, signingKey, null, "s3-" + i, expectedSha256, s3Options(server, credentials));
         put.samples().add(ceiling);
         collector.samples().add(s);
       }
+      // its own server: moto would otherwise hold both locked copies in memory
+      try (S3TestServer server = S3TestServer.start(benchDir.resolve("out/moto-encrypted-" + i));
+          S3Client admin = server.adminClient(Duration.ofMinutes(10))) {
+        admin.createBucket(b -> b.bucket("evidence").objectLockEnabledForBucket(true));
+        encrypted.samples().add(collect(archive, signingKey, recipients, "s3-encrypted-" + i, expectedSha256,
+            s3Options(server, credentials)));
+      }
     }
-    return List.of(put, collector);
+    return List.of(put, collector, encrypted);
+  }
+
+  private static List<String> s3Options(S3TestServer server, Path credentials) {
+    return List.of("--store", "s3", "--s3-endpoint", server.endpoint().toString(), "--s3-region", "us-east-1",
+        "--s3-bucket", "evidence", "--s3-path-style", "--s3-credentials", credentials.toString(), "--s3-lock-mode",
+        "GOVERNANCE", "--s3-retain", "P1D");
   }
 
   /** One collector process into a fresh store directory, removed afterwards; its plaintext digest must be sha256sum's. */
@@ -175,6 +209,11 @@ public final class CollectorBench {
       throw new IllegalStateException(label + ": the collector's plaintext SHA-256 " + line.path("sha256").asText()
           + " is not sha256sum's " + expectedSha256);
     }
+    // without its summary the collector skipped the in-pass parse, and the bench measures less than a collection
+    if (line.path("summary").path("processes").asInt(0) < 1) {
+      throw new IllegalStateException(label + ": the collector's termination line has no summary with a process ("
+          + terminationLog + "); the bench's archive must be a checkpoint the collector can read (see archive())");
+    }
     return sample;
   }
 
@@ -185,25 +224,71 @@ public final class CollectorBench {
     }
   }
 
-  /** The generated archive: pseudo-random bytes (nothing to compress), made once and kept. */
+  /**
+   * The generated archive, made once and kept: a CRI-O checkpoint (the members of the fixture
+   * {@link Flavour#CRIO_OPERATOR}: config.dump, spec.dump, stats-dump, the CRIU images of a real dump)
+   * followed by {@value #ROOTFS_DIFF}, a tar holding one file of pseudo-random bytes (nothing to
+   * compress) that brings the archive to exactly {@code bench.archiveMiB} MiB. So the collector's
+   * in-pass summary parses real metadata and images, as in a real collection, and lists the rootfs
+   * diff while its bytes go by. Written streaming, to a temporary file renamed when complete.
+   */
   private Path archive() throws IOException {
-    Path file = benchDir.resolve("archive-" + (archiveBytes >> 20) + "MiB.tar");
+    Path file = benchDir.resolve("checkpoint-" + (archiveBytes >> 20) + "MiB.tar");
     if (Files.exists(file) && Files.size(file) == archiveBytes) {
       return file;
     }
-    System.err.printf("collector bench: generating %d MiB%n", archiveBytes >> 20);
+    Map<String, byte[]> members = FixtureArchives.members(Flavour.CRIO_OPERATOR);
+    long fixtureBytes = 0;
+    for (byte[] data : members.values()) {
+      fixtureBytes += TAR_BLOCK + padded(data.length);
+    }
+    // outer: fixture members, the rootfs diff's header and data, the end; inner: header, data, end
+    long innerBytes = archiveBytes - fixtureBytes - TAR_BLOCK - TAR_END;
+    long randomBytes = innerBytes - TAR_BLOCK - TAR_END;
+    if (randomBytes < 0) {
+      throw new IllegalArgumentException("bench.archiveMiB " + (archiveBytes >> 20) + " is smaller than the fixture"
+          + " checkpoint (" + fixtureBytes + " bytes); ask for at least " + ((fixtureBytes >> 20) + 1) + " MiB");
+    }
+    System.err.printf("collector bench: generating %d MiB (a checkpoint of %d members, %d KiB, and %s)%n",
+        archiveBytes >> 20, members.size(), fixtureBytes >> 10, ROOTFS_DIFF);
+    Path partial = file.resolveSibling(file.getFileName() + ".partial");
+    try (TarWriter tar = new TarWriter(new BufferedOutputStream(Files.newOutputStream(partial), 1 << 16))) {
+      for (Map.Entry<String, byte[]> m : members.entrySet()) {
+        if (m.getKey().endsWith("/")) {
+          tar.directory(m.getKey(), 0700, MTIME);
+        } else {
+          tar.file(m.getKey(), 0600, MTIME, m.getValue());
+        }
+      }
+      tar.file(ROOTFS_DIFF, 0600, MTIME, innerBytes, out -> {
+        // closing the inner writer writes its end blocks; the member's stream ignores close
+        try (TarWriter inner = new TarWriter(out)) {
+          inner.file("var/lib/bench/random.bin", 0644, MTIME, randomBytes, data -> random(data, randomBytes));
+        }
+      });
+    }
+    if (Files.size(partial) != archiveBytes) {
+      throw new IllegalStateException(partial + " holds " + Files.size(partial) + " bytes, not " + archiveBytes);
+    }
+    Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    return file;
+  }
+
+  /** The rootfs diff's content, at most 1 MiB in memory at a time. */
+  private static void random(OutputStream out, long size) throws IOException {
     SplittableRandom random = new SplittableRandom(12);
     ByteBuffer block = ByteBuffer.allocate(1 << 20);
-    try (OutputStream out = Files.newOutputStream(file)) {
-      for (long written = 0; written < archiveBytes; written += block.capacity()) {
-        block.clear();
-        while (block.hasRemaining()) {
-          block.putLong(random.nextLong());
-        }
-        out.write(block.array(), 0, (int) Math.min(block.capacity(), archiveBytes - written));
+    for (long written = 0; written < size; written += block.capacity()) {
+      block.clear();
+      while (block.hasRemaining()) {
+        block.putLong(random.nextLong());
       }
+      out.write(block.array(), 0, (int) Math.min(block.capacity(), size - written));
     }
-    return file;
+  }
+
+  private static long padded(long size) {
+    return (size + TAR_BLOCK - 1) / TAR_BLOCK * TAR_BLOCK;
   }
 
   private String table(Way baseline, List<Way> ways) {
@@ -212,7 +297,9 @@ public final class CollectorBench {
     StringBuilder sb = new StringBuilder();
     sb.append(String.format(Locale.ROOT, "## Collector (issue 12 §7), %s%n%n", Instant.now().toString().substring(0, 19)
         + "Z"));
-    sb.append(String.format(Locale.ROOT, "Archive: %.0f MiB of pseudo-random bytes, in the page cache (warm-up round"
+    sb.append(String.format(Locale.ROOT, "Archive: %.0f MiB, a CRI-O checkpoint (the fixture's config.dump, spec.dump,"
+        + " stats-dump and CRIU images, which the collector's summary parses) and a rootfs-diff.tar of one file of"
+        + " pseudo-random bytes filling it, in the page cache (warm-up round"
         + " first); %d interleaved runs each, medians; %d CPUs; collector JVM `%s`; peak RSS from %s.%n"
         + "The collector reads the archive once, writes it (or its OpenPGP message) to the store with fsync, and the"
         + " store reads the stored file back and hashes it again; into S3 it uploads 8 MiB parts with their"
@@ -220,7 +307,8 @@ public final class CollectorBench {
         Runtime.getRuntime().availableProcessors(), String.join(" ", collectorJvm),
         TimedProcess.usesTimeBinary() ? "`/usr/bin/time -v`" : "polling VmHWM",
         System.getProperty("bench.collectorClasspath") == null ? "the bench's own (test jars included)"
-            : "main classes and runtime dependencies, as in the image"));
+            : "main classes and runtime dependencies, as in the image (" + jars(System.getProperty(
+                "bench.collectorClasspath")) + " jars)"));
     sb.append("| what | wall (s) | MiB/s | throughput vs sha256sum | peak RSS (MiB, median / max) |\n");
     sb.append("|---|---:|---:|---:|---:|\n");
     List<Way> all = new ArrayList<>(List.of(baseline));
@@ -234,6 +322,10 @@ public final class CollectorBench {
           mib / (wall / 1000), base / wall, rssText));
     }
     return sb.toString();
+  }
+
+  private static long jars(String classPath) {
+    return Arrays.stream(classPath.split(java.io.File.pathSeparator)).filter(e -> e.endsWith(".jar")).count();
   }
 
   private static double median(double[] values) {
