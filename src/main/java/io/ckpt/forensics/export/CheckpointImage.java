@@ -252,14 +252,24 @@ public final class CheckpointImage {
     };
   }
 
-  private static byte[] imageConfig(String architecture, String diffId) throws IOException {
+  /**
+   * The image's config. Every map is ordered: its bytes are hashed into the config digest and so
+   * into the image's, and Map.of iterates in an order that changes from one JVM to the next, which
+   * gave the same archive two image digests in two runs.
+   */
+  static byte[] imageConfig(String architecture, String diffId) throws IOException {
+    Map<String, Object> rootfs = new LinkedHashMap<>();
+    rootfs.put("type", "layers");
+    rootfs.put("diff_ids", List.of(diffId));
+    Map<String, Object> history = new LinkedHashMap<>();
+    history.put("created_by", "fcp image");
+    history.put("comment", "a container checkpoint archive, sanitized for restore (docs/export.md)");
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("architecture", architecture);
     config.put("os", "linux");
     config.put("config", Map.of());
-    config.put("rootfs", Map.of("type", "layers", "diff_ids", List.of(diffId)));
-    config.put("history", List.of(Map.of("created_by", "fcp image",
-        "comment", "a container checkpoint archive, sanitized for restore (docs/export.md)")));
+    config.put("rootfs", rootfs);
+    config.put("history", List.of(history));
     return JSON.writeValueAsBytes(config);
   }
 
