@@ -116,10 +116,21 @@ public final class S3EvidenceStore implements EvidenceStore, AutoCloseable {
       String retainUntilText) {
 
     static Head of(S3Http.Response response) {
-      String length = response.header("Content-Length");
-      return new Head(response.header("x-amz-version-id"), length == null ? -1 : Long.parseLong(length.trim()),
+      return new Head(response.header("x-amz-version-id"), contentLength(response.header("Content-Length")),
           response.header("x-amz-checksum-sha256"), response.header("x-amz-object-lock-mode"),
           response.header("x-amz-object-lock-retain-until-date"));
+    }
+
+    /**
+     * -1 when absent or not a number: the store's answer is not trusted to be well-formed, and an
+     * unknown length never matches what was written, so it fails a check instead of the collector.
+     */
+    private static long contentLength(String header) {
+      try {
+        return header == null ? -1 : Long.parseLong(header.trim());
+      } catch (NumberFormatException e) {
+        return -1;
+      }
     }
 
     /** The retain-until date; null when absent or not ISO-8601. */
